@@ -1,0 +1,51 @@
+# Thin wrapper around CMake. `make demo` and `make check` are the two promised commands.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX     ?= /usr/local
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo check check-plain check-asan check-tsan install bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DSSLPROV_VALGRIND=ON $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@$(BUILD)/examples/sslprov-demo
+
+# Everything: the suite (plus valgrind runs), the suite again under ASan+UBSan, and the
+# thread tests under TSan. Each build lives in its own directory.
+check: check-plain check-asan check-tsan
+
+check-plain: build
+	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
+
+check-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DSSLPROV_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j $(JOBS) --output-on-failure
+
+check-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DSSLPROV_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_handles_threads
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest -L threads --output-on-failure
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+bench: build
+	cmake --build $(BUILD) -j $(JOBS) --target all
+	@for b in $(BUILD)/bench/bench_*; do [ -x "$$b" ] && "$$b"; done; true
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Make sure the build and test dependencies are present (Debian 12 packages).
+# As root: installs what is missing with apt-get. Otherwise: names it and fails.
+set -euo pipefail
+
+packages=(cmake make gcc libc6-dev pkg-config libssl-dev openssl valgrind binutils
+          libasan8 libubsan1 libtsan2)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "sslprov: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    exit 0
+fi
+
+echo "sslprov: missing packages: ${missing[*]}" >&2
+echo "install them with:  sudo apt-get install ${missing[*]}" >&2
+exit 1

@@ -1,0 +1,102 @@
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/provider.h>
+#include <string.h>
+#include "backend.h"
+
+static const char *const md_names[MD_COUNT] = {
+    [MD_MD5] = "MD5",       [MD_SHA1] = "SHA1",     [MD_SHA256] = "SHA256",
+    [MD_SHA384] = "SHA384", [MD_SHA512] = "SHA512", [MD_MD5_SHA1] = "MD5-SHA1",
+};
+
+static const size_t md_sizes[MD_COUNT] = {
+    [MD_MD5] = 16,    [MD_SHA1] = 20,   [MD_SHA256] = 32,
+    [MD_SHA384] = 48, [MD_SHA512] = 64, [MD_MD5_SHA1] = 36,
+};
+
+static const char *const cipher_names[CIPHER_COUNT] = {
+    [CIPHER_RC4] = "RC4",
+    [CIPHER_DES_CBC] = "DES-CBC",
+    [CIPHER_3DES_CBC] = "DES-EDE3-CBC",
+    [CIPHER_AES128_CBC] = "AES-128-CBC",
+    [CIPHER_AES256_CBC] = "AES-256-CBC",
+    [CIPHER_AES128_GCM] = "AES-128-GCM",
+    [CIPHER_AES256_GCM] = "AES-256-GCM",
+    [CIPHER_AES128_CCM] = "AES-128-CCM",
+    [CIPHER_AES256_CCM] = "AES-256-CCM",
+    [CIPHER_CHACHA20_POLY1305] = "ChaCha20-Poly1305",
+};
+
+const char *md_ossl_name(enum md_id md)
+{
+    return md > MD_NONE && md < MD_COUNT ? md_names[md] : NULL;
+}
+
+const char *cipher_ossl_name(enum cipher_id c)
+{
+    return c > CIPHER_NULL && c < CIPHER_COUNT ? cipher_names[c] : NULL;
+}
+
+size_t md_size(enum md_id md)
+{
+    return md > MD_NONE && md < MD_COUNT ? md_sizes[md] : 0;
+}
+
+/* RC4 and DES come from the legacy provider: without it only those suites fail later
+ * (conventions.md §8). Everything else is required. */
+static bool cipher_is_legacy(enum cipher_id c)
+{
+    return c == CIPHER_RC4 || c == CIPHER_DES_CBC;
+}
+
+SECURITY_STATUS backend_open(struct backend *be)
+{
+    SECURITY_STATUS st = NTE_INTERNAL_ERROR;
+
+    /* Our failures must not leave entries on the caller's OpenSSL error queue. */
+    ERR_set_mark();
+    if ((be->libctx = OSSL_LIB_CTX_new()) == NULL) {
+        st = NTE_NO_MEMORY;
+        goto out;
+    }
+    if ((be->prov_default = OSSL_PROVIDER_load(be->libctx, "default")) == NULL)
+        goto out;
+    be->prov_legacy = OSSL_PROVIDER_load(be->libctx, "legacy");
+    for (int i = MD_NONE + 1; i < MD_COUNT; i++)
+        if ((be->md[i] = EVP_MD_fetch(be->libctx, md_names[i], NULL)) == NULL)
+            goto out;
+    for (int i = CIPHER_NULL + 1; i < CIPHER_COUNT; i++) {
+        be->cipher[i] = EVP_CIPHER_fetch(be->libctx, cipher_names[i], NULL);
+        if (be->cipher[i] == NULL && !cipher_is_legacy(i))
+            goto out;
+    }
+    if ((be->hmac = EVP_MAC_fetch(be->libctx, OSSL_MAC_NAME_HMAC, NULL)) == NULL ||
+        (be->tls1_prf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_TLS1_PRF, NULL)) == NULL ||
+        (be->tls13_kdf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_TLS1_3_KDF, NULL)) == NULL ||
+        (be->hkdf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_HKDF, NULL)) == NULL)
+        goto out;
+    st = SEC_E_OK;
+out:
+    ERR_pop_to_mark();
+    if (st != SEC_E_OK)
+        backend_close(be);
+    return st;
+}
+
+void backend_close(struct backend *be)
+{
+    for (int i = 0; i < MD_COUNT; i++)
+        EVP_MD_free(be->md[i]);
+    for (int i = 0; i < CIPHER_COUNT; i++)
+        EVP_CIPHER_free(be->cipher[i]);
+    EVP_MAC_free(be->hmac);
+    EVP_KDF_free(be->tls1_prf);
+    EVP_KDF_free(be->tls13_kdf);
+    EVP_KDF_free(be->hkdf);
+    if (be->prov_legacy != NULL)
+        OSSL_PROVIDER_unload(be->prov_legacy);
+    if (be->prov_default != NULL)
+        OSSL_PROVIDER_unload(be->prov_default);
+    OSSL_LIB_CTX_free(be->libctx);
+    memset(be, 0, sizeof(*be));
+}

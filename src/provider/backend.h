@@ -1,0 +1,59 @@
+/* The OpenSSL side of a provider: one private library context with every algorithm fetched
+ * once at SslOpenProvider (DESIGN.md "OpenSSL 3 usage"). Nothing here touches the
+ * application's default context. */
+#ifndef SSLPROV_BACKEND_H
+#define SSLPROV_BACKEND_H
+
+#include <stdbool.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include "sslprovider.h"
+
+enum md_id {
+    MD_NONE = 0,
+    MD_MD5,
+    MD_SHA1,
+    MD_SHA256,
+    MD_SHA384,
+    MD_SHA512,
+    MD_MD5_SHA1, /* the TLS 1.0/1.1 PRF and handshake hash: MD5 || SHA-1 */
+    MD_COUNT
+};
+
+enum cipher_id {
+    CIPHER_NULL = 0,
+    CIPHER_RC4,
+    CIPHER_DES_CBC,
+    CIPHER_3DES_CBC,
+    CIPHER_AES128_CBC,
+    CIPHER_AES256_CBC,
+    CIPHER_AES128_GCM,
+    CIPHER_AES256_GCM,
+    CIPHER_AES128_CCM,
+    CIPHER_AES256_CCM,
+    CIPHER_CHACHA20_POLY1305,
+    CIPHER_COUNT
+};
+
+struct backend {
+    OSSL_LIB_CTX *libctx;
+    OSSL_PROVIDER *prov_default;
+    OSSL_PROVIDER *prov_legacy; /* NULL when the legacy provider could not be loaded */
+    EVP_MD *md[MD_COUNT];
+    EVP_CIPHER *cipher[CIPHER_COUNT]; /* NULL where unavailable (RC4/DES without legacy) */
+    EVP_MAC *hmac;
+    EVP_KDF *tls1_prf;
+    EVP_KDF *tls13_kdf;
+    EVP_KDF *hkdf;
+};
+
+SECURITY_STATUS backend_open(struct backend *be);
+void backend_close(struct backend *be);
+
+/* OpenSSL names, for fetching and for messages. */
+const char *md_ossl_name(enum md_id md);
+const char *cipher_ossl_name(enum cipher_id c);
+/* Output length of a digest in bytes (MD5-SHA1: 36); 0 for MD_NONE. */
+size_t md_size(enum md_id md);
+
+#endif

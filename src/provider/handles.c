@@ -1,0 +1,174 @@
+/* Handle table. A slot's state word holds generation (high 32 bits), a LIVE bit and the
+ * number of calls in flight that pinned it. Pinning is one CAS on that word, so a lookup
+ * never takes a lock and never reads a recycled object: a slot is recycled only when it
+ * is no longer LIVE and its last pin is gone. Slots live in chunks that are never freed. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <openssl/crypto.h>
+#include "handles.h"
+
+#define CHUNK_BITS 10
+#define CHUNK_SLOTS (1u << CHUNK_BITS)
+#define MAX_CHUNKS 4096u /* 4M handles at once */
+#define LIVE_BIT (1ull << 31)
+#define PIN_MASK (LIVE_BIT - 1)
+#define GEN(w) ((uint32_t)((w) >> 32))
+
+struct slot {
+    _Atomic uint64_t state;
+    struct object *_Atomic obj;
+    uint32_t next_free;
+};
+
+static struct slot *_Atomic chunks[MAX_CHUNKS];
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER; /* allocation and free list */
+static uint32_t slots_made;
+static uint32_t free_head = UINT32_MAX;
+static atomic_size_t live_count;
+static uint64_t handle_mask; /* per process, so handles are not small guessable numbers */
+static pthread_once_t mask_once = PTHREAD_ONCE_INIT;
+
+static void mask_init(void)
+{
+    uint64_t m = 0;
+
+    if (getrandom(&m, sizeof(m), 0) != sizeof(m))
+        m = 0x5a17c0de00000000ull;
+    handle_mask = m & ~0xffffffffull; /* only the generation half is scrambled */
+}
+
+/* Handle layout: (generation ^ mask) << 32 | (index + 1). Never 0 for a valid slot. */
+static ULONG_PTR handle_encode(uint32_t idx, uint32_t gen)
+{
+    return (ULONG_PTR)((((uint64_t)gen << 32) ^ handle_mask) | (uint64_t)(idx + 1));
+}
+
+static struct slot *slot_get(uint32_t idx)
+{
+    struct slot *chunk;
+
+    if (idx >= (uint64_t)MAX_CHUNKS * CHUNK_SLOTS)
+        return NULL;
+    chunk = atomic_load_explicit(&chunks[idx >> CHUNK_BITS], memory_order_acquire);
+    return chunk == NULL ? NULL : &chunk[idx & (CHUNK_SLOTS - 1)];
+}
+
+/* Under table_lock: a free slot index, growing the table when needed. */
+static bool slot_take(uint32_t *idx)
+{
+    struct slot *chunk;
+    uint32_t first = slots_made;
+
+    if (free_head != UINT32_MAX) {
+        *idx = free_head;
+        free_head = slot_get(free_head)->next_free;
+        return true;
+    }
+    if (first % CHUNK_SLOTS == 0) {
+        if (first / CHUNK_SLOTS >= MAX_CHUNKS)
+            return false;
+        chunk = calloc(CHUNK_SLOTS, sizeof(*chunk));
+        if (chunk == NULL)
+            return false;
+        for (uint32_t i = 0; i < CHUNK_SLOTS; i++)
+            atomic_init(&chunk[i].state, (uint64_t)1 << 32); /* generation 1 */
+        atomic_store_explicit(&chunks[first / CHUNK_SLOTS], chunk, memory_order_release);
+    }
+    *idx = slots_made++;
+    return true;
+}
+
+SECURITY_STATUS handle_create(struct object *obj, ULONG_PTR *out)
+{
+    struct slot *s;
+    uint32_t idx;
+    uint64_t w;
+
+    pthread_once(&mask_once, mask_init);
+    pthread_mutex_lock(&table_lock);
+    if (!slot_take(&idx)) {
+        pthread_mutex_unlock(&table_lock);
+        return NTE_NO_MEMORY;
+    }
+    pthread_mutex_unlock(&table_lock);
+    s = slot_get(idx);
+    obj->slot = idx;
+    atomic_store_explicit(&s->obj, obj, memory_order_relaxed);
+    w = atomic_load_explicit(&s->state, memory_order_relaxed);
+    atomic_store_explicit(&s->state, (w & ~(LIVE_BIT | PIN_MASK)) | LIVE_BIT, memory_order_release);
+    atomic_fetch_add(&live_count, 1);
+    *out = handle_encode(idx, GEN(w));
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS handle_pin(ULONG_PTR h, unsigned class_mask, struct object **out)
+{
+    uint64_t raw = (uint64_t)h ^ handle_mask;
+    uint32_t low = (uint32_t)raw, gen = GEN(raw);
+    struct slot *s;
+    struct object *obj;
+    uint64_t w;
+
+    *out = NULL;
+    if (h == 0 || low == 0 || (s = slot_get(low - 1)) == NULL)
+        return NTE_INVALID_HANDLE;
+    w = atomic_load_explicit(&s->state, memory_order_acquire);
+    do {
+        if (GEN(w) != gen || !(w & LIVE_BIT) || (w & PIN_MASK) == PIN_MASK)
+            return NTE_INVALID_HANDLE;
+    } while (!atomic_compare_exchange_weak_explicit(&s->state, &w, w + 1, memory_order_acquire,
+                                                    memory_order_acquire));
+    obj = atomic_load_explicit(&s->obj, memory_order_relaxed);
+    if (!(class_mask & CLASS_BIT(obj->cls))) {
+        handle_unpin(obj);
+        return NTE_INVALID_HANDLE;
+    }
+    *out = obj;
+    return SEC_E_OK;
+}
+
+/* The last pin of a closed slot: drop the table's reference and recycle the slot under a
+ * new generation, so every old handle to it stays invalid. */
+static void slot_retire(struct slot *s, uint32_t idx, uint64_t w)
+{
+    struct object *obj = atomic_load_explicit(&s->obj, memory_order_relaxed);
+
+    atomic_store_explicit(&s->obj, NULL, memory_order_relaxed);
+    pthread_mutex_lock(&table_lock);
+    atomic_store_explicit(&s->state, (uint64_t)(GEN(w) + 1 ? GEN(w) + 1 : 1) << 32,
+                          memory_order_release);
+    s->next_free = free_head;
+    free_head = idx;
+    pthread_mutex_unlock(&table_lock);
+    atomic_fetch_sub(&live_count, 1);
+    obj_unref(obj);
+}
+
+void handle_unpin(struct object *obj)
+{
+    struct slot *s = slot_get(obj->slot);
+    uint64_t w = atomic_fetch_sub_explicit(&s->state, 1, memory_order_acq_rel) - 1;
+
+    if (!(w & LIVE_BIT) && (w & PIN_MASK) == 0)
+        slot_retire(s, obj->slot, w);
+}
+
+SECURITY_STATUS handle_close(struct object *pinned)
+{
+    struct slot *s = slot_get(pinned->slot);
+    uint64_t w = atomic_load_explicit(&s->state, memory_order_acquire);
+
+    do {
+        if (!(w & LIVE_BIT))
+            return NTE_INVALID_HANDLE; /* another thread freed it first */
+    } while (!atomic_compare_exchange_weak_explicit(&s->state, &w, w & ~LIVE_BIT,
+                                                    memory_order_acq_rel, memory_order_acquire));
+    return SEC_E_OK;
+}
+
+size_t handle_live_count(void)
+{
+    return atomic_load(&live_count);
+}

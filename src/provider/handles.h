@@ -1,0 +1,25 @@
+/* The typed handle table (DESIGN.md "Handles"). A handle encodes slot index and generation,
+ * never a pointer: zero, random, stale, double-freed and wrong-class handles are refused
+ * without touching freed memory. Lookups are lock-free; a pinned object stays alive until
+ * the matching unpin even if another thread frees its handle meanwhile. */
+#ifndef SSLPROV_HANDLES_H
+#define SSLPROV_HANDLES_H
+
+#include "object.h"
+
+/* Register obj (its refs == 1 belongs to the table). On failure the caller still owns obj. */
+SECURITY_STATUS handle_create(struct object *obj, ULONG_PTR *out);
+
+/* Resolve h to a live object whose class is in class_mask and pin it for the call.
+ * NTE_INVALID_HANDLE for anything else. */
+SECURITY_STATUS handle_pin(ULONG_PTR h, unsigned class_mask, struct object **out);
+void handle_unpin(struct object *obj);
+
+/* Invalidate h at once (it must be pinned by the caller through pinned); the object is
+ * released when the last pin goes. NTE_INVALID_HANDLE if another thread closed it first. */
+SECURITY_STATUS handle_close(struct object *pinned);
+
+/* Number of live handles (tests, leak checks). */
+size_t handle_live_count(void);
+
+#endif

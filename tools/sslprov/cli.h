@@ -1,0 +1,34 @@
+/* The sslprov command-line tool: shared declarations. Every command is one row of the table
+ * in main.c and one cmd_<name>.c file; commands use only the public API. */
+#ifndef SSLPROV_CLI_H
+#define SSLPROV_CLI_H
+
+#include <stddef.h>
+#include "sslprovider.h"
+
+/* Exit statuses */
+#define CLI_OK 0
+#define CLI_FAIL 1  /* an API call failed */
+#define CLI_USAGE 2 /* bad command line */
+
+struct command {
+    const char *name;
+    const char *synopsis; /* what follows the command name in the usage line */
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+int cmd_suites(int argc, char **argv);
+
+/* "sslprov: <message>" and the command's usage on stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The command's usage line on stdout (for --help); returns CLI_OK. */
+int cli_command_help(const char *command);
+/* "sslprov: <what> failed: 0x%08x" on stderr; returns CLI_FAIL. */
+int cli_api_error(const char *what, SECURITY_STATUS st);
+
+/* A UTF-16 field of at most cap units as ASCII ('?' for anything else), NUL-terminated. */
+void cli_ascii(char *dst, size_t dst_len, const WCHAR *src, size_t cap);
+
+#endif

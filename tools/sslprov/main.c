@@ -1,0 +1,116 @@
+/* sslprov — command-line front end of the library. A command is one row of `commands` plus
+ * one cmd_<name>.c file. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+
+#ifndef SSLPROV_VERSION
+#define SSLPROV_VERSION "unknown"
+#endif
+
+static const struct command commands[] = {
+    {"suites", "[--all] [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3|dtls1.0|dtls1.2]",
+     "list cipher suites (default: the provider's enumeration; --all: every known suite)",
+     cmd_suites},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct command *command_find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: sslprov [--help | --version] <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-8s %s\n           %s\n", commands[i].name, commands[i].synopsis,
+                commands[i].summary);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    const struct command *cmd = command != NULL ? command_find(command) : NULL;
+    va_list ap;
+
+    fputs("sslprov: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    if (cmd != NULL)
+        fprintf(stderr, "usage: sslprov %s %s\n", cmd->name, cmd->synopsis);
+    else
+        usage(stderr);
+    return CLI_USAGE;
+}
+
+int cli_command_help(const char *command)
+{
+    const struct command *cmd = command_find(command);
+
+    if (cmd != NULL)
+        printf("usage: sslprov %s %s\n%s\n", cmd->name, cmd->synopsis, cmd->summary);
+    return CLI_OK;
+}
+
+int cli_api_error(const char *what, SECURITY_STATUS st)
+{
+    fprintf(stderr, "sslprov: %s failed: 0x%08x\n", what, (unsigned)st);
+    return CLI_FAIL;
+}
+
+void cli_ascii(char *dst, size_t dst_len, const WCHAR *src, size_t cap)
+{
+    size_t i = 0;
+
+    if (dst_len == 0)
+        return;
+    for (; i < cap && i + 1 < dst_len && src[i] != 0; i++)
+        dst[i] = src[i] >= 0x20 && src[i] < 0x7F ? (char)src[i] : '?';
+    dst[i] = '\0';
+}
+
+/* The library version and the name the provider reports through the router. */
+static int version(void)
+{
+    NCryptProviderName *list = NULL;
+    DWORD count = 0;
+    SECURITY_STATUS st;
+
+    printf("sslprov %s\n", SSLPROV_VERSION);
+    if ((st = SslEnumProtocolProviders(&count, &list, 0)) != SEC_E_OK)
+        return cli_api_error("SslEnumProtocolProviders", st);
+    for (DWORD i = 0; i < count; i++) {
+        char name[256];
+
+        cli_ascii(name, sizeof name, list[i].pszName, sizeof name);
+        printf("provider: %s\n", name);
+    }
+    SslFreeBuffer(list);
+    return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+    const struct command *cmd;
+
+    if (argc < 2)
+        return cli_usage_error(NULL, "missing command");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return version();
+    if (argv[1][0] == '-')
+        return cli_usage_error(NULL, "unknown option '%s'", argv[1]);
+    if ((cmd = command_find(argv[1])) == NULL)
+        return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+    return cmd->run(argc - 1, argv + 1);
+}
