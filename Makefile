@@ -22,9 +22,10 @@ build: deps $(BUILD)/CMakeCache.txt
 demo: build
 	@$(BUILD)/examples/sslprov-demo
 
-# Everything: the suite (plus valgrind runs), the suite again under ASan+UBSan, and the
-# thread tests under TSan. Each build lives in its own directory.
-check: check-plain check-asan check-tsan
+# Everything: the thread tests under TSan, the suite under ASan+UBSan, then the suite with a
+# valgrind run of every test — last, so the closing ctest summary covers the whole suite.
+# Each build lives in its own directory.
+check: check-tsan check-asan check-plain
 
 check-plain: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
