@@ -1,7 +1,9 @@
 /* Group D: handshake hashes (api.md §7 D1–D7). Arguments are checked in the order of
- * conventions.md §1; the hash operations arrive with issue 3 (TLS 1.3 ones with issue 5)
- * and answer NTE_NOT_SUPPORTED until then (README status table). */
+ * conventions.md §1. Client-auth hashes and TLS 1.3 Finished answer NTE_NOT_SUPPORTED until
+ * their issues (README status table). */
+#include <string.h>
 #include "api_common.h"
+#include "transcript.h"
 
 #define CLS_SECRET (CLASS_BIT(OBJ_MASTER) | CLASS_BIT(OBJ_KEY))
 
@@ -22,9 +24,11 @@ SECURITY_STATUS WINAPI SslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &p, &s)) != SEC_E_OK)
         return call_end(&c, st);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    return call_end(&c, transcript_create(c.prov, p, s, phHandshakeHash));
 }
 
+/* Whole handshake messages, 4-byte header included (DTLS: the 12-byte header as RFC 6347
+ * §4.2.6 hashes it); the provider does not reformat them (api.md D2). */
 SECURITY_STATUS WINAPI SslHashHandshake(NCRYPT_PROV_HANDLE hSslProvider,
                                         NCRYPT_HASH_HANDLE hHandshakeHash, PBYTE pbInput,
                                         DWORD cbInput, DWORD dwFlags)
@@ -39,7 +43,9 @@ SECURITY_STATUS WINAPI SslHashHandshake(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, st);
     if (pbInput == NULL && cbInput > 0)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    if (cbInput == 0)
+        return call_end(&c, SEC_E_OK);
+    return call_end(&c, transcript_update((struct transcript *)hash, pbInput, cbInput));
 }
 
 SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
@@ -67,6 +73,8 @@ SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, NTE_NOT_SUPPORTED);
 }
 
+/* conventions.md §4: the flag names the sender of the Finished message. TLS 1.3 secrets
+ * (OBJ_KEY) arrive with issue 5. */
 SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider,
                                               NCRYPT_KEY_HANDLE hMasterKey,
                                               NCRYPT_HASH_HANDLE hHandshakeHash, PBYTE pbOutput,
@@ -74,6 +82,8 @@ SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider,
 {
     struct call c;
     struct object *key, *hash;
+    struct master_key *mk;
+    struct transcript *t;
     SECURITY_STATUS st;
 
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
@@ -83,7 +93,17 @@ SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider,
     if ((st = call_pin(&c, hMasterKey, CLS_SECRET, &key)) != SEC_E_OK ||
         (st = call_pin(&c, hHandshakeHash, CLASS_BIT(OBJ_HASH), &hash)) != SEC_E_OK)
         return call_end(&c, st);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    if (key->cls != OBJ_MASTER)
+        return call_end(&c, NTE_NOT_SUPPORTED);
+    if (dwFlags != NCRYPT_SSL_CLIENT_FLAG && dwFlags != NCRYPT_SSL_SERVER_FLAG)
+        return call_end(&c, NTE_BAD_FLAGS);
+    mk = (struct master_key *)key;
+    t = (struct transcript *)hash;
+    /* the hash object must hash what this master key's protocol and suite need */
+    if (t->md != transcript_md(mk->proto, mk->suite))
+        return call_end(&c, NTE_INVALID_PARAMETER);
+    st = transcript_finished12(t, mk, dwFlags == NCRYPT_SSL_CLIENT_FLAG, pbOutput, cbOutput);
+    return call_end(&c, st);
 }
 
 SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
@@ -108,6 +128,8 @@ SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, NTE_NOT_SUPPORTED);
 }
 
+/* RFC 7627 §3: the hash of the handshake so far, for NCRYPTBUFFER_SSL_SESSION_HASH. Not
+ * defined for SSL 3.0 or TLS 1.3 (NTE_NOT_SUPPORTED); dwProtocol must be the hash object's. */
 SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider,
                                              NCRYPT_HASH_HANDLE hHandshakeHash, DWORD dwProtocol,
                                              PBYTE pbOutput, DWORD cbOutput, DWORD *pcbResult,
@@ -115,6 +137,10 @@ SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider,
 {
     struct call c;
     struct object *hash;
+    struct transcript *t;
+    uint8_t digest[TRANSCRIPT_MAX_DIGEST];
+    size_t len;
+    enum proto p;
     SECURITY_STATUS st;
 
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
@@ -123,7 +149,21 @@ SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = call_pin(&c, hHandshakeHash, CLASS_BIT(OBJ_HASH), &hash)) != SEC_E_OK)
         return call_end(&c, st);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    t = (struct transcript *)hash;
+    if (!proto_from_dword(dwProtocol, &p) || p == PROTO_SSL2 || p == PROTO_SSL3 || p == PROTO_TLS13)
+        return call_end(&c, NTE_NOT_SUPPORTED);
+    if (p != t->proto)
+        return call_end(&c, NTE_INVALID_PARAMETER);
+    len = md_size(t->md);
+    if (pbOutput == NULL || cbOutput < len) {
+        *pcbResult = (DWORD)len;
+        return call_end(&c, pbOutput == NULL ? SEC_E_OK : NTE_BUFFER_TOO_SMALL);
+    }
+    if ((st = transcript_digest(t, digest, &len)) == SEC_E_OK) {
+        memcpy(pbOutput, digest, len);
+        *pcbResult = (DWORD)len;
+    }
+    return call_end(&c, st);
 }
 
 SECURITY_STATUS WINAPI SslDuplicateTranscriptHash(NCRYPT_PROV_HANDLE hSslProvider,
@@ -143,5 +183,5 @@ SECURITY_STATUS WINAPI SslDuplicateTranscriptHash(NCRYPT_PROV_HANDLE hSslProvide
         return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = call_pin(&c, hTranscriptHash, CLASS_BIT(OBJ_HASH), &hash)) != SEC_E_OK)
         return call_end(&c, st);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    return call_end(&c, transcript_duplicate((const struct transcript *)hash, phTranscriptHash));
 }

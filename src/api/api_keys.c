@@ -1,7 +1,10 @@
 /* Group C: keys and signatures (api.md §7 C1–C7). Arguments are checked in the order of
- * conventions.md §1; the key operations themselves arrive with issue 3 and answer
- * NTE_NOT_SUPPORTED until then (README status table). */
+ * conventions.md §1. Import/export: OpaqueKeyBlob master keys ('ssl5'); the other blob
+ * types, private and ephemeral keys and signatures answer NTE_NOT_SUPPORTED until their
+ * issues (README status table). */
 #include "api_common.h"
+#include "opaque.h"
+#include "wstr.h"
 
 SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider,
                                          NCRYPT_KEY_HANDLE *phPrivateKey,
@@ -60,6 +63,8 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         return call_end(&c, NTE_INVALID_PARAMETER);
     if (pszBlobType == NULL || pbKeyBlob == NULL || cbKeyBlob == 0)
         return call_end(&c, NTE_INVALID_PARAMETER);
+    if (wstr_eq_ascii(pszBlobType, "OpaqueKeyBlob"))
+        return call_end(&c, opaque_import(c.prov, pbKeyBlob, cbKeyBlob, phKey));
     return call_end(&c, NTE_NOT_SUPPORTED);
 }
 
@@ -69,6 +74,7 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
 {
     struct call c;
     struct object *key;
+    size_t len;
     SECURITY_STATUS st;
 
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
@@ -81,7 +87,15 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         return call_end(&c, NTE_BAD_FLAGS);
     if (pszBlobType == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    if (!wstr_eq_ascii(pszBlobType, "OpaqueKeyBlob") || (st = opaque_size(key, &len)) != SEC_E_OK)
+        return call_end(&c, NTE_NOT_SUPPORTED);
+    /* conventions.md §1 output sizes, rule 3 */
+    *pcbResult = (DWORD)len;
+    if (pbOutput == NULL)
+        return call_end(&c, SEC_E_OK);
+    if (cbOutput < len)
+        return call_end(&c, NTE_BUFFER_TOO_SMALL);
+    return call_end(&c, opaque_export(key, pbOutput));
 }
 
 /* No provider parameter (api.md C5): the key handle alone identifies everything. */

@@ -1,0 +1,202 @@
+#include <string.h>
+#include <openssl/crypto.h>
+#include "handles.h"
+#include "transcript.h"
+
+#define SSL3_PAD_MD5 48
+#define SSL3_PAD_SHA1 40
+#define TLS_FINISHED_LEN 12
+#define TLS12_FINISHED_MAX 64
+#define SSL3_FINISHED_LEN 36
+
+static void transcript_destroy(struct object *obj)
+{
+    struct transcript *t = (struct transcript *)obj;
+
+    EVP_MD_CTX_free(t->ctx[0]); /* frees (and clears) the digest state */
+    EVP_MD_CTX_free(t->ctx[1]);
+    OPENSSL_clear_free(t, sizeof(*t));
+}
+
+enum md_id transcript_md(enum proto p, const struct suite *s)
+{
+    switch (p) {
+    case PROTO_SSL3:
+    case PROTO_TLS10:
+    case PROTO_TLS11:
+    case PROTO_DTLS10:
+        return MD_MD5_SHA1;
+    case PROTO_TLS12:
+    case PROTO_DTLS12:
+    case PROTO_TLS13:
+        return s->prf;
+    default:
+        return MD_NONE;
+    }
+}
+
+SECURITY_STATUS transcript_create(struct provider *prov, enum proto p, const struct suite *s,
+                                  ULONG_PTR *out)
+{
+    SECURITY_STATUS st = NTE_NO_MEMORY;
+    enum md_id md = transcript_md(p, s);
+    struct transcript *t;
+
+    *out = 0;
+    if (md == MD_NONE)
+        return NTE_NOT_SUPPORTED;
+    if ((t = OPENSSL_zalloc(sizeof(*t))) == NULL)
+        return NTE_NO_MEMORY;
+    obj_init(&t->hdr, OBJ_HASH, prov, transcript_destroy);
+    t->proto = p;
+    t->suite = s;
+    t->md = md;
+    if ((t->ctx[0] = EVP_MD_CTX_new()) == NULL)
+        goto out;
+    if (md == MD_MD5_SHA1) {
+        if ((t->ctx[1] = EVP_MD_CTX_new()) == NULL ||
+            !EVP_DigestInit_ex(t->ctx[0], prov->be.md[MD_MD5], NULL) ||
+            !EVP_DigestInit_ex(t->ctx[1], prov->be.md[MD_SHA1], NULL))
+            goto out;
+    } else if (!EVP_DigestInit_ex(t->ctx[0], prov->be.md[md], NULL)) {
+        goto out;
+    }
+    st = handle_create(&t->hdr, out);
+out:
+    if (st != SEC_E_OK)
+        obj_unref(&t->hdr);
+    return st;
+}
+
+SECURITY_STATUS transcript_update(struct transcript *t, const uint8_t *in, size_t len)
+{
+    for (int i = 0; i < 2 && t->ctx[i] != NULL; i++)
+        if (!EVP_DigestUpdate(t->ctx[i], in, len))
+            return NTE_INTERNAL_ERROR;
+    return SEC_E_OK;
+}
+
+/* Finish a copy of ctx after feeding it the extra parts: the running hash goes on. */
+static SECURITY_STATUS digest_copy(const EVP_MD_CTX *ctx, const uint8_t *const parts[],
+                                   const size_t lens[], size_t n, uint8_t *out)
+{
+    SECURITY_STATUS st = NTE_INTERNAL_ERROR;
+    EVP_MD_CTX *dup = EVP_MD_CTX_new();
+
+    if (dup == NULL)
+        return NTE_NO_MEMORY;
+    if (!EVP_MD_CTX_copy_ex(dup, ctx))
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (!EVP_DigestUpdate(dup, parts[i], lens[i]))
+            goto out;
+    if (EVP_DigestFinal_ex(dup, out, NULL))
+        st = SEC_E_OK;
+out:
+    EVP_MD_CTX_free(dup);
+    return st;
+}
+
+SECURITY_STATUS transcript_digest(const struct transcript *t, uint8_t *out, size_t *out_len)
+{
+    SECURITY_STATUS st;
+
+    if ((st = digest_copy(t->ctx[0], NULL, NULL, 0, out)) != SEC_E_OK)
+        return st;
+    *out_len = (size_t)EVP_MD_CTX_get_size(t->ctx[0]);
+    if (t->ctx[1] != NULL) {
+        if ((st = digest_copy(t->ctx[1], NULL, NULL, 0, out + *out_len)) != SEC_E_OK)
+            return st;
+        *out_len += (size_t)EVP_MD_CTX_get_size(t->ctx[1]);
+    }
+    return SEC_E_OK;
+}
+
+/* RFC 6101 §5.6.9: hash(ms || pad2 || hash(handshake || sender || ms || pad1)), for MD5 and
+ * SHA-1 with their own pad lengths. */
+static SECURITY_STATUS ssl3_finished_half(const struct backend *be, const EVP_MD_CTX *running,
+                                          enum md_id md, size_t pad_len, const uint8_t sender[4],
+                                          const uint8_t ms[KDF12_MASTER_SECRET_LEN], uint8_t *out)
+{
+    uint8_t pad1[SSL3_PAD_MD5], pad2[SSL3_PAD_MD5], inner[EVP_MAX_MD_SIZE];
+    const uint8_t *p_inner[3] = {sender, ms, pad1}, *p_outer[3] = {pad2, inner, NULL};
+    size_t l_inner[3] = {4, KDF12_MASTER_SECRET_LEN, pad_len};
+    size_t l_outer[3] = {pad_len, md_size(md), 0};
+    SECURITY_STATUS st = NTE_INTERNAL_ERROR;
+    EVP_MD_CTX *outer = EVP_MD_CTX_new();
+
+    memset(pad1, 0x36, sizeof(pad1));
+    memset(pad2, 0x5c, sizeof(pad2));
+    if (outer == NULL)
+        return NTE_NO_MEMORY;
+    if ((st = digest_copy(running, p_inner, l_inner, 3, inner)) != SEC_E_OK)
+        goto out;
+    st = NTE_INTERNAL_ERROR;
+    if (EVP_DigestInit_ex(outer, be->md[md], NULL) &&
+        EVP_DigestUpdate(outer, ms, KDF12_MASTER_SECRET_LEN) &&
+        EVP_DigestUpdate(outer, p_outer[0], l_outer[0]) &&
+        EVP_DigestUpdate(outer, p_outer[1], l_outer[1]) && EVP_DigestFinal_ex(outer, out, NULL))
+        st = SEC_E_OK;
+out:
+    OPENSSL_cleanse(inner, sizeof(inner));
+    EVP_MD_CTX_free(outer);
+    return st;
+}
+
+SECURITY_STATUS transcript_finished12(const struct transcript *t, const struct master_key *mk,
+                                      bool sender_client, uint8_t *out, size_t out_len)
+{
+    const struct backend *be = &mk->hdr.prov->be;
+    uint8_t hash[TRANSCRIPT_MAX_DIGEST];
+    const uint8_t *seed[1] = {hash};
+    size_t hash_len;
+    SECURITY_STATUS st;
+
+    if (mk->proto == PROTO_SSL3) {
+        static const uint8_t client[4] = {'C', 'L', 'N', 'T'}, server[4] = {'S', 'R', 'V', 'R'};
+        const uint8_t *sender = sender_client ? client : server;
+
+        if (out_len != SSL3_FINISHED_LEN)
+            return NTE_BAD_LEN;
+        st = ssl3_finished_half(be, t->ctx[0], MD_MD5, SSL3_PAD_MD5, sender, mk->ms, out);
+        if (st == SEC_E_OK)
+            st = ssl3_finished_half(be, t->ctx[1], MD_SHA1, SSL3_PAD_SHA1, sender, mk->ms, out + 16);
+        if (st != SEC_E_OK)
+            OPENSSL_cleanse(out, out_len);
+        return st;
+    }
+    if (mk->proto == PROTO_TLS12 || mk->proto == PROTO_DTLS12) {
+        if (out_len < TLS_FINISHED_LEN || out_len > TLS12_FINISHED_MAX)
+            return NTE_BAD_LEN;
+    } else if (out_len != TLS_FINISHED_LEN) {
+        return NTE_BAD_LEN;
+    }
+    if ((st = transcript_digest(t, hash, &hash_len)) != SEC_E_OK)
+        return st;
+    /* RFC 5246 §7.4.9 (RFC 2246 §7.4.9: the same with MD5 || SHA-1 as hash and PRF) */
+    return kdf12_prf(be, t->md, mk->ms, sizeof(mk->ms),
+                     sender_client ? "client finished" : "server finished", seed, &hash_len, 1,
+                     out, out_len);
+}
+
+SECURITY_STATUS transcript_duplicate(const struct transcript *t, ULONG_PTR *out)
+{
+    SECURITY_STATUS st = NTE_NO_MEMORY;
+    struct transcript *d;
+
+    *out = 0;
+    if ((d = OPENSSL_zalloc(sizeof(*d))) == NULL)
+        return NTE_NO_MEMORY;
+    obj_init(&d->hdr, OBJ_HASH, t->hdr.prov, transcript_destroy);
+    d->proto = t->proto;
+    d->suite = t->suite;
+    d->md = t->md;
+    for (int i = 0; i < 2 && t->ctx[i] != NULL; i++)
+        if ((d->ctx[i] = EVP_MD_CTX_new()) == NULL || !EVP_MD_CTX_copy_ex(d->ctx[i], t->ctx[i]))
+            goto out;
+    st = handle_create(&d->hdr, out);
+out:
+    if (st != SEC_E_OK)
+        obj_unref(&d->hdr);
+    return st;
+}

@@ -1,0 +1,43 @@
+/* Handshake hash objects ('ssl2'): the running hash of the handshake messages (api.md D1, D2)
+ * and what is computed from it without finishing it — Finished (D4), the RFC 7627 session
+ * hash (D6). SSL 3.0, TLS 1.0/1.1 and DTLS 1.0 keep MD5 and SHA-1 side by side (SSL 3.0's
+ * Finished feeds them different pads); TLS 1.2, DTLS 1.2 and TLS 1.3 keep the suite hash. */
+#ifndef SSLPROV_TRANSCRIPT_H
+#define SSLPROV_TRANSCRIPT_H
+
+#include <openssl/evp.h>
+#include "object.h"
+#include "provider.h"
+#include "secrets.h"
+#include "suites.h"
+
+#define TRANSCRIPT_MAX_DIGEST 64
+
+struct transcript {
+    struct object hdr; /* OBJ_HASH */
+    enum proto proto;
+    const struct suite *suite;
+    enum md_id md;       /* MD_MD5_SHA1 for the dual hash, else the suite hash */
+    EVP_MD_CTX *ctx[2];  /* MD5 and SHA-1, or the suite hash and NULL */
+};
+
+/* The hash a protocol/suite keeps: MD_MD5_SHA1 before TLS 1.2, the suite PRF hash after. */
+enum md_id transcript_md(enum proto p, const struct suite *s);
+
+SECURITY_STATUS transcript_create(struct provider *prov, enum proto p, const struct suite *s,
+                                  ULONG_PTR *out);
+SECURITY_STATUS transcript_update(struct transcript *t, const uint8_t *in, size_t len);
+/* Hash of everything so far (MD5 || SHA-1 for the dual hash); the running hash goes on. */
+SECURITY_STATUS transcript_digest(const struct transcript *t, uint8_t *out, size_t *out_len);
+
+/* An independent copy: same protocol, suite and state (api.md D7). */
+SECURITY_STATUS transcript_duplicate(const struct transcript *t, ULONG_PTR *out);
+
+/* verify_data of the Finished message sent by the client (sender_client) or the server:
+ * SSL 3.0 (RFC 6101 §5.6.9, 36 bytes) or PRF(ms, "client/server finished", Hash(hs))
+ * (RFC 5246 §7.4.9). out_len: 36 for SSL 3.0, 12 for TLS 1.0/1.1/DTLS 1.0, 12..64 for
+ * TLS 1.2/DTLS 1.2, else NTE_BAD_LEN. */
+SECURITY_STATUS transcript_finished12(const struct transcript *t, const struct master_key *mk,
+                                      bool sender_client, uint8_t *out, size_t out_len);
+
+#endif
