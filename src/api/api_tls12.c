@@ -1,14 +1,89 @@
 /* Group E: pre-master and master secrets, session keys, EAP and exporters for SSL 3.0 –
  * TLS 1.2 and DTLS (api.md §7 E1–E6). Arguments are checked in the order of conventions.md
- * §1 and §2; the derivations arrive with issue 3 and answer NTE_NOT_SUPPORTED until then
- * (README status table). */
+ * §1 and §2. EAP key blocks and exporters answer NTE_NOT_SUPPORTED until their issue (README
+ * status table). */
+#include <openssl/crypto.h>
 #include "api_common.h"
+#include "kx12.h"
 #include "params.h"
-
 
 static bool one_role(DWORD flags)
 {
     return flags == NCRYPT_SSL_CLIENT_FLAG || flags == NCRYPT_SSL_SERVER_FLAG;
+}
+
+/* conventions.md §1 output sizes, rule 1: pbOutput NULL or too small -> NTE_BUFFER_TOO_SMALL
+ * with the modulus size, nothing created. */
+static SECURITY_STATUS rsa_output_fits(const struct pkey_object *pub, PBYTE pbOutput,
+                                       DWORD cbOutput, DWORD *pcbResult)
+{
+    size_t need = kx12_rsa_size(pub);
+
+    if (need == 0)
+        return NTE_NOT_SUPPORTED; /* not an RSA key */
+    if (pbOutput == NULL || cbOutput < need) {
+        *pcbResult = (DWORD)need;
+        return NTE_BUFFER_TOO_SMALL;
+    }
+    return SEC_E_OK;
+}
+
+/* RSA client: the pre-master, its encryption into pbOutput, and (make_premaster) a pre-master
+ * object or (else) directly the master key. Buffer 22 is required (conventions.md §3). */
+static SECURITY_STATUS rsa_client(const struct kx12_ctx *kx, const struct pkey_object *pub,
+                                  PBYTE pbOutput, DWORD *pcbResult, bool make_premaster,
+                                  ULONG_PTR *out)
+{
+    uint8_t pms[KX12_RSA_PMS_LEN];
+    SECURITY_STATUS st;
+
+    if (!kx->params->has_highest_version)
+        return NTE_INVALID_PARAMETER;
+    st = kx12_rsa_client(kx->prov, kx->proto, kx->suite, pub, kx->params->highest_version,
+                         pbOutput, pms);
+    if (st == SEC_E_OK)
+        st = make_premaster ? kx12_premaster_create(kx->prov, kx->proto, kx->suite, pms, out)
+                            : kx12_master_key(kx, pms, sizeof(pms), out);
+    if (st == SEC_E_OK)
+        *pcbResult = (DWORD)kx12_rsa_size(pub);
+    OPENSSL_cleanse(pms, sizeof(pms));
+    return st;
+}
+
+SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
+                                               NCRYPT_KEY_HANDLE hPublicKey,
+                                               NCRYPT_KEY_HANDLE *phPreMasterKey, DWORD dwProtocol,
+                                               DWORD dwCipherSuite, PNCryptBufferDesc pParameterList,
+                                               PBYTE pbOutput, DWORD cbOutput, DWORD *pcbResult,
+                                               DWORD dwFlags)
+{
+    struct call c;
+    struct object *pub;
+    struct kx12_ctx kx = {.client = true};
+    struct tls_params prm;
+    SECURITY_STATUS st;
+
+    if (phPreMasterKey != NULL)
+        *phPreMasterKey = 0;
+    if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
+        return call_end(&c, st);
+    if (phPreMasterKey == NULL || pcbResult == NULL)
+        return call_end(&c, NTE_INVALID_PARAMETER);
+    if ((st = call_pin(&c, hPublicKey, CLASS_BIT(OBJ_PUBLIC), &pub)) != SEC_E_OK ||
+        (st = suite_for_key_op(dwProtocol, dwCipherSuite, &kx.proto, &kx.suite)) != SEC_E_OK)
+        return call_end(&c, st);
+    if (kx.suite->kx != KX_RSA)
+        return call_end(&c, NTE_NOT_SUPPORTED);
+    if ((st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK)
+        return call_end(&c, st);
+    if (!prm.has_highest_version)
+        return call_end(&c, NTE_INVALID_PARAMETER);
+    if ((st = rsa_output_fits((struct pkey_object *)pub, pbOutput, cbOutput, pcbResult)) != SEC_E_OK)
+        return call_end(&c, st);
+    kx.prov = c.prov;
+    kx.params = &prm;
+    st = rsa_client(&kx, (struct pkey_object *)pub, pbOutput, pcbResult, true, phPreMasterKey);
+    return call_end(&c, st);
 }
 
 /* conventions.md §1: RSA takes 0 or a pre-master and an RSA public key; (EC)DHE an
@@ -39,31 +114,43 @@ static SECURITY_STATUS pin_exchange_keys(struct call *c, enum kx kx, NCRYPT_KEY_
     }
 }
 
-SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
-                                               NCRYPT_KEY_HANDLE hPublicKey,
-                                               NCRYPT_KEY_HANDLE *phPreMasterKey, DWORD dwProtocol,
-                                               DWORD dwCipherSuite, PNCryptBufferDesc pParameterList,
-                                               PBYTE pbOutput, DWORD cbOutput, DWORD *pcbResult,
-                                               DWORD dwFlags)
+/* (EC)DHE: both keys on the suite's kind of group and on the same group; ours has its
+ * private half (conventions.md §1). */
+static SECURITY_STATUS dh_exchange(const struct kx12_ctx *kx, const struct pkey_object *own,
+                                   const struct pkey_object *peer, ULONG_PTR *out)
 {
-    struct call c;
-    struct object *pub;
-    const struct suite *s;
-    struct tls_params prm;
-    enum proto p;
+    bool ec_suite = kx->suite->kx == KX_ECDHE;
+    bool own_dh = EVP_PKEY_is_a(own->pkey, "DH"), peer_dh = EVP_PKEY_is_a(peer->pkey, "DH");
+    uint8_t *shared;
+    size_t len;
     SECURITY_STATUS st;
 
-    if (phPreMasterKey != NULL)
-        *phPreMasterKey = 0;
-    if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
-        return call_end(&c, st);
-    if (phPreMasterKey == NULL || pcbResult == NULL)
-        return call_end(&c, NTE_INVALID_PARAMETER);
-    if ((st = call_pin(&c, hPublicKey, CLASS_BIT(OBJ_PUBLIC), &pub)) != SEC_E_OK ||
-        (st = suite_for_key_op(dwProtocol, dwCipherSuite, &p, &s)) != SEC_E_OK ||
-        (st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK)
-        return call_end(&c, st);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    if (!own->has_private || own_dh == ec_suite)
+        return NTE_NOT_SUPPORTED;
+    if (peer_dh != own_dh || (own->group != peer->group && !own_dh))
+        return NTE_INVALID_PARAMETER;
+    if ((shared = OPENSSL_malloc(KX12_MAX_SHARED)) == NULL)
+        return NTE_NO_MEMORY;
+    if ((st = kx12_dh(kx->prov, own, peer, shared, &len)) == SEC_E_OK)
+        st = kx12_master_key(kx, shared, len, out);
+    OPENSSL_clear_free(shared, KX12_MAX_SHARED);
+    return st;
+}
+
+static SECURITY_STATUS psk_exchange(const struct kx12_ctx *kx, const struct secret_key *psk,
+                                    ULONG_PTR *out)
+{
+    uint8_t *pms;
+    size_t len;
+    SECURITY_STATUS st;
+
+    if (psk->kind != KEY_PSK)
+        return NTE_NOT_SUPPORTED;
+    if ((st = kx12_psk_premaster(psk->key, psk->key_len, &pms, &len)) != SEC_E_OK)
+        return st;
+    st = kx12_master_key(kx, pms, len, out);
+    OPENSSL_clear_free(pms, len);
+    return st;
 }
 
 SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
@@ -76,9 +163,8 @@ SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
 {
     struct call c;
     struct object *priv, *pub;
-    const struct suite *s;
+    struct kx12_ctx kx;
     struct tls_params prm;
-    enum proto p;
     SECURITY_STATUS st;
 
     if (phMasterKey != NULL)
@@ -88,17 +174,51 @@ SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
     if (phMasterKey == NULL || pcbResult == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
     /* the suite's key exchange decides which handles are expected (conventions.md §1) */
-    if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &p, &s)) != SEC_E_OK)
+    if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &kx.proto, &kx.suite)) != SEC_E_OK)
         return call_end(&c, st);
-    if ((st = pin_exchange_keys(&c, s->kx, hPrivateKey, hPublicKey, &priv, &pub)) != SEC_E_OK)
+    if ((st = pin_exchange_keys(&c, kx.suite->kx, hPrivateKey, hPublicKey, &priv, &pub)) != SEC_E_OK)
         return call_end(&c, st);
     if (!one_role(dwFlags))
         return call_end(&c, NTE_BAD_FLAGS);
+    if (kx.suite->kx == KX_RSA && dwFlags == NCRYPT_SSL_SERVER_FLAG)
+        return call_end(&c, NTE_NOT_SUPPORTED); /* the RSA server uses SslImportMasterKey */
     if ((st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK)
         return call_end(&c, st);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    kx.prov = c.prov;
+    kx.params = &prm;
+    kx.client = dwFlags == NCRYPT_SSL_CLIENT_FLAG;
+    switch (kx.suite->kx) {
+    case KX_RSA:
+        if (priv != NULL) {
+            const struct premaster *pm = (const struct premaster *)priv;
+            /* a pre-master made for another protocol or suite disagrees with this call */
+            if (pm->proto != kx.proto || pm->suite != kx.suite)
+                return call_end(&c, NTE_INVALID_PARAMETER);
+            if ((st = kx12_master_key(&kx, pm->pms, sizeof(pm->pms), phMasterKey)) == SEC_E_OK)
+                *pcbResult = 0;
+            return call_end(&c, st);
+        }
+        if (!prm.has_highest_version)
+            return call_end(&c, NTE_INVALID_PARAMETER);
+        st = rsa_output_fits((struct pkey_object *)pub, pbOutput, cbOutput, pcbResult);
+        if (st == SEC_E_OK)
+            st = rsa_client(&kx, (struct pkey_object *)pub, pbOutput, pcbResult, false, phMasterKey);
+        return call_end(&c, st);
+    case KX_PSK:
+        if ((st = psk_exchange(&kx, (struct secret_key *)priv, phMasterKey)) == SEC_E_OK)
+            *pcbResult = 0;
+        return call_end(&c, st);
+    default:
+        st = dh_exchange(&kx, (struct pkey_object *)priv, (struct pkey_object *)pub, phMasterKey);
+        if (st == SEC_E_OK)
+            *pcbResult = 0;
+        return call_end(&c, st);
+    }
 }
 
+/* The RSA server (api.md E3): the ciphertext bare or with its 2-byte length prefix
+ * (conventions.md §3). The client version for the rollback check is buffer 22, or dwProtocol
+ * when Schannel leaves 22 out. */
 SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
                                           NCRYPT_KEY_HANDLE hPrivateKey,
                                           NCRYPT_KEY_HANDLE *phMasterKey, DWORD dwProtocol,
@@ -107,9 +227,10 @@ SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
 {
     struct call c;
     struct object *priv;
-    const struct suite *s;
+    struct kx12_ctx kx = {.client = false};
     struct tls_params prm;
-    enum proto p;
+    uint8_t pms[KX12_RSA_PMS_LEN];
+    size_t modulus;
     SECURITY_STATUS st;
 
     if (phMasterKey != NULL)
@@ -122,12 +243,29 @@ SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, st);
     if (dwFlags != NCRYPT_SSL_SERVER_FLAG)
         return call_end(&c, NTE_BAD_FLAGS);
-    if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &p, &s)) != SEC_E_OK ||
-        (st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK)
+    if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &kx.proto, &kx.suite)) != SEC_E_OK)
         return call_end(&c, st);
-    if (pbEncryptedKey == NULL || cbEncryptedKey == 0)
+    if (kx.suite->kx != KX_RSA || (modulus = kx12_rsa_size((struct pkey_object *)priv)) == 0)
+        return call_end(&c, NTE_NOT_SUPPORTED);
+    if ((st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK)
+        return call_end(&c, st);
+    if (pbEncryptedKey == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    if (cbEncryptedKey == modulus + 2 && (pbEncryptedKey[0] << 8 | pbEncryptedKey[1]) == (int)modulus) {
+        pbEncryptedKey += 2;
+        cbEncryptedKey -= 2;
+    }
+    if (cbEncryptedKey != modulus)
+        return call_end(&c, NTE_BAD_LEN);
+    kx.prov = c.prov;
+    kx.params = &prm;
+    st = kx12_rsa_server(c.prov, (struct pkey_object *)priv,
+                         prm.has_highest_version ? prm.highest_version : dwProtocol, pbEncryptedKey,
+                         cbEncryptedKey, pms);
+    if (st == SEC_E_OK)
+        st = kx12_master_key(&kx, pms, sizeof(pms), phMasterKey);
+    OPENSSL_cleanse(pms, sizeof(pms));
+    return call_end(&c, st);
 }
 
 SECURITY_STATUS WINAPI SslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider,
@@ -157,7 +295,9 @@ SECURITY_STATUS WINAPI SslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, st);
     if (prm.client_random == NULL || prm.server_random == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    st = session_keys_create((struct master_key *)mk, prm.client_random, prm.server_random,
+                             phReadKey, phWriteKey);
+    return call_end(&c, st);
 }
 
 SECURITY_STATUS WINAPI SslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider,

@@ -172,3 +172,13 @@ size_t handle_live_count(void)
 {
     return atomic_load(&live_count);
 }
+
+void handle_discard(ULONG_PTR h)
+{
+    struct object *obj;
+
+    if (h != 0 && handle_pin(h, CLASS_ANY, &obj) == SEC_E_OK) {
+        handle_close(obj);
+        handle_unpin(obj);
+    }
+}

@@ -19,6 +19,9 @@ void handle_unpin(struct object *obj);
  * released when the last pin goes. NTE_INVALID_HANDLE if another thread closed it first. */
 SECURITY_STATUS handle_close(struct object *pinned);
 
+/* Close a handle this module just made, on a failure path of the call that made it. */
+void handle_discard(ULONG_PTR h);
+
 /* Number of live handles (tests, leak checks). */
 size_t handle_live_count(void);
 

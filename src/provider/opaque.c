@@ -1,7 +1,9 @@
+#include <stdbool.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include "opaque.h"
 #include "secrets.h"
+#include "kdf12.h"
 
 /* Header fields (behavior.md §4.4), little-endian DWORDs. */
 enum {
@@ -29,19 +31,74 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
+#define KDBM_MAGIC 0x4D42444Bu
+#define KDBM_HEADER_LEN 12
+#define SEQ_MARK_LEN 8
+
+static bool suite_is_aead(const struct suite *s)
+{
+    return s->mode == MODE_GCM || s->mode == MODE_CCM || s->mode == MODE_CHACHA;
+}
+
+/* Bytes after the header of a session key: KDBM(cipher key), MAC key, AEAD sequence mark. */
+static size_t session_payload_len(const struct suite *s, size_t key_len, size_t mac_len)
+{
+    return KDBM_HEADER_LEN + key_len + mac_len + (suite_is_aead(s) ? SEQ_MARK_LEN : 0);
+}
+
 SECURITY_STATUS opaque_size(const struct object *obj, size_t *len)
 {
+    const struct secret_key *k = (const struct secret_key *)obj;
+
     *len = 0;
-    if (obj->cls != OBJ_MASTER)
+    if (obj->cls == OBJ_MASTER) {
+        *len = OPAQUE_HEADER_LEN;
+        return SEC_E_OK;
+    }
+    /* TLS 1.3 secrets and PSKs come with the TLS 1.3 issue */
+    if (obj->cls != OBJ_KEY || k->kind != KEY_SESSION)
         return NTE_NOT_SUPPORTED;
-    *len = OPAQUE_HEADER_LEN;
+    *len = OPAQUE_HEADER_LEN + session_payload_len(k->suite, k->key_len, k->mac_key_len);
     return SEC_E_OK;
+}
+
+/* conventions.md §7: 0x10 = 1 read / 0 write, 0x14 = bytes after the header, 0x18 = fixed-IV
+ * length with the IV (SSL 3.0/TLS 1.0 CBC: the current residue) at 0x1C, 0x4C = 0; then
+ * KDBM(cipher key), the MAC key, and for AEAD keys the 8-byte little-endian sequence mark. */
+static void export_session(const struct secret_key *k, uint8_t *out)
+{
+    size_t payload = session_payload_len(k->suite, k->key_len, k->mac_key_len);
+    uint8_t *p = out + OPAQUE_HEADER_LEN;
+
+    memset(out, 0, OPAQUE_HEADER_LEN);
+    put32(out + OFF_TOTAL, (uint32_t)(OPAQUE_HEADER_LEN + payload));
+    put32(out + OFF_MAGIC, OPAQUE_MAGIC_SSL3);
+    put32(out + OFF_PROTOCOL, proto_to_dword(k->proto));
+    put32(out + OFF_SUITE, k->suite->id);
+    put32(out + OFF_FLAG, k->read ? 1 : 0);
+    put32(out + OFF_KEYBLOB, (uint32_t)payload);
+    put32(out + OFF_IVLEN, (uint32_t)k->iv_len);
+    memcpy(out + OFF_IV, k->iv, k->iv_len);
+    put32(p, KDBM_MAGIC);
+    put32(p + 4, 1);
+    put32(p + 8, (uint32_t)k->key_len);
+    memcpy(p + KDBM_HEADER_LEN, k->key, k->key_len);
+    p += KDBM_HEADER_LEN + k->key_len;
+    memcpy(p, k->mac_key, k->mac_key_len);
+    p += k->mac_key_len;
+    if (suite_is_aead(k->suite))
+        for (int i = 0; i < SEQ_MARK_LEN; i++)
+            p[i] = (uint8_t)(k->seq_mark >> (8 * i));
 }
 
 SECURITY_STATUS opaque_export(const struct object *obj, uint8_t *out)
 {
     const struct master_key *mk = (const struct master_key *)obj;
 
+    if (obj->cls == OBJ_KEY && ((const struct secret_key *)obj)->kind == KEY_SESSION) {
+        export_session((const struct secret_key *)obj, out);
+        return SEC_E_OK;
+    }
     if (obj->cls != OBJ_MASTER)
         return NTE_NOT_SUPPORTED;
     /* conventions.md §7: ssl5 writes 0x14 = 0, 0x18 = 0, 0x4C = 0, total 80 */
@@ -76,6 +133,47 @@ static SECURITY_STATUS import_ssl5(struct provider *prov, const uint8_t *blob, s
     return master_key_create(prov, p, s, flag == 1, blob + OFF_IV, out);
 }
 
+/* A TLS <= 1.2 session key in exactly the layout export_session writes; 0x18 must be the
+ * suite's fixed-IV length under that protocol. TLS 1.3 objects (0x4C = 1..9) come with the
+ * TLS 1.3 issue. */
+static SECURITY_STATUS import_ssl3(struct provider *prov, const uint8_t *blob, size_t len,
+                                   ULONG_PTR *out)
+{
+    struct key_block_layout l;
+    struct secret_init init = {.kind = KEY_SESSION, .has_proto = true};
+    const uint8_t *p = blob + OPAQUE_HEADER_LEN;
+    uint32_t kind = get32(blob + OFF_KEYTYPE), flag = get32(blob + OFF_FLAG);
+
+    if (get32(blob + OFF_TOTAL) != len || get32(blob + OFF_KEYBLOB) != len - OPAQUE_HEADER_LEN ||
+        flag > 1 || kind > KEY_PSK)
+        return NTE_BAD_DATA;
+    if (!proto_from_dword(get32(blob + OFF_PROTOCOL), &init.proto) || init.proto == PROTO_SSL2)
+        return NTE_BAD_DATA;
+    if ((init.proto == PROTO_TLS13) != (kind != KEY_SESSION))
+        return NTE_BAD_DATA;
+    if (kind != KEY_SESSION)
+        return NTE_NOT_SUPPORTED;
+    if ((init.suite = suite_find(get32(blob + OFF_SUITE))) == NULL ||
+        !suite_has_proto(init.suite, init.proto) || (init.suite->flags & (SUITE_EXPORT | SUITE_SSL2)))
+        return NTE_BAD_DATA;
+    kdf12_layout(init.suite, init.proto, &l);
+    if (get32(blob + OFF_IVLEN) != l.iv ||
+        len != OPAQUE_HEADER_LEN + session_payload_len(init.suite, l.enc_key, l.mac_key) ||
+        get32(p) != KDBM_MAGIC || get32(p + 4) != 1 || get32(p + 8) != l.enc_key)
+        return NTE_BAD_DATA;
+    init.read = flag == 1;
+    init.iv = blob + OFF_IV;
+    init.iv_len = l.iv;
+    init.key = p + KDBM_HEADER_LEN;
+    init.key_len = l.enc_key;
+    init.mac_key = init.key + l.enc_key;
+    init.mac_key_len = l.mac_key;
+    if (suite_is_aead(init.suite))
+        for (int i = SEQ_MARK_LEN - 1; i >= 0; i--)
+            init.seq_mark = init.seq_mark << 8 | init.mac_key[l.mac_key + (size_t)i];
+    return secret_key_create(prov, &init, out);
+}
+
 SECURITY_STATUS opaque_import(struct provider *prov, const uint8_t *blob, size_t len,
                               ULONG_PTR *out)
 {
@@ -86,8 +184,7 @@ SECURITY_STATUS opaque_import(struct provider *prov, const uint8_t *blob, size_t
     case OPAQUE_MAGIC_SSL5:
         return import_ssl5(prov, blob, len, out);
     case OPAQUE_MAGIC_SSL3:
-        /* session keys and TLS 1.3 secrets come with the record and TLS 1.3 issues */
-        return NTE_NOT_SUPPORTED;
+        return import_ssl3(prov, blob, len, out);
     default:
         return NTE_BAD_DATA;
     }

@@ -27,3 +27,48 @@ SECURITY_STATUS master_key_create(struct provider *prov, enum proto p, const str
         obj_unref(&mk->hdr);
     return st;
 }
+
+static void secret_key_destroy(struct object *obj)
+{
+    struct secret_key *k = (struct secret_key *)obj;
+
+    OPENSSL_clear_free(k->key, k->key_len);
+    OPENSSL_clear_free(k, sizeof(*k));
+}
+
+SECURITY_STATUS secret_key_create(struct provider *prov, const struct secret_init *init,
+                                  ULONG_PTR *out)
+{
+    struct secret_key *k;
+    SECURITY_STATUS st;
+
+    *out = 0;
+    if (init->mac_key_len > SECRET_MAX_MAC_KEY || init->iv_len > SECRET_MAX_IV)
+        return NTE_INTERNAL_ERROR;
+    if ((k = OPENSSL_zalloc(sizeof(*k))) == NULL)
+        return NTE_NO_MEMORY;
+    obj_init(&k->hdr, OBJ_KEY, prov, secret_key_destroy);
+    /* a zero-length key (NULL ciphers) still gets a buffer, so key is never NULL */
+    if ((k->key = OPENSSL_zalloc(init->key_len ? init->key_len : 1)) == NULL) {
+        obj_unref(&k->hdr);
+        return NTE_NO_MEMORY;
+    }
+    k->kind = init->kind;
+    k->has_proto = init->has_proto;
+    k->proto = init->proto;
+    k->suite = init->suite;
+    k->read = init->read;
+    k->key_len = init->key_len;
+    if (init->key_len)
+        memcpy(k->key, init->key, init->key_len);
+    k->mac_key_len = init->mac_key_len;
+    if (init->mac_key_len)
+        memcpy(k->mac_key, init->mac_key, init->mac_key_len);
+    k->iv_len = init->iv_len;
+    if (init->iv_len)
+        memcpy(k->iv, init->iv, init->iv_len);
+    k->seq_mark = init->seq_mark;
+    if ((st = handle_create(&k->hdr, out)) != SEC_E_OK)
+        obj_unref(&k->hdr);
+    return st;
+}

@@ -19,9 +19,69 @@ struct master_key {
     uint8_t ms[KDF12_MASTER_SECRET_LEN];
 };
 
+/* Objects of Windows' 'ssl3' class (OBJ_KEY): TLS <= 1.2 session keys, TLS 1.3 secrets and
+ * write keys, PSKs. kind is the stage code exported at 0x4C of an OpaqueKeyBlob
+ * (behavior.md §4.1, conventions.md §6); TLS <= 1.2 session keys have 0. */
+enum key_kind {
+    KEY_SESSION = 0,
+    KEY_EARLY = 1,
+    KEY_HANDSHAKE = 2,
+    KEY_MASTER13 = 3,
+    KEY_TRAFFIC = 4,
+    KEY_WRITE = 5,
+    KEY_EXPORTER = 6,
+    KEY_RESUMPTION = 7,
+    KEY_BINDER = 8,
+    KEY_PSK = 9
+};
+
+#define SECRET_MAX_MAC_KEY 64
+#define SECRET_MAX_IV 48
+
+struct secret_key {
+    struct object hdr; /* OBJ_KEY */
+    enum key_kind kind;
+    bool has_proto;    /* false for a PSK before its first use (conventions.md §1) */
+    enum proto proto;
+    const struct suite *suite;
+    bool read;         /* session keys: 1 read (peer's material) / 0 write (ours) */
+    uint8_t *key;      /* cipher key, or the secret / PSK bytes */
+    size_t key_len;
+    uint8_t mac_key[SECRET_MAX_MAC_KEY];
+    size_t mac_key_len;
+    uint8_t iv[SECRET_MAX_IV]; /* fixed IV (AEAD), or the CBC IV / residue (SSL 3.0, TLS 1.0) */
+    size_t iv_len;
+    uint64_t seq_mark; /* AEAD write keys: lowest SequenceNumber still allowed */
+};
+
+/* A new OBJ_KEY handle; key/mac/iv are copied (either may be empty). For KEY_PSK pass
+ * s = NULL and has_proto = false. */
+struct secret_init {
+    enum key_kind kind;
+    bool has_proto;
+    enum proto proto;
+    const struct suite *suite;
+    bool read;
+    const uint8_t *key;
+    size_t key_len;
+    const uint8_t *mac_key;
+    size_t mac_key_len;
+    const uint8_t *iv;
+    size_t iv_len;
+    uint64_t seq_mark;
+};
+SECURITY_STATUS secret_key_create(struct provider *prov, const struct secret_init *init,
+                                  ULONG_PTR *out);
+
 /* A new master-key handle holding a copy of ms. */
 SECURITY_STATUS master_key_create(struct provider *prov, enum proto p, const struct suite *s,
                                   bool client, const uint8_t ms[KDF12_MASTER_SECRET_LEN],
                                   ULONG_PTR *out);
+
+/* SslGenerateSessionKeys (api.md E4, conventions.md §4): key_block = PRF(ms, "key
+ * expansion", SR || CR) split per kdf12_layout; write = the master key's own side, read = the
+ * peer's. Both handles or neither. */
+SECURITY_STATUS session_keys_create(const struct master_key *mk, const uint8_t *cr,
+                                    const uint8_t *sr, ULONG_PTR *read, ULONG_PTR *write);
 
 #endif

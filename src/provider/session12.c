@@ -1,0 +1,60 @@
+#include <openssl/crypto.h>
+#include "handles.h"
+#include "secrets.h"
+
+/* One direction's material out of the key block: client MAC, server MAC, client key, server
+ * key, client IV, server IV (RFC 5246 §6.3). */
+static void side_init(const struct master_key *mk, const struct key_block_layout *l,
+                      const uint8_t *kb, bool client_side, bool read, struct secret_init *out)
+{
+    size_t side = client_side ? 0 : 1;
+
+    *out = (struct secret_init){
+        .kind = KEY_SESSION,
+        .has_proto = true,
+        .proto = mk->proto,
+        .suite = mk->suite,
+        .read = read,
+        .mac_key = kb + side * l->mac_key,
+        .mac_key_len = l->mac_key,
+        .key = kb + 2 * l->mac_key + side * l->enc_key,
+        .key_len = l->enc_key,
+        .iv = kb + 2 * (l->mac_key + l->enc_key) + side * l->iv,
+        .iv_len = l->iv,
+    };
+}
+
+SECURITY_STATUS session_keys_create(const struct master_key *mk, const uint8_t *cr,
+                                    const uint8_t *sr, ULONG_PTR *read, ULONG_PTR *write)
+{
+    struct provider *prov = mk->hdr.prov;
+    const struct suite *s = mk->suite;
+    struct key_block_layout l;
+    struct secret_init init;
+    uint8_t *kb;
+    SECURITY_STATUS st;
+
+    *read = *write = 0;
+    kdf12_layout(s, mk->proto, &l);
+    /* RC4 and DES need the legacy provider (conventions.md §8) */
+    if (l.total == 0 || (s->cipher != CIPHER_NULL && prov->be.cipher[s->cipher] == NULL))
+        return NTE_NOT_SUPPORTED;
+    if ((kb = OPENSSL_malloc(l.total)) == NULL)
+        return NTE_NO_MEMORY;
+    st = kdf12_key_block(&prov->be, mk->proto, suite_prf_md(s, mk->proto), mk->ms, cr, sr, kb,
+                         l.total);
+    if (st == SEC_E_OK) {
+        side_init(mk, &l, kb, mk->client, false, &init);
+        st = secret_key_create(prov, &init, write);
+    }
+    if (st == SEC_E_OK) {
+        side_init(mk, &l, kb, !mk->client, true, &init);
+        st = secret_key_create(prov, &init, read);
+    }
+    if (st != SEC_E_OK) {
+        handle_discard(*write);
+        *read = *write = 0;
+    }
+    OPENSSL_clear_free(kb, l.total);
+    return st;
+}
