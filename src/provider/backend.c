@@ -1,3 +1,5 @@
+#include <stdlib.h>
+#include <openssl/conf.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/provider.h>
@@ -49,6 +51,47 @@ static bool cipher_is_legacy(enum cipher_id c)
     return c == CIPHER_RC4 || c == CIPHER_DES_CBC;
 }
 
+/* conventions.md §9: providers named in an [sslprov] section of OPENSSL_CONF (e.g. a PKCS#11
+ * provider for private keys) are loaded into our private context, never the default one:
+ *     [sslprov]
+ *     providers = pkcs11, base
+ * A missing file or section loads nothing; a named provider that fails to load fails the
+ * open, so a key store the administrator configured is never silently missing. */
+static SECURITY_STATUS load_configured_providers(struct backend *be)
+{
+    const char *path = secure_getenv("OPENSSL_CONF");
+    SECURITY_STATUS st = SEC_E_OK;
+    CONF *conf;
+    char *list, *name, *save = NULL;
+    const char *value;
+    long line;
+
+    if (path == NULL || (conf = NCONF_new_ex(be->libctx, NULL)) == NULL)
+        return SEC_E_OK;
+    if (NCONF_load(conf, path, &line) <= 0 ||
+        (value = NCONF_get_string(conf, "sslprov", "providers")) == NULL) {
+        NCONF_free(conf);
+        return SEC_E_OK;
+    }
+    if ((list = OPENSSL_strdup(value)) == NULL) {
+        NCONF_free(conf);
+        return NTE_NO_MEMORY;
+    }
+    for (name = strtok_r(list, ", \t", &save); name != NULL; name = strtok_r(NULL, ", \t", &save)) {
+        OSSL_PROVIDER *p = OSSL_PROVIDER_load(be->libctx, name);
+
+        if (p == NULL || be->n_extra == BACKEND_MAX_EXTRA) {
+            OSSL_PROVIDER_unload(p);
+            st = NTE_PROVIDER_DLL_FAIL;
+            break;
+        }
+        be->extra[be->n_extra++] = p;
+    }
+    OPENSSL_free(list);
+    NCONF_free(conf);
+    return st;
+}
+
 SECURITY_STATUS backend_open(struct backend *be)
 {
     SECURITY_STATUS st = NTE_INTERNAL_ERROR;
@@ -62,6 +105,9 @@ SECURITY_STATUS backend_open(struct backend *be)
     if ((be->prov_default = OSSL_PROVIDER_load(be->libctx, "default")) == NULL)
         goto out;
     be->prov_legacy = OSSL_PROVIDER_load(be->libctx, "legacy");
+    if ((st = load_configured_providers(be)) != SEC_E_OK)
+        goto out;
+    st = NTE_INTERNAL_ERROR;
     for (int i = MD_NONE + 1; i < MD_COUNT; i++)
         if ((be->md[i] = EVP_MD_fetch(be->libctx, md_names[i], NULL)) == NULL)
             goto out;
@@ -93,6 +139,8 @@ void backend_close(struct backend *be)
     EVP_KDF_free(be->tls1_prf);
     EVP_KDF_free(be->tls13_kdf);
     EVP_KDF_free(be->hkdf);
+    for (size_t i = 0; i < be->n_extra; i++)
+        OSSL_PROVIDER_unload(be->extra[i]);
     if (be->prov_legacy != NULL)
         OSSL_PROVIDER_unload(be->prov_legacy);
     if (be->prov_default != NULL)

@@ -35,10 +35,14 @@ enum cipher_id {
     CIPHER_COUNT
 };
 
+#define BACKEND_MAX_EXTRA 8
+
 struct backend {
     OSSL_LIB_CTX *libctx;
     OSSL_PROVIDER *prov_default;
     OSSL_PROVIDER *prov_legacy; /* NULL when the legacy provider could not be loaded */
+    OSSL_PROVIDER *extra[BACKEND_MAX_EXTRA]; /* from the [sslprov] section of OPENSSL_CONF */
+    size_t n_extra;
     EVP_MD *md[MD_COUNT];
     EVP_CIPHER *cipher[CIPHER_COUNT]; /* NULL where unavailable (RC4/DES without legacy) */
     EVP_MAC *hmac;
