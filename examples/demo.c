@@ -121,6 +121,107 @@ static void show_lengths(NCRYPT_PROV_HANDLE prov)
     }
 }
 
+/* ---- an in-process TLS 1.2 ECDHE exchange: a client and a server provider object ---- */
+
+struct side {
+    const char *name;
+    NCRYPT_PROV_HANDLE prov;
+    NCRYPT_KEY_HANDLE eph, peer, master, read, write;
+    NCRYPT_HASH_HANDLE hash;
+    BYTE share[128];
+    DWORD share_len;
+};
+
+static void hexline(const char *label, const BYTE *b, size_t n)
+{
+    printf("  %-34s ", label);
+    for (size_t i = 0; i < n; i++)
+        printf("%02x", b[i]);
+    printf("\n");
+}
+
+#define TRY(call)                                                                            \
+    do {                                                                                     \
+        SECURITY_STATUS st_ = (call);                                                        \
+        if (st_ != 0) {                                                                      \
+            fprintf(stderr, "%s failed: 0x%08x\n", #call, (unsigned)st_);                     \
+            return -1;                                                                       \
+        }                                                                                    \
+    } while (0)
+
+/* The key material of a session key, from its OpaqueKeyBlob: the bytes after the 12-byte
+ * KDBM header that follows the 80-byte header (cipher key), and the 4-byte fixed IV. */
+static int session_key_bytes(struct side *s, NCRYPT_KEY_HANDLE k, BYTE *out, DWORD *len)
+{
+    BYTE blob[256];
+    DWORD cb = 0;
+
+    TRY(SslExportKey(s->prov, k, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0));
+    memcpy(out, blob + 92, 16);      /* AES-128 key */
+    memcpy(out + 16, blob + 0x1C, 4); /* GCM implicit IV */
+    *len = 20;
+    return 0;
+}
+
+static int ecdhe_demo(void)
+{
+    static const BYTE client_random[32] = "client random, 32 bytes........";
+    static const BYTE server_random[32] = "server random, 32 bytes........";
+    /* stand-ins for the handshake messages both sides hash (4-byte headers included) */
+    static const BYTE hello[] = {1, 0, 0, 4, 3, 3, 0, 0}, server_hello[] = {2, 0, 0, 2, 3, 3};
+    const DWORD P = TLS1_2_PROTOCOL_VERSION, S = TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    NCryptBuffer rnd[2] = {{32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, (PVOID)client_random},
+                           {32, NCRYPTBUFFER_SSL_SERVER_RANDOM, (PVOID)server_random}};
+    NCryptBufferDesc params = {NCRYPTBUFFER_VERSION, 2, rnd};
+    struct side c = {.name = "client"}, sv = {.name = "server"};
+    struct side *sides[2] = {&c, &sv};
+    BYTE fin[2][2][12], key[2][2][20];
+    DWORD cb, n;
+
+    printf("\nTLS 1.2 ECDHE (X25519) between two provider objects, %s:\n",
+           "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    for (int i = 0; i < 2; i++) {
+        struct side *s = sides[i];
+        TRY(SslOpenProvider(&s->prov, MS_SCHANNEL_PROVIDER, 0));
+        TRY(SslCreateEphemeralKey(s->prov, &s->eph, P, S, 29 /* x25519 */, 0, NULL, 0, 0));
+        TRY(SslExportKey(s->prov, s->eph, SSL_ECCPUBLIC_BLOB, s->share, sizeof(s->share), &s->share_len, 0));
+        hexline(i ? "server key share (SSLECCPUBLICBLOB)" : "client key share (SSLECCPUBLICBLOB)", s->share + 8,
+                s->share_len - 8);
+    }
+    for (int i = 0; i < 2; i++) {
+        struct side *s = sides[i], *o = sides[1 - i];
+        TRY(SslImportKey(s->prov, &s->peer, SSL_ECCPUBLIC_BLOB, o->share, o->share_len, 0));
+        TRY(SslGenerateMasterKey(s->prov, s->eph, s->peer, &s->master, P, S, &params, NULL, 0, &cb,
+                                 i ? NCRYPT_SSL_SERVER_FLAG : NCRYPT_SSL_CLIENT_FLAG));
+        TRY(SslGenerateSessionKeys(s->prov, s->master, &s->read, &s->write, &params, 0));
+        TRY(SslCreateHandshakeHash(s->prov, &s->hash, P, S, 0));
+        TRY(SslHashHandshake(s->prov, s->hash, (PBYTE)hello, sizeof(hello), 0));
+        TRY(SslHashHandshake(s->prov, s->hash, (PBYTE)server_hello, sizeof(server_hello), 0));
+        TRY(SslComputeFinishedHash(s->prov, s->master, s->hash, fin[i][0], 12, NCRYPT_SSL_CLIENT_FLAG));
+        TRY(SslComputeFinishedHash(s->prov, s->master, s->hash, fin[i][1], 12, NCRYPT_SSL_SERVER_FLAG));
+        if (session_key_bytes(s, s->write, key[i][0], &n) || session_key_bytes(s, s->read, key[i][1], &n))
+            return -1;
+    }
+    hexline("client write key+IV (client's view)", key[0][0], 20);
+    hexline("client write key+IV (server's read)", key[1][1], 20);
+    hexline("server write key+IV (server's view)", key[1][0], 20);
+    hexline("server write key+IV (client's read)", key[0][1], 20);
+    hexline("client Finished (client / server)", fin[0][0], 12);
+    hexline("", fin[1][0], 12);
+    hexline("server Finished (client / server)", fin[0][1], 12);
+    hexline("", fin[1][1], 12);
+    printf("  session keys %s, Finished values %s\n",
+           memcmp(key[0][0], key[1][1], 20) == 0 && memcmp(key[0][1], key[1][0], 20) == 0 ? "match" : "DIFFER",
+           memcmp(fin[0], fin[1], sizeof(fin[0])) == 0 ? "match" : "DIFFER");
+    for (int i = 0; i < 2; i++) {
+        struct side *s = sides[i];
+        SslFreeObject(s->hash, 0), SslFreeObject(s->read, 0), SslFreeObject(s->write, 0);
+        SslFreeObject(s->master, 0), SslFreeObject(s->peer, 0), SslFreeObject(s->eph, 0);
+        SslFreeObject(s->prov, 0);
+    }
+    return memcmp(key[0][0], key[1][1], 20) == 0 && memcmp(fin[0], fin[1], sizeof(fin[0])) == 0 ? 0 : -1;
+}
+
 int main(void)
 {
     NCRYPT_PROV_HANDLE prov;
@@ -138,5 +239,5 @@ int main(void)
     show_curves(prov);
     show_lengths(prov);
     SslFreeObject(prov, 0);
-    return 0;
+    return ecdhe_demo() == 0 ? 0 : 1;
 }

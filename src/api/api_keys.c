@@ -1,10 +1,10 @@
 /* Group C: keys and signatures (api.md §7 C1–C7). Arguments are checked in the order of
- * conventions.md §1. Import/export: OpaqueKeyBlob master keys ('ssl5'); the other blob
- * types, private and ephemeral keys and signatures answer NTE_NOT_SUPPORTED until their
- * issues (README status table). */
+ * conventions.md §1; each function then calls one internal module: keystore (private keys),
+ * ephemeral, pubblob (public and PSK blobs), opaque (OpaqueKeyBlob), keys (properties).
+ * Signatures answer NTE_NOT_SUPPORTED until their issue (README status table). */
 #include "api_common.h"
+#include "keys.h"
 #include "opaque.h"
-#include "wstr.h"
 
 SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider,
                                          NCRYPT_KEY_HANDLE *phPrivateKey,
@@ -21,7 +21,10 @@ SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, NTE_INVALID_PARAMETER);
     if (pCertContext->pbCertEncoded == NULL || pCertContext->cbCertEncoded == 0)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    /* dwFlags reserved: ignored (conventions.md §1); only the DER is read */
+    st = keystore_open(c.prov, pCertContext->pbCertEncoded, pCertContext->cbCertEncoded,
+                       phPrivateKey);
+    return call_end(&c, st);
 }
 
 SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
@@ -31,8 +34,7 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
                                              DWORD dwFlags)
 {
     struct call c;
-    const struct suite *s;
-    enum proto p;
+    struct ephemeral_req req;
     SECURITY_STATUS st;
 
     if (phEphemeralKey != NULL)
@@ -41,11 +43,17 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, st);
     if (phEphemeralKey == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &p, &s)) != SEC_E_OK)
+    /* dwFlags reserved: ignored (conventions.md §1) */
+    if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &req.proto, &req.suite)) != SEC_E_OK)
         return call_end(&c, st);
     if (pbParams == NULL && cbParams != 0)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    req.key_type = dwKeyType;
+    req.key_bits = dwKeyBitLen;
+    /* parameters are present when they have bytes; a pointer with cbParams 0 is none */
+    req.params = cbParams != 0 ? pbParams : NULL;
+    req.params_len = cbParams;
+    return call_end(&c, ephemeral_create(c.prov, &req, phEphemeralKey));
 }
 
 SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE *phKey,
@@ -53,6 +61,7 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
                                     DWORD dwFlags)
 {
     struct call c;
+    enum blob_type t;
     SECURITY_STATUS st;
 
     if (phKey != NULL)
@@ -61,11 +70,18 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         return call_end(&c, st);
     if (phKey == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    if (pszBlobType == NULL || pbKeyBlob == NULL || cbKeyBlob == 0)
+    /* dwFlags reserved: ignored (conventions.md §1). An empty blob is malformed content
+     * (NTE_BAD_DATA, e.g. a zero-length PSK), not a missing argument. */
+    if (pszBlobType == NULL || pbKeyBlob == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    if (wstr_eq_ascii(pszBlobType, "OpaqueKeyBlob"))
-        return call_end(&c, opaque_import(c.prov, pbKeyBlob, cbKeyBlob, phKey));
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    t = blob_type_from_name(pszBlobType);
+    if (t == BLOB_OPAQUE)
+        st = opaque_import(c.prov, pbKeyBlob, cbKeyBlob, phKey);
+    else if (t == BLOB_UNKNOWN)
+        st = NTE_NOT_SUPPORTED;
+    else
+        st = blob_import(c.prov, t, pbKeyBlob, cbKeyBlob, phKey);
+    return call_end(&c, st);
 }
 
 SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
@@ -74,6 +90,7 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
 {
     struct call c;
     struct object *key;
+    enum blob_type t;
     size_t len;
     SECURITY_STATUS st;
 
@@ -87,15 +104,26 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
         return call_end(&c, NTE_BAD_FLAGS);
     if (pszBlobType == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    if (!wstr_eq_ascii(pszBlobType, "OpaqueKeyBlob") || (st = opaque_size(key, &len)) != SEC_E_OK)
-        return call_end(&c, NTE_NOT_SUPPORTED);
-    /* conventions.md §1 output sizes, rule 3 */
-    *pcbResult = (DWORD)len;
+    t = blob_type_from_name(pszBlobType);
+    if (t == BLOB_OPAQUE)
+        st = opaque_size(key, &len) == SEC_E_OK ? SEC_E_OK : NTE_NOT_SUPPORTED;
+    else if (t == BLOB_UNKNOWN)
+        st = NTE_NOT_SUPPORTED;
+    else
+        st = blob_size(key, t, &len);
+    if (st != SEC_E_OK)
+        return call_end(&c, st);
+    /* conventions.md §1 output sizes, rule 3: the size goes out with SEC_E_OK (also for a
+     * query) and NTE_BUFFER_TOO_SMALL, nothing else */
     if (pbOutput == NULL)
-        return call_end(&c, SEC_E_OK);
-    if (cbOutput < len)
-        return call_end(&c, NTE_BUFFER_TOO_SMALL);
-    return call_end(&c, opaque_export(key, pbOutput));
+        st = SEC_E_OK;
+    else if (cbOutput < len)
+        st = NTE_BUFFER_TOO_SMALL;
+    else
+        st = t == BLOB_OPAQUE ? opaque_export(key, pbOutput) : blob_export(key, t, pbOutput);
+    if (st == SEC_E_OK || st == NTE_BUFFER_TOO_SMALL)
+        *pcbResult = (DWORD)len;
+    return call_end(&c, st);
 }
 
 /* No provider parameter (api.md C5): the key handle alone identifies everything. */
@@ -103,13 +131,22 @@ SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProp
                                          PBYTE *ppbOutput, DWORD *pcbOutput, DWORD dwFlags)
 {
     struct object *key;
+    uint8_t *value;
+    size_t len;
     SECURITY_STATUS st;
 
     if (ppbOutput == NULL || pcbOutput == NULL)
         return NTE_INVALID_PARAMETER;
+    *ppbOutput = NULL;
     if ((st = handle_pin(hKey, CLS_ANY_KEY, &key)) != SEC_E_OK)
         return st;
-    st = pszProperty == NULL ? NTE_INVALID_PARAMETER : NTE_NOT_SUPPORTED;
+    /* dwFlags reserved: ignored (conventions.md §1) */
+    if (pszProperty == NULL) {
+        st = NTE_INVALID_PARAMETER;
+    } else if ((st = key_property(key, pszProperty, &value, &len)) == SEC_E_OK) {
+        *ppbOutput = value;
+        *pcbOutput = (DWORD)len;
+    }
     handle_unpin(key);
     return st;
 }

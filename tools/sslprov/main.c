@@ -9,10 +9,18 @@
 #define SSLPROV_VERSION "unknown"
 #endif
 
+int cmd_derive(int argc, char **argv); /* cmd_derive.c */
+
 static const struct command commands[] = {
     {"suites", "[--all] [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3|dtls1.0|dtls1.2]",
      "list cipher suites (default: the provider's enumeration; --all: every known suite)",
      cmd_suites},
+    {"derive",
+     "--protocol ssl3|tls1.0|tls1.1|tls1.2|dtls1.0|dtls1.2 --suite ID|NAME\n"
+     "           (--master HEX | --pre-master HEX [--session-hash HEX])\n"
+     "           --client-random HEX --server-random HEX [--json]",
+     "master secret and session keys of a TLS <= 1.2 connection (through the public API)",
+     cmd_derive},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1,0 +1,67 @@
+/* The SslProv extensions of sslprov_ext.h (conventions.md §9): certificate contexts and
+ * certificate -> private key associations, the Linux stand-in for Windows' certificate
+ * store. They take no provider: associations are process-wide. */
+#include <string.h>
+#include <openssl/crypto.h>
+#include "buffer.h"
+#include "keys.h"
+#include "sslprov_ext.h"
+
+SECURITY_STATUS WINAPI SslProvAssociateCertificateKey(PBYTE pbCert, DWORD cbCert,
+                                                      const char *pszKeyUri, DWORD dwFlags)
+{
+    if (pbCert == NULL || cbCert == 0 || pszKeyUri == NULL || pszKeyUri[0] == '\0')
+        return NTE_INVALID_PARAMETER;
+    if (dwFlags != 0)
+        return NTE_BAD_FLAGS;
+    return keystore_associate_uri(pbCert, cbCert, pszKeyUri);
+}
+
+SECURITY_STATUS WINAPI SslProvAssociateCertificateKeyBlob(PBYTE pbCert, DWORD cbCert,
+                                                          PBYTE pbKey, DWORD cbKey,
+                                                          DWORD dwFlags)
+{
+    if (pbCert == NULL || cbCert == 0 || pbKey == NULL || cbKey == 0)
+        return NTE_INVALID_PARAMETER;
+    if (dwFlags != 0)
+        return NTE_BAD_FLAGS;
+    return keystore_associate_blob(pbCert, cbCert, pbKey, cbKey);
+}
+
+/* One SslFreeBuffer-style block: the CERT_CONTEXT, then its DER. */
+SECURITY_STATUS WINAPI SslProvCreateCertificateContext(PBYTE pb, DWORD cb,
+                                                       PCCERT_CONTEXT *ppCert)
+{
+    CERT_CONTEXT *ctx;
+    uint8_t *der;
+    size_t der_len;
+    SECURITY_STATUS st;
+
+    if (ppCert == NULL)
+        return NTE_INVALID_PARAMETER;
+    *ppCert = NULL;
+    if (pb == NULL || cb == 0)
+        return NTE_INVALID_PARAMETER;
+    if ((st = keystore_cert_der(pb, cb, &der, &der_len)) != SEC_E_OK)
+        return st;
+    if (der_len > UINT32_MAX || (ctx = buffer_alloc(BUF_PLAIN, sizeof(*ctx) + der_len)) == NULL) {
+        OPENSSL_free(der);
+        return NTE_NO_MEMORY;
+    }
+    ctx->dwCertEncodingType = X509_ASN_ENCODING;
+    ctx->pbCertEncoded = (BYTE *)(ctx + 1);
+    ctx->cbCertEncoded = (DWORD)der_len;
+    ctx->pCertInfo = NULL;
+    ctx->hCertStore = NULL;
+    memcpy(ctx->pbCertEncoded, der, der_len);
+    OPENSSL_free(der);
+    *ppCert = ctx;
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS WINAPI SslProvFreeCertificateContext(PCCERT_CONTEXT pCert)
+{
+    if (pCert == NULL)
+        return SEC_E_OK;
+    return buffer_free((void *)pCert);
+}
