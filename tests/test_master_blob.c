@@ -106,10 +106,12 @@ int main(void)
     expect_bad(prov, bad, 80, "TLS 1.3 master key");
     make_blob(bad, TLS1_0_PROTOCOL_VERSION, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 1, ms);
     expect_bad(prov, bad, 80, "suite not in protocol");
+    /* known, lookup-only suites: no key operations (conventions.md §3) */
     make_blob(bad, TLS1_0_PROTOCOL_VERSION, TLS_RSA_EXPORT_WITH_RC4_40_MD5, 1, ms);
-    expect_bad(prov, bad, 80, "export suite");
+    CHECK_ST(SslImportKey(prov, &mk, BCRYPT_OPAQUE_KEY_BLOB, bad, 80, 0), NTE_NOT_SUPPORTED);
+    CHECK(mk == 0);
     make_blob(bad, SSL2_PROTOCOL_VERSION, SSL_CK_RC4_128_WITH_MD5, 1, ms);
-    expect_bad(prov, bad, 80, "SSL 2.0");
+    CHECK_ST(SslImportKey(prov, &mk, BCRYPT_OPAQUE_KEY_BLOB, bad, 80, 0), NTE_NOT_SUPPORTED);
     make_blob(bad, 0x0305, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 1, ms);
     expect_bad(prov, bad, 80, "unknown protocol");
 

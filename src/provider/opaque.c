@@ -125,11 +125,13 @@ static SECURITY_STATUS import_ssl5(struct provider *prov, const uint8_t *blob, s
     if (len != OPAQUE_HEADER_LEN || get32(blob + OFF_TOTAL) != OPAQUE_HEADER_LEN ||
         get32(blob + OFF_KEYBLOB) != 0 || flag > 1)
         return NTE_BAD_DATA;
-    if (!proto_from_dword(get32(blob + OFF_PROTOCOL), &p) || p == PROTO_SSL2 || p == PROTO_TLS13)
+    if (!proto_from_dword(get32(blob + OFF_PROTOCOL), &p) || p == PROTO_TLS13)
         return NTE_BAD_DATA;
-    if ((s = suite_find(get32(blob + OFF_SUITE))) == NULL || !suite_has_proto(s, p) ||
-        (s->flags & (SUITE_EXPORT | SUITE_SSL2)))
+    if ((s = suite_find(get32(blob + OFF_SUITE))) == NULL || !suite_has_proto(s, p))
         return NTE_BAD_DATA;
+    /* known but lookup-only (SSL 2.0, export): like every key operation (conventions.md §3) */
+    if (p == PROTO_SSL2 || (s->flags & (SUITE_EXPORT | SUITE_SSL2)))
+        return NTE_NOT_SUPPORTED;
     return master_key_create(prov, p, s, flag == 1, blob + OFF_IV, out);
 }
 
@@ -147,15 +149,17 @@ static SECURITY_STATUS import_ssl3(struct provider *prov, const uint8_t *blob, s
     if (get32(blob + OFF_TOTAL) != len || get32(blob + OFF_KEYBLOB) != len - OPAQUE_HEADER_LEN ||
         flag > 1 || kind > KEY_PSK)
         return NTE_BAD_DATA;
-    if (!proto_from_dword(get32(blob + OFF_PROTOCOL), &init.proto) || init.proto == PROTO_SSL2)
+    if (!proto_from_dword(get32(blob + OFF_PROTOCOL), &init.proto))
         return NTE_BAD_DATA;
     if ((init.proto == PROTO_TLS13) != (kind != KEY_SESSION))
         return NTE_BAD_DATA;
     if (kind != KEY_SESSION)
         return NTE_NOT_SUPPORTED;
     if ((init.suite = suite_find(get32(blob + OFF_SUITE))) == NULL ||
-        !suite_has_proto(init.suite, init.proto) || (init.suite->flags & (SUITE_EXPORT | SUITE_SSL2)))
+        !suite_has_proto(init.suite, init.proto))
         return NTE_BAD_DATA;
+    if (init.proto == PROTO_SSL2 || (init.suite->flags & (SUITE_EXPORT | SUITE_SSL2)))
+        return NTE_NOT_SUPPORTED;
     kdf12_layout(init.suite, init.proto, &l);
     if (get32(blob + OFF_IVLEN) != l.iv ||
         len != OPAQUE_HEADER_LEN + session_payload_len(init.suite, l.enc_key, l.mac_key) ||

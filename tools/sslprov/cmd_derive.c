@@ -23,7 +23,6 @@
 #include "cli.h"
 #include "sslprov_ext.h"
 
-int cmd_derive(int argc, char **argv);
 
 #define CMD "derive"
 #define RANDOM_LEN 32
@@ -245,14 +244,16 @@ static int check_args(struct options *o)
     if (o->session_hash.set && !o->pre_master.set)
         return cli_usage_error(CMD, "--session-hash goes with --pre-master (it selects the "
                                "extended master secret, RFC 7627)");
-    if (!o->client_random.set || !o->server_random.set)
-        return cli_usage_error(CMD, "missing --%s-random",
-                               o->client_random.set ? "server" : "client");
-    if (o->client_random.n != RANDOM_LEN || o->server_random.n != RANDOM_LEN)
-        return cli_usage_error(CMD, "--%s-random must be %d bytes, got %zu",
-                               o->client_random.n != RANDOM_LEN ? "client" : "server",
-                               RANDOM_LEN, o->client_random.n != RANDOM_LEN
-                                               ? o->client_random.n : o->server_random.n);
+    for (int i = 0; i < 2; i++) {
+        const struct bytes *r = i == 0 ? &o->client_random : &o->server_random;
+        const char *side = i == 0 ? "client" : "server";
+
+        if (!r->set)
+            return cli_usage_error(CMD, "missing --%s-random", side);
+        if (r->n != RANDOM_LEN)
+            return cli_usage_error(CMD, "--%s-random must be %d bytes, got %zu", side,
+                                   RANDOM_LEN, r->n);
+    }
     if (o->master.set && o->master.n != MASTER_LEN)
         return cli_usage_error(CMD, "--master must be %d bytes, got %zu", MASTER_LEN,
                                o->master.n);
@@ -332,6 +333,14 @@ static bool is_rsa_exchange(const NCRYPT_SSL_CIPHER_SUITE *info)
     return strcmp(kx, "RSA") == 0;
 }
 
+static bool is_aes(const NCRYPT_SSL_CIPHER_SUITE *info)
+{
+    char cipher[NCRYPT_SSL_MAX_NAME_SIZE];
+
+    cli_ascii(cipher, sizeof cipher, info->szCipher, NCRYPT_SSL_MAX_NAME_SIZE);
+    return strcmp(cipher, "AES") == 0;
+}
+
 /* SslGetCipherSuitePRFHashAlgorithm's answer; "" where the protocol has a fixed PRF. */
 static void prf_name(NCRYPT_PROV_HANDLE prov, DWORD proto, DWORD id, char *out, size_t len)
 {
@@ -345,7 +354,7 @@ static void prf_name(NCRYPT_PROV_HANDLE prov, DWORD proto, DWORD id, char *out, 
 /* SslImportMasterKey takes RSA suites only, but the master secret depends on the protocol and
  * the PRF alone (RFC 5246 §8.1, RFC 7627 §4): a pre-master for any other suite enters through
  * an RSA suite of the same protocol and PRF, and the master key is then re-imported under the
- * requested suite. Export-grade carriers are skipped (their key operations are refused). */
+ * requested suite. Carriers are AES suites: never export-grade, and no legacy-provider cipher. */
 static bool carrier_suite(NCRYPT_PROV_HANDLE prov, DWORD proto, const struct suite_sel *s,
                           DWORD *carrier)
 {
@@ -359,7 +368,7 @@ static bool carrier_suite(NCRYPT_PROV_HANDLE prov, DWORD proto, const struct sui
         NCRYPT_SSL_CIPHER_SUITE info;
 
         if (SslLookupCipherSuiteInfo(prov, proto, id, 0, &info, 0) != SEC_E_OK ||
-            !is_rsa_exchange(&info) || info.dwCipherLen < 128)
+            !is_rsa_exchange(&info) || !is_aes(&info))
             continue;
         prf_name(prov, proto, id, have, sizeof have);
         if (strcmp(want, have) == 0) {
@@ -378,7 +387,7 @@ static int check_session_hash(NCRYPT_PROV_HANDLE prov, const struct options *o,
     static const struct {
         const char *prf;
         size_t len;
-    } lens[] = {{"", 36}, {"SHA256", 32}, {"SHA384", 48}, {"SHA512", 64}};
+    } lens[] = {{"", 36}, {"SHA256", 32}, {"SHA384", 48}};
     char prf[NCRYPT_SSL_MAX_NAME_SIZE];
 
     if (!o->session_hash.set || protos[o->proto].code == SSL3_PROTOCOL_VERSION)

@@ -9,7 +9,6 @@
 #define SSLPROV_VERSION "unknown"
 #endif
 
-int cmd_derive(int argc, char **argv); /* cmd_derive.c */
 
 static const struct command commands[] = {
     {"suites", "[--all] [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3|dtls1.0|dtls1.2]",
