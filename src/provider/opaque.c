@@ -1,6 +1,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <openssl/crypto.h>
+#include "le32.h"
 #include "opaque.h"
 #include "secrets.h"
 #include "kdf12.h"
@@ -17,19 +18,6 @@ enum {
     OFF_IV = 0x1C,      /* 48 bytes: the master secret for ssl5, the fixed IV for ssl3 */
     OFF_KEYTYPE = 0x4C  /* TLS 1.3 stage code */
 };
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 #define KDBM_MAGIC 0x4D42444Bu
 #define KDBM_HEADER_LEN 12

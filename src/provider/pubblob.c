@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include "keys.h"
+#include "le32.h"
 #include "secrets.h"
 #include "wstr.h"
 
@@ -20,19 +21,6 @@
 #define RSA_MAX_BITS 16384 /* OPENSSL_RSA_MAX_MODULUS_BITS */
 #define PSK_MAX_LEN 65535
 #define EC_POINT_UNCOMPRESSED 0x04 /* SEC 1 §2.3.3: 0x04 || X || Y */
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 enum blob_type blob_type_from_name(LPCWSTR name)
 {

@@ -18,21 +18,10 @@ static void transcript_destroy(struct object *obj)
     OPENSSL_clear_free(t, sizeof(*t));
 }
 
+/* The PRF hash, except that SSL 3.0 (no PRF) hashes MD5 and SHA-1 side by side too. */
 enum md_id transcript_md(enum proto p, const struct suite *s)
 {
-    switch (p) {
-    case PROTO_SSL3:
-    case PROTO_TLS10:
-    case PROTO_TLS11:
-    case PROTO_DTLS10:
-        return MD_MD5_SHA1;
-    case PROTO_TLS12:
-    case PROTO_DTLS12:
-    case PROTO_TLS13:
-        return s->prf;
-    default:
-        return MD_NONE;
-    }
+    return p == PROTO_SSL3 ? MD_MD5_SHA1 : suite_prf_md(s, p);
 }
 
 SECURITY_STATUS transcript_create(struct provider *prov, enum proto p, const struct suite *s,
