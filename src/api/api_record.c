@@ -1,7 +1,17 @@
 /* Group F: record protection (api.md §7 F1–F2, behavior.md §2, conventions.md §5).
- * Arguments are checked as behavior.md §2 records; record protection arrives with issue 4
- * (TLS 1.3 keys with issue 5) and answers NTE_NOT_SUPPORTED until then. */
+ * Arguments are checked as behavior.md §2 records them; TLS 1.3 write keys arrive with
+ * issue 5 and answer NTE_NOT_SUPPORTED until then. */
 #include "api_common.h"
+#include "record12.h"
+
+/* A record key of the right kind: TLS <= 1.2 session keys here; other secrets are the right
+ * class but the wrong stage (conventions.md §1). */
+static SECURITY_STATUS record_key(const struct object *obj)
+{
+    const struct secret_key *k = (const struct secret_key *)obj;
+
+    return k->kind == KEY_SESSION && k->rec != NULL ? SEC_E_OK : NTE_NOT_SUPPORTED;
+}
 
 #define MAX_CONTENT_TYPE 0xFF
 
@@ -13,6 +23,7 @@ SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
 {
     struct call c;
     struct object *key;
+    size_t len;
     SECURITY_STATUS st;
 
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
@@ -25,7 +36,15 @@ SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
         return call_end(&c, NTE_BAD_FLAGS);
     if (pbInput == NULL || dwContentType > MAX_CONTENT_TYPE)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    if ((st = record_key(key)) != SEC_E_OK)
+        return call_end(&c, st);
+    if (cbInput > REC_MAX_PLAINTEXT)
+        return call_end(&c, NTE_INVALID_PARAMETER);
+    st = rec12_encrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
+                       SequenceNumber, (uint8_t)dwContentType);
+    if (st == SEC_E_OK)
+        *pcbResult = (DWORD)len;
+    return call_end(&c, st);
 }
 
 SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
@@ -35,6 +54,7 @@ SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
 {
     struct call c;
     struct object *key;
+    size_t len;
     SECURITY_STATUS st;
 
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
@@ -47,5 +67,11 @@ SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
         return call_end(&c, NTE_BAD_FLAGS);
     if (pbInput == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    if ((st = record_key(key)) != SEC_E_OK)
+        return call_end(&c, st);
+    st = rec12_decrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
+                       SequenceNumber);
+    if (st == SEC_E_OK)
+        *pcbResult = (DWORD)len;
+    return call_end(&c, st);
 }

@@ -5,6 +5,7 @@
 #include "opaque.h"
 #include "secrets.h"
 #include "kdf12.h"
+#include "record12.h"
 
 /* Header fields (behavior.md §4.4), little-endian DWORDs. */
 enum {
@@ -44,7 +45,7 @@ SECURITY_STATUS opaque_size(const struct object *obj, size_t *len)
         return SEC_E_OK;
     }
     /* TLS 1.3 secrets and PSKs come with the TLS 1.3 issue */
-    if (obj->cls != OBJ_KEY || k->kind != KEY_SESSION)
+    if (obj->cls != OBJ_KEY || k->kind != KEY_SESSION || !rec12_exportable(k))
         return NTE_NOT_SUPPORTED;
     *len = OPAQUE_HEADER_LEN + session_payload_len(k->suite, k->key_len, k->mac_key_len);
     return SEC_E_OK;
@@ -74,9 +75,10 @@ static void export_session(const struct secret_key *k, uint8_t *out)
     p += KDBM_HEADER_LEN + k->key_len;
     memcpy(p, k->mac_key, k->mac_key_len);
     p += k->mac_key_len;
+    /* a key that has used SequenceNumber 2^64-1 allows nothing more: its mark saturates */
     if (suite_is_aead(k->suite))
         for (int i = 0; i < SEQ_MARK_LEN; i++)
-            p[i] = (uint8_t)(k->seq_mark >> (8 * i));
+            p[i] = k->seq_spent ? 0xFF : (uint8_t)(k->seq_mark >> (8 * i));
 }
 
 SECURITY_STATUS opaque_export(const struct object *obj, uint8_t *out)

@@ -1,6 +1,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include "handles.h"
+#include "record12.h"
 #include "secrets.h"
 
 static void master_key_destroy(struct object *obj)
@@ -32,6 +33,7 @@ static void secret_key_destroy(struct object *obj)
 {
     struct secret_key *k = (struct secret_key *)obj;
 
+    rec12_free(k->rec);
     OPENSSL_clear_free(k->key, k->key_len);
     OPENSSL_clear_free(k, sizeof(*k));
 }
@@ -68,7 +70,12 @@ SECURITY_STATUS secret_key_create(struct provider *prov, const struct secret_ini
     if (init->iv_len)
         memcpy(k->iv, init->iv, init->iv_len);
     k->seq_mark = init->seq_mark;
-    if ((st = handle_create(&k->hdr, out)) != SEC_E_OK)
-        obj_unref(&k->hdr);
+    /* an imported mark of 2^64-1 may stand for "2^64-1 was used": refuse it, never reuse */
+    k->seq_spent = init->seq_mark == UINT64_MAX;
+    /* record keys are keyed once, here (DESIGN.md "Decide once per key") */
+    if ((k->kind != KEY_SESSION || (st = rec12_init(k)) == SEC_E_OK) &&
+        (st = handle_create(&k->hdr, out)) == SEC_E_OK)
+        return SEC_E_OK;
+    obj_unref(&k->hdr);
     return st;
 }

@@ -52,6 +52,8 @@ struct secret_key {
     uint8_t iv[SECRET_MAX_IV]; /* fixed IV (AEAD), or the CBC IV / residue (SSL 3.0, TLS 1.0) */
     size_t iv_len;
     uint64_t seq_mark; /* AEAD write keys: lowest SequenceNumber still allowed */
+    bool seq_spent;    /* AEAD: SequenceNumber 2^64-1 was used; nothing is allowed after it */
+    struct rec12 *rec; /* record state of TLS <= 1.2 session keys (record12.c) */
 };
 
 /* A new OBJ_KEY handle; key/mac/iv are copied (either may be empty). For KEY_PSK pass
