@@ -201,7 +201,16 @@ static void mixed(void)
              NTE_NOT_SUPPORTED);
     /* our own key as its own peer: agreement works and both sides are the same object */
     CHECK_ST(SslGenerateMasterKey(prov, x, x, &mk, P, S, &d, NULL, 0, &cb, 1), SEC_E_OK);
-    SslFreeObject(mk, 0), SslFreeObject(x, 0), SslFreeObject(p256, 0), SslFreeObject(dh, 0);
+    SslFreeObject(mk, 0);
+    /* two finite-field groups: a group mismatch, not bad data */
+    {
+        NCRYPT_KEY_HANDLE dh3;
+        CHECK_ST(SslCreateEphemeralKey(prov, &dh3, P, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, 257, 0, NULL, 0, 0), SEC_E_OK);
+        CHECK_ST(SslGenerateMasterKey(prov, dh, dh3, &mk, P, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, &d, NULL, 0, &cb, 1),
+                 NTE_INVALID_PARAMETER);
+        SslFreeObject(dh3, 0);
+    }
+    SslFreeObject(x, 0), SslFreeObject(p256, 0), SslFreeObject(dh, 0);
 }
 
 int main(void)

@@ -408,6 +408,26 @@ static void test_negative(void)
     CHECK_ST(SslImportMasterKey(prov, hpriv, &mk, TLS1_0_PROTOCOL_VERSION, TLS_RSA_EXPORT_WITH_RC4_40_MD5, &d, ct, 256,
                                 NCRYPT_SSL_SERVER_FLAG), NTE_NOT_SUPPORTED);
     CHECK_ST(SslImportMasterKey(prov, hpub, &mk, P, S, &d, ct, 256, NCRYPT_SSL_SERVER_FLAG), NTE_INVALID_HANDLE);
+    /* review findings: public-data errors, reported before any private-key operation */
+    {
+        BYTE big[256];
+        DWORD zero = 0;
+        NCryptBuffer bz[3] = {{32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, cr}, {32, NCRYPTBUFFER_SSL_SERVER_RANDOM, sr},
+                              {4, NCRYPTBUFFER_SSL_HIGHEST_VERSION, &zero}};
+        NCryptBufferDesc dz = {NCRYPTBUFFER_VERSION, 3, bz}, d22 = {NCRYPTBUFFER_VERSION, 1, bz + 2};
+        memset(big, 0xFF, sizeof(big)); /* not below the modulus */
+        b[3] = (NCryptBuffer){0, 1000, NULL};
+        CHECK_ST(SslImportMasterKey(prov, hpriv, &mk, P, S, &d, big, 256, NCRYPT_SSL_SERVER_FLAG), NTE_BAD_DATA);
+        CHECK_ST(SslImportMasterKey(prov, hpriv, &mk, P, S, &dz, ct, (DWORD)ct_len, NCRYPT_SSL_SERVER_FLAG),
+                 NTE_INVALID_PARAMETER); /* client version 0 */
+        zero = P;
+        /* no randoms and no session hash: refused before the length check */
+        CHECK_ST(SslImportMasterKey(prov, hpriv, &mk, P, S, &d22, ct, 100, NCRYPT_SSL_SERVER_FLAG), NTE_INVALID_PARAMETER);
+        /* one-step RSA client: a size query with an unusable parameter list is refused too */
+        CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d22, NULL, 0, &cb, NCRYPT_SSL_CLIENT_FLAG),
+                 NTE_INVALID_PARAMETER);
+        CHECK(mk == 0);
+    }
     /* SSL 3.0 has no extended master secret */
     b[3] = (NCryptBuffer){36, NCRYPTBUFFER_SSL_SESSION_HASH, big};
     CHECK_ST(SslImportMasterKey(prov, hpriv, &mk, SSL3_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA, &d, ct,

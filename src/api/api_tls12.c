@@ -78,7 +78,8 @@ SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, st);
     if (!prm.has_highest_version)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    if ((st = rsa_output_fits((struct pkey_object *)pub, pbOutput, cbOutput, pcbResult)) != SEC_E_OK)
+    if ((st = kx12_check_params(kx.proto, kx.suite, &prm)) != SEC_E_OK ||
+        (st = rsa_output_fits((struct pkey_object *)pub, pbOutput, cbOutput, pcbResult)) != SEC_E_OK)
         return call_end(&c, st);
     kx.prov = c.prov;
     kx.params = &prm;
@@ -127,7 +128,9 @@ static SECURITY_STATUS dh_exchange(const struct kx12_ctx *kx, const struct pkey_
 
     if (!own->has_private || own_dh == ec_suite)
         return NTE_NOT_SUPPORTED;
-    if (peer_dh != own_dh || (own->group != peer->group && !own_dh))
+    /* the same group: named groups by id, finite-field DH by its domain parameters */
+    if (peer_dh != own_dh || (own_dh ? EVP_PKEY_parameters_eq(own->pkey, peer->pkey) != 1
+                                     : own->group != peer->group))
         return NTE_INVALID_PARAMETER;
     if ((shared = OPENSSL_malloc(KX12_MAX_SHARED)) == NULL)
         return NTE_NO_MEMORY;
@@ -182,7 +185,8 @@ SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, NTE_BAD_FLAGS);
     if (kx.suite->kx == KX_RSA && dwFlags == NCRYPT_SSL_SERVER_FLAG)
         return call_end(&c, NTE_NOT_SUPPORTED); /* the RSA server uses SslImportMasterKey */
-    if ((st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK)
+    if ((st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK ||
+        (st = kx12_check_params(kx.proto, kx.suite, &prm)) != SEC_E_OK)
         return call_end(&c, st);
     kx.prov = c.prov;
     kx.params = &prm;
@@ -247,8 +251,12 @@ SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, st);
     if (kx.suite->kx != KX_RSA || (modulus = kx12_rsa_size((struct pkey_object *)priv)) == 0)
         return call_end(&c, NTE_NOT_SUPPORTED);
-    if ((st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK)
+    if ((st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK ||
+        (st = kx12_check_params(kx.proto, kx.suite, &prm)) != SEC_E_OK)
         return call_end(&c, st);
+    /* the client version is 16 bits (RFC 5246 §7.4.1.2); 0 is no version at all */
+    if (prm.has_highest_version && (prm.highest_version == 0 || prm.highest_version > 0xFFFF))
+        return call_end(&c, NTE_INVALID_PARAMETER);
     if (pbEncryptedKey == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
     if (cbEncryptedKey == modulus + 2 && (pbEncryptedKey[0] << 8 | pbEncryptedKey[1]) == (int)modulus) {

@@ -130,17 +130,21 @@ SECURITY_STATUS handle_pin(ULONG_PTR h, unsigned class_mask, struct object **out
 }
 
 /* The last pin of a closed slot: drop the table's reference and recycle the slot under a
- * new generation, so every old handle to it stays invalid. */
+ * new generation, so every old handle to it stays invalid. A slot whose generation would
+ * wrap is never reused: after 2^32 - 1 lives an old handle would otherwise name a new
+ * object (generation 0 is never issued, so the retired slot answers to no handle). */
 static void slot_retire(struct slot *s, uint32_t idx, uint64_t w)
 {
     struct object *obj = atomic_load_explicit(&s->obj, memory_order_relaxed);
+    uint32_t next_gen = GEN(w) + 1;
 
     atomic_store_explicit(&s->obj, NULL, memory_order_relaxed);
     pthread_mutex_lock(&table_lock);
-    atomic_store_explicit(&s->state, (uint64_t)(GEN(w) + 1 ? GEN(w) + 1 : 1) << 32,
-                          memory_order_release);
-    s->next_free = free_head;
-    free_head = idx;
+    atomic_store_explicit(&s->state, (uint64_t)next_gen << 32, memory_order_release);
+    if (next_gen != 0) {
+        s->next_free = free_head;
+        free_head = idx;
+    }
     pthread_mutex_unlock(&table_lock);
     atomic_fetch_sub(&live_count, 1);
     obj_unref(obj);

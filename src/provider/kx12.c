@@ -4,6 +4,7 @@
 #include <openssl/dh.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/bn.h>
 #include <openssl/rsa.h>
 #include "handles.h"
 #include "kx12.h"
@@ -81,7 +82,19 @@ SECURITY_STATUS kx12_rsa_server(struct provider *prov, const struct pkey_object 
     };
     size_t out_len = KX12_RSA_PMS_LEN;
     EVP_PKEY_CTX *pctx;
+    BIGNUM *n = NULL, *c;
 
+    /* a ciphertext not below the modulus is malformed (public data, no oracle) */
+    c = BN_bin2bn(ct, (int)ct_len, NULL);
+    if (c == NULL || !EVP_PKEY_get_bn_param(priv->pkey, OSSL_PKEY_PARAM_RSA_N, &n)) {
+        BN_free(c);
+        return NTE_NO_MEMORY;
+    }
+    st = BN_cmp(c, n) < 0 ? NTE_INTERNAL_ERROR : NTE_BAD_DATA;
+    BN_free(c);
+    BN_free(n);
+    if (st == NTE_BAD_DATA)
+        return st;
     ERR_set_mark();
     pctx = EVP_PKEY_CTX_new_from_pkey(prov->be.libctx, priv->pkey, NULL);
     if (pctx != NULL && EVP_PKEY_decrypt_init(pctx) > 0 &&
@@ -127,6 +140,17 @@ out:
     return st;
 }
 
+SECURITY_STATUS kx12_check_params(enum proto p, const struct suite *s, const struct tls_params *prm)
+{
+    if (prm->has_session_hash) {
+        /* RFC 7627 §4; not defined for SSL 3.0 (conventions.md §2) */
+        if (p == PROTO_SSL3)
+            return NTE_NOT_SUPPORTED;
+        return prm->session_hash_len == md_size(suite_prf_md(s, p)) ? SEC_E_OK : NTE_INVALID_PARAMETER;
+    }
+    return prm->client_random != NULL && prm->server_random != NULL ? SEC_E_OK : NTE_INVALID_PARAMETER;
+}
+
 SECURITY_STATUS kx12_master_key(const struct kx12_ctx *ctx, const uint8_t *pms, size_t pms_len,
                                 ULONG_PTR *out)
 {
@@ -136,15 +160,8 @@ SECURITY_STATUS kx12_master_key(const struct kx12_ctx *ctx, const uint8_t *pms, 
     SECURITY_STATUS st;
 
     *out = 0;
-    if (prm->has_session_hash) {
-        /* RFC 7627 §4; not defined for SSL 3.0 (conventions.md §2) */
-        if (ctx->proto == PROTO_SSL3)
-            return NTE_NOT_SUPPORTED;
-        if (prm->session_hash_len != md_size(md))
-            return NTE_INVALID_PARAMETER;
-    } else if (prm->client_random == NULL || prm->server_random == NULL) {
-        return NTE_INVALID_PARAMETER;
-    }
+    if ((st = kx12_check_params(ctx->proto, ctx->suite, prm)) != SEC_E_OK)
+        return st;
     st = kdf12_master_secret(&ctx->prov->be, ctx->proto, md, pms, pms_len, prm->client_random,
                              prm->server_random, prm->has_session_hash ? prm->session_hash : NULL,
                              prm->session_hash_len, ms);

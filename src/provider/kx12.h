@@ -51,6 +51,11 @@ SECURITY_STATUS kx12_rsa_server(struct provider *prov, const struct pkey_object 
 SECURITY_STATUS kx12_dh(struct provider *prov, const struct pkey_object *own,
                         const struct pkey_object *peer, uint8_t *out, size_t *out_len);
 
+/* The parameter-list rules of the master-secret derivation, checked before any key
+ * operation (conventions.md §1 order, §2): a session hash of the PRF hash's length (EMS, not
+ * for SSL 3.0) or both randoms. */
+SECURITY_STATUS kx12_check_params(enum proto p, const struct suite *s, const struct tls_params *prm);
+
 /* Derive the master secret from pms (randoms or session hash from ctx->params) and make the
  * master key. */
 SECURITY_STATUS kx12_master_key(const struct kx12_ctx *ctx, const uint8_t *pms, size_t pms_len,
