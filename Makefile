@@ -44,9 +44,10 @@ check-tsan: deps
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
+# Benchmarks: measured, never asserted (docs/PERFORMANCE.md).
 bench: build
-	cmake --build $(BUILD) -j $(JOBS) --target all
-	@for b in $(BUILD)/bench/bench_*; do [ -x "$$b" ] && "$$b"; done; true
+	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
+	@for b in $(BUILD)/bench/bench_*; do if [ -x "$$b" ]; then "$$b" || exit 1; fi; done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

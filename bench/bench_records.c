@@ -1,0 +1,1021 @@
+/* bench_records — record protection throughput (issue 4), run by `make bench`, never by tests.
+ *
+ * For each TLS 1.2 suite (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305, AES-128-CBC-SHA256) and
+ * record size (64, 256, 1350, 16384 bytes), in the same run, on the same keys:
+ *   ours    SslEncryptPacket / SslDecryptPacket (client write key / server read key from
+ *           SslGenerateSessionKeys on libssl's master secret);
+ *   EVP     the same per-record work straight on libcrypto, every context keyed once: AEAD =
+ *           nonce from the fixed IV and the sequence number, 13-byte AAD, update, final, tag;
+ *           CBC-SHA256 = HMAC (EVP_MAC, re-initialised per record) over the 13-byte pseudo
+ *           header and the data, minimal padding, CBC with a fresh RAND_bytes explicit IV.
+ *           Its decrypt is the same reversed and NOT constant-time (early exits on bad
+ *           padding): a lower bound for a Lucky-13-safe implementation;
+ *   libssl  SSL_write on the client and SSL_read on the server over a BIO pair (memory BIOs):
+ *           a batch of SSL_writes is timed, then the SSL_reads of that batch are timed; so
+ *           "encrypt" = SSL_write alone and "decrypt" = SSL_read alone, each including libssl's
+ *           copy into / out of the BIO pair.
+ * The handshake is libssl's own (TLS 1.2, ECDHE X25519, RSA-2048 server, EMS, no tickets,
+ * encrypt-then-MAC OFF so CBC records have the MAC-then-encrypt layout ours writes). Before
+ * timing, every suite is cross-checked: raw EVP and ours decrypt a libssl record; libssl
+ * SSL_reads a record of ours; AEAD records of ours equal raw EVP's byte for byte.
+ *
+ * Timing: CLOCK_MONOTONIC; each cell runs whole batches of records for --time seconds
+ * (default 0.15), three rounds interleaved across the six paths, best round kept. Encrypt
+ * writes into a ring of preallocated slots (total <= 256 KiB); decrypt reads a batch encrypted
+ * beforehand. Allocations: CRYPTO_set_mem_functions (libcrypto/libssl and our OPENSSL_*) plus
+ * -Wl,--wrap=malloc,calloc,realloc (plain libc calls of this program and libsslprov.a), counted
+ * over every timed round after a warm-up batch.
+ *
+ * Usage: bench_records [--time SEC] [--suite SUBSTR] [--size N] [--paths oel]
+ *   --paths: o = ours, e = raw EVP, l = libssl (default all). Output is Markdown.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "libssl_peer.h" /* peer_credentials (server key + certificate), peer_tls_prf */
+#include "sslprovider.h"
+
+/* ==== allocation counting ================================================================== */
+
+static unsigned long long g_allocs;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+    g_allocs++;
+    return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+    g_allocs++;
+    return __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    g_allocs++;
+    return __real_realloc(p, n);
+}
+
+static void *count_malloc(size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    g_allocs++;
+    return __real_malloc(n);
+}
+
+static void *count_realloc(void *p, size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    g_allocs++;
+    return __real_realloc(p, n);
+}
+
+static void count_free(void *p, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    free(p);
+}
+
+/* ==== configuration ======================================================================== */
+
+enum kind { K_GCM, K_CHACHA, K_CBC };
+
+struct suite_def {
+    const char *name;   /* table label */
+    const char *ossl;   /* OpenSSL cipher list */
+    uint16_t id;        /* IANA */
+    enum kind kind;
+    const char *cipher; /* EVP cipher name */
+    size_t key_len, iv_len, mac_len;
+};
+
+static const struct suite_def suites[] = {
+    {"AES-128-GCM", "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, K_GCM, "AES-128-GCM", 16, 4, 0},
+    {"AES-256-GCM", "ECDHE-RSA-AES256-GCM-SHA384", 0xC030, K_GCM, "AES-256-GCM", 32, 4, 0},
+    {"ChaCha20-Poly1305", "ECDHE-RSA-CHACHA20-POLY1305", 0xCCA8, K_CHACHA, "ChaCha20-Poly1305",
+     32, 12, 0},
+    {"AES-128-CBC-SHA256", "ECDHE-RSA-AES128-SHA256", 0xC027, K_CBC, "AES-128-CBC", 16, 16, 32},
+};
+#define NSUITES (sizeof(suites) / sizeof(suites[0]))
+
+static const size_t sizes[] = {64, 256, 1350, 16384};
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+
+#define ROUNDS 3
+#define MAX_BATCH 1024
+#define RING_BYTES (256 * 1024)
+#define SLOT_EXTRA 128 /* header 5 + explicit IV/nonce <= 16 + MAC 32 + padding <= 16 + tag 16 */
+#define CT_APP 23
+
+static double g_time = 0.15;
+static const char *g_suite_filter;
+static size_t g_size_filter;
+static int g_do_ours = 1, g_do_evp = 1, g_do_ssl = 1;
+static NCRYPT_PROV_HANDLE g_prov;
+static unsigned char g_plain[16384];
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_records: %s\n", what);
+    ERR_print_errors_fp(stderr);
+    exit(2);
+}
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+/* ==== per-suite state ====================================================================== */
+
+struct suite_ctx {
+    const struct suite_def *def;
+    /* libssl */
+    SSL_CTX *cctx, *sctx;
+    SSL *client, *server;
+    BIO *cbio, *sbio; /* BIO pair: the client's end, the server's end */
+    /* ours */
+    int ours_ok;      /* 1 usable; 0 not implemented yet (NTE_NOT_SUPPORTED); -1 wrong */
+    SECURITY_STATUS ours_status;
+    NCRYPT_KEY_HANDLE mk_c, mk_s, c_rd, c_wr, s_rd, s_wr;
+    uint64_t ours_seq; /* next SequenceNumber for the client write key (AEAD mark) */
+    /* raw EVP: the client's write direction */
+    unsigned char key[32], iv[16], mac_key[32];
+    EVP_CIPHER *cipher;
+    EVP_CIPHER_CTX *ectx, *dctx;
+    EVP_MAC *mac;
+    EVP_MAC_CTX *emac, *dmac;
+    uint64_t evp_seq;
+};
+
+/* A batch of records: slots of `slot` bytes in one buffer. */
+struct batch {
+    unsigned char *buf;
+    size_t slot, n;
+    DWORD len[MAX_BATCH];
+    uint64_t seq[MAX_BATCH];
+};
+
+static void batch_init(struct batch *b, size_t size, size_t n)
+{
+    b->slot = (size + SLOT_EXTRA + 63) & ~(size_t)63;
+    b->n = n;
+    b->buf = aligned_alloc(64, b->slot * n);
+    if (b->buf == NULL)
+        die("out of memory");
+}
+
+static unsigned char *slot_of(struct batch *b, size_t i) { return b->buf + i * b->slot; }
+
+/* ==== libssl: handshake over a BIO pair ==================================================== */
+
+static void libssl_setup(struct suite_ctx *s, unsigned char master[48], unsigned char cr[32],
+                         unsigned char sr[32])
+{
+    EVP_PKEY *key;
+    X509 *cert;
+    int cdone = 0, sdone = 0;
+
+    if (!peer_credentials(0, &key, &cert))
+        die("server credentials");
+    s->cctx = SSL_CTX_new(TLS_client_method());
+    s->sctx = SSL_CTX_new(TLS_server_method());
+    if (s->cctx == NULL || s->sctx == NULL)
+        die("SSL_CTX_new");
+    for (int i = 0; i < 2; i++) {
+        SSL_CTX *c = i ? s->sctx : s->cctx;
+
+        if (!SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION)
+            || !SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION)
+            || !SSL_CTX_set_cipher_list(c, s->def->ossl) || !SSL_CTX_set1_groups_list(c, "X25519"))
+            die("SSL_CTX configuration");
+        /* MAC-then-encrypt like ours (RFC 7366 off); no tickets; libssl's defaults otherwise
+         * (no read-ahead, buffers kept). */
+        SSL_CTX_set_options(c, SSL_OP_NO_ENCRYPT_THEN_MAC | SSL_OP_NO_TICKET);
+    }
+    if (!SSL_CTX_use_certificate(s->sctx, cert) || !SSL_CTX_use_PrivateKey(s->sctx, key))
+        die("server certificate");
+    s->client = SSL_new(s->cctx);
+    s->server = SSL_new(s->sctx);
+    if (s->client == NULL || s->server == NULL
+        || !BIO_new_bio_pair(&s->cbio, 1u << 20, &s->sbio, 1u << 20))
+        die("SSL_new / BIO pair");
+    SSL_set_bio(s->client, s->cbio, s->cbio);
+    SSL_set_bio(s->server, s->sbio, s->sbio);
+    SSL_set_connect_state(s->client);
+    SSL_set_accept_state(s->server);
+    for (int i = 0; i < 32 && !(cdone && sdone); i++) {
+        if (!cdone)
+            cdone = peer_step(s->client, "client");
+        if (!sdone)
+            sdone = peer_step(s->server, "server");
+        if (cdone < 0 || sdone < 0)
+            die("libssl handshake");
+    }
+    if (!(cdone && sdone))
+        die("libssl handshake did not finish");
+    if (SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(s->client)) != s->def->id
+        || SSL_get_client_random(s->client, cr, 32) != 32
+        || SSL_get_server_random(s->client, sr, 32) != 32
+        || SSL_SESSION_get_master_key(SSL_get_session(s->client), master, 48) != 48)
+        die("negotiated suite / master secret");
+}
+
+/* ==== ours: keys from libssl's master secret =============================================== */
+
+static NCRYPT_KEY_HANDLE import_master(const struct suite_ctx *s, const unsigned char ms[48],
+                                       DWORD client)
+{
+    BYTE blob[80] = {80, 0, 0, 0, '5', 'l', 's', 's'};
+    DWORD proto = TLS1_2_PROTOCOL_VERSION, suite = s->def->id;
+    NCRYPT_KEY_HANDLE h = 0;
+
+    memcpy(blob + 8, &proto, 4);
+    memcpy(blob + 12, &suite, 4);
+    memcpy(blob + 16, &client, 4);
+    memcpy(blob + 0x1C, ms, 48);
+    if (SslImportKey(g_prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), 0) != SEC_E_OK)
+        die("SslImportKey (master secret)");
+    return h;
+}
+
+static void ours_setup(struct suite_ctx *s, const unsigned char ms[48], unsigned char cr[32],
+                       unsigned char sr[32])
+{
+    NCryptBuffer b[2] = {{32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, cr},
+                         {32, NCRYPTBUFFER_SSL_SERVER_RANDOM, sr}};
+    NCryptBufferDesc d = {NCRYPTBUFFER_VERSION, 2, b};
+
+    s->mk_c = import_master(s, ms, 1);
+    s->mk_s = import_master(s, ms, 0);
+    if (SslGenerateSessionKeys(g_prov, s->mk_c, &s->c_rd, &s->c_wr, &d, 0) != SEC_E_OK
+        || SslGenerateSessionKeys(g_prov, s->mk_s, &s->s_rd, &s->s_wr, &d, 0) != SEC_E_OK)
+        die("SslGenerateSessionKeys");
+    s->ours_seq = 1;
+}
+
+/* ==== raw EVP ============================================================================== */
+
+static void evp_setup(struct suite_ctx *s, const unsigned char ms[48], const unsigned char cr[32],
+                      const unsigned char sr[32])
+{
+    const struct suite_def *d = s->def;
+    unsigned char seed[64], kb[160];
+    size_t m = d->mac_len, k = d->key_len;
+
+    /* key_block = PRF(master, "key expansion", server_random || client_random): client MAC,
+     * server MAC, client key, server key, client IV, server IV. */
+    memcpy(seed, sr, 32);
+    memcpy(seed + 32, cr, 32);
+    if (!peer_tls_prf(d->id == 0xC030 ? "SHA384" : "SHA256", ms, 48, "key expansion", seed, 64,
+                      kb, 2 * (m + k + d->iv_len)))
+        die("key expansion");
+    memcpy(s->mac_key, kb, m);
+    memcpy(s->key, kb + 2 * m, k);
+    memcpy(s->iv, kb + 2 * (m + k), d->iv_len);
+    OPENSSL_cleanse(kb, sizeof(kb));
+
+    s->cipher = EVP_CIPHER_fetch(NULL, d->cipher, NULL);
+    s->ectx = EVP_CIPHER_CTX_new();
+    s->dctx = EVP_CIPHER_CTX_new();
+    if (s->cipher == NULL || s->ectx == NULL || s->dctx == NULL
+        || !EVP_EncryptInit_ex(s->ectx, s->cipher, NULL, s->key, NULL)
+        || !EVP_DecryptInit_ex(s->dctx, s->cipher, NULL, s->key, NULL))
+        die("EVP cipher setup");
+    if (d->kind == K_CBC) {
+        OSSL_PARAM p[2] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+
+        EVP_CIPHER_CTX_set_padding(s->ectx, 0);
+        EVP_CIPHER_CTX_set_padding(s->dctx, 0);
+        s->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        s->emac = s->mac ? EVP_MAC_CTX_new(s->mac) : NULL;
+        s->dmac = s->mac ? EVP_MAC_CTX_new(s->mac) : NULL;
+        if (s->dmac == NULL || !EVP_MAC_init(s->emac, s->mac_key, m, p)
+            || !EVP_MAC_init(s->dmac, s->mac_key, m, p))
+            die("EVP HMAC setup");
+    }
+    s->evp_seq = 1;
+}
+
+static void aead_nonce(const struct suite_ctx *s, uint64_t seq, const unsigned char *explicit_,
+                       unsigned char nonce[12])
+{
+    if (s->def->kind == K_GCM) {
+        memcpy(nonce, s->iv, 4);
+        memcpy(nonce + 4, explicit_, 8);
+    } else {
+        unsigned char sb[8];
+
+        put_be64(sb, seq);
+        memcpy(nonce, s->iv, 12);
+        for (int i = 0; i < 8; i++)
+            nonce[4 + i] ^= sb[i];
+    }
+}
+
+static void pseudo_header(unsigned char aad[13], uint64_t seq, unsigned type, size_t len)
+{
+    put_be64(aad, seq);
+    aad[8] = (unsigned char)type;
+    aad[9] = 3;
+    aad[10] = 3;
+    aad[11] = (unsigned char)(len >> 8);
+    aad[12] = (unsigned char)len;
+}
+
+/* One record: header || body. Returns the record length, 0 on failure. */
+static size_t evp_encrypt(struct suite_ctx *s, const unsigned char *in, size_t n, uint64_t seq,
+                          unsigned char *out)
+{
+    unsigned char aad[13], nonce[12];
+    int l1, l2;
+    size_t body;
+
+    out[0] = CT_APP;
+    out[1] = 3;
+    out[2] = 3;
+    pseudo_header(aad, seq, CT_APP, n);
+    if (s->def->kind != K_CBC) {
+        size_t e = s->def->kind == K_GCM ? 8 : 0;
+        unsigned char *ct = out + 5 + e;
+
+        if (e)
+            put_be64(out + 5, seq);
+        aead_nonce(s, seq, out + 5, nonce);
+        if (!EVP_EncryptInit_ex(s->ectx, NULL, NULL, NULL, nonce)
+            || !EVP_EncryptUpdate(s->ectx, NULL, &l1, aad, 13)
+            || !EVP_EncryptUpdate(s->ectx, ct, &l1, in, (int)n)
+            || !EVP_EncryptFinal_ex(s->ectx, ct + l1, &l2)
+            || !EVP_CIPHER_CTX_ctrl(s->ectx, EVP_CTRL_AEAD_GET_TAG, 16, ct + n))
+            return 0;
+        body = e + n + 16;
+    } else {
+        unsigned char *iv = out + 5, *p = out + 21;
+        size_t macl = 0, pad = 16 - ((n + 32) % 16), len = n + 32 + pad;
+
+        if (RAND_bytes(iv, 16) != 1)
+            return 0;
+        memcpy(p, in, n);
+        if (!EVP_MAC_init(s->emac, NULL, 0, NULL) || !EVP_MAC_update(s->emac, aad, 13)
+            || !EVP_MAC_update(s->emac, in, n) || !EVP_MAC_final(s->emac, p + n, &macl, 32))
+            return 0;
+        memset(p + n + 32, (int)(pad - 1), pad);
+        if (!EVP_EncryptInit_ex(s->ectx, NULL, NULL, NULL, iv)
+            || !EVP_EncryptUpdate(s->ectx, p, &l1, p, (int)len) || (size_t)l1 != len)
+            return 0;
+        body = 16 + len;
+    }
+    out[3] = (unsigned char)(body >> 8);
+    out[4] = (unsigned char)body;
+    return 5 + body;
+}
+
+/* Plaintext length, or (size_t)-1 on failure. NOT constant-time for CBC (see the top). */
+static size_t evp_decrypt(struct suite_ctx *s, const unsigned char *rec, size_t rl, uint64_t seq,
+                          unsigned char *out)
+{
+    unsigned char aad[13], nonce[12], mac[32];
+    size_t body, n;
+    int l1, l2;
+
+    if (rl < 5 || (size_t)((rec[3] << 8) | rec[4]) != rl - 5)
+        return (size_t)-1;
+    body = rl - 5;
+    if (s->def->kind != K_CBC) {
+        size_t e = s->def->kind == K_GCM ? 8 : 0;
+        const unsigned char *ct = rec + 5 + e;
+
+        if (body < e + 16)
+            return (size_t)-1;
+        n = body - e - 16;
+        pseudo_header(aad, seq, rec[0], n);
+        aead_nonce(s, seq, rec + 5, nonce);
+        if (!EVP_DecryptInit_ex(s->dctx, NULL, NULL, NULL, nonce)
+            || !EVP_CIPHER_CTX_ctrl(s->dctx, EVP_CTRL_AEAD_SET_TAG, 16, (void *)(ct + n))
+            || !EVP_DecryptUpdate(s->dctx, NULL, &l1, aad, 13)
+            || !EVP_DecryptUpdate(s->dctx, out, &l1, ct, (int)n)
+            || EVP_DecryptFinal_ex(s->dctx, out + l1, &l2) <= 0)
+            return (size_t)-1;
+        return n;
+    } else {
+        size_t len, pad, macl = 0;
+
+        if (body < 16 + 48 || (body - 16) % 16 != 0)
+            return (size_t)-1;
+        len = body - 16;
+        if (!EVP_DecryptInit_ex(s->dctx, NULL, NULL, NULL, rec + 5)
+            || !EVP_DecryptUpdate(s->dctx, out, &l1, rec + 21, (int)len) || (size_t)l1 != len)
+            return (size_t)-1;
+        pad = (size_t)out[len - 1] + 1;
+        if (pad + 32 > len)
+            return (size_t)-1;
+        for (size_t i = 0; i < pad; i++)
+            if (out[len - 1 - i] != pad - 1)
+                return (size_t)-1;
+        n = len - pad - 32;
+        pseudo_header(aad, seq, rec[0], n);
+        if (!EVP_MAC_init(s->dmac, NULL, 0, NULL) || !EVP_MAC_update(s->dmac, aad, 13)
+            || !EVP_MAC_update(s->dmac, out, n) || !EVP_MAC_final(s->dmac, mac, &macl, 32)
+            || CRYPTO_memcmp(mac, out + n, 32) != 0)
+            return (size_t)-1;
+        return n;
+    }
+}
+
+/* ==== correctness cross-checks (before any timing) ========================================= */
+
+/* Moves what the client wrote out of the pair into rec. */
+static size_t take_client_record(struct suite_ctx *s, unsigned char *rec, size_t cap)
+{
+    int n = BIO_read(s->sbio, rec, (int)cap);
+
+    if (n <= 0 || BIO_ctrl_pending(s->sbio) != 0)
+        die("expected exactly one libssl record");
+    return (size_t)n;
+}
+
+static int server_reads(struct suite_ctx *s, const unsigned char *rec, size_t rl,
+                        const unsigned char *want, size_t wl)
+{
+    unsigned char got[512];
+    size_t gl = 0;
+
+    if (BIO_write(s->cbio, rec, (int)rl) != (int)rl)
+        die("BIO_write");
+    return SSL_read_ex(s->server, got, sizeof(got), &gl) == 1 && gl == wl
+           && memcmp(got, want, wl) == 0;
+}
+
+static void cross_check(struct suite_ctx *s)
+{
+    static const unsigned char msg[] = "sslprov bench: one record, three implementations";
+    unsigned char rec[512], rec2[512], out[512];
+    size_t rl, wr = 0, n;
+    DWORD cb = 0;
+    SECURITY_STATUS st;
+
+    /* libssl's first application record is client write sequence 1 (Finished was 0). */
+    if (!SSL_write_ex(s->client, msg, sizeof(msg), &wr) || wr != sizeof(msg))
+        die("SSL_write");
+    rl = take_client_record(s, rec, sizeof(rec));
+    n = evp_decrypt(s, rec, rl, 1, out);
+    if (n != sizeof(msg) || memcmp(out, msg, n) != 0)
+        die("raw EVP cannot decrypt libssl's record: baseline keys are wrong");
+    st = SslDecryptPacket(g_prov, s->s_rd, rec, (DWORD)rl, out, sizeof(out), &cb, 1, 0);
+    s->ours_status = st;
+    if (st == NTE_NOT_SUPPORTED) {
+        s->ours_ok = 0;
+    } else if (st != SEC_E_OK || cb != sizeof(msg) || memcmp(out, msg, cb) != 0) {
+        fprintf(stderr, "%s: SslDecryptPacket of libssl's record: status 0x%08X, %u bytes%s\n",
+                s->def->name, (unsigned)st, (unsigned)cb,
+                st == SEC_E_OK ? ", wrong plaintext" : "");
+        s->ours_ok = -1;
+    } else {
+        s->ours_ok = 1;
+    }
+    if (!server_reads(s, rec, rl, msg, sizeof(msg)))
+        die("libssl cannot read its own record back");
+
+    /* Sequence 2: ours encrypts, libssl reads; AEAD: raw EVP gives the same bytes. */
+    if (s->ours_ok == 1) {
+        st = SslEncryptPacket(g_prov, s->c_wr, (PBYTE)msg, sizeof(msg), rec, sizeof(rec), &cb, 2,
+                              CT_APP, 0);
+        s->ours_status = st;
+        if (st != SEC_E_OK) {
+            fprintf(stderr, "%s: SslEncryptPacket: status 0x%08X\n", s->def->name, (unsigned)st);
+            s->ours_ok = st == NTE_NOT_SUPPORTED ? 0 : -1;
+        } else {
+            if (s->def->kind != K_CBC) {
+                size_t el = evp_encrypt(s, msg, sizeof(msg), 2, rec2);
+
+                if (el != cb || memcmp(rec, rec2, el) != 0) {
+                    fprintf(stderr, "%s: our record differs from raw EVP's\n", s->def->name);
+                    s->ours_ok = -1;
+                }
+            }
+            if (!server_reads(s, rec, cb, msg, sizeof(msg))) {
+                fprintf(stderr, "%s: libssl rejects our record\n", s->def->name);
+                s->ours_ok = -1;
+                ERR_clear_error();
+                die("the libssl connection is dead after a rejected record");
+            }
+            /* The client's own sequence 2 is spent: write it and drop it. */
+            if (!SSL_write_ex(s->client, msg, sizeof(msg), &wr))
+                die("SSL_write");
+            take_client_record(s, rec, sizeof(rec));
+        }
+        s->ours_seq = 3;
+    }
+}
+
+/* ==== timed batches ======================================================================== */
+
+struct cell {
+    size_t size, nb;
+    struct batch ring;          /* encrypt targets (ours and EVP) */
+    struct batch ours_d, evp_d; /* records to decrypt */
+    unsigned char *out;         /* decrypt output */
+};
+
+static int ours_enc_batch(struct suite_ctx *s, struct cell *c)
+{
+    DWORD cb;
+
+    for (size_t i = 0; i < c->nb; i++) {
+        SECURITY_STATUS st = SslEncryptPacket(g_prov, s->c_wr, g_plain, (DWORD)c->size,
+                                              slot_of(&c->ring, i), (DWORD)c->ring.slot, &cb,
+                                              s->ours_seq++, CT_APP, 0);
+        if (st != SEC_E_OK) {
+            s->ours_status = st;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int ours_dec_batch(struct suite_ctx *s, struct cell *c)
+{
+    DWORD cb;
+
+    for (size_t i = 0; i < c->nb; i++) {
+        SECURITY_STATUS st = SslDecryptPacket(g_prov, s->s_rd, slot_of(&c->ours_d, i),
+                                              c->ours_d.len[i], c->out, (DWORD)c->ring.slot, &cb,
+                                              c->ours_d.seq[i], 0);
+        if (st != SEC_E_OK || cb != c->size) {
+            s->ours_status = st;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int evp_enc_batch(struct suite_ctx *s, struct cell *c)
+{
+    for (size_t i = 0; i < c->nb; i++)
+        if (evp_encrypt(s, g_plain, c->size, s->evp_seq++, slot_of(&c->ring, i)) == 0)
+            return 0;
+    return 1;
+}
+
+static int evp_dec_batch(struct suite_ctx *s, struct cell *c)
+{
+    for (size_t i = 0; i < c->nb; i++)
+        if (evp_decrypt(s, slot_of(&c->evp_d, i), c->evp_d.len[i], c->evp_d.seq[i], c->out)
+            != c->size)
+            return 0;
+    return 1;
+}
+
+typedef int (*batch_fn)(struct suite_ctx *, struct cell *);
+
+struct result {
+    double best_rps;               /* records/s, best round */
+    unsigned long long recs, allocs; /* over all timed rounds */
+    int ok;
+};
+
+static void timed(struct suite_ctx *s, struct cell *c, batch_fn fn, struct result *r)
+{
+    double t0 = now(), t;
+    unsigned long long recs = 0, a0 = g_allocs;
+
+    do {
+        if (!fn(s, c)) {
+            r->ok = 0;
+            return;
+        }
+        recs += c->nb;
+        t = now() - t0;
+    } while (t < g_time);
+    r->allocs += g_allocs - a0;
+    r->recs += recs;
+    if (recs / t > r->best_rps)
+        r->best_rps = recs / t;
+}
+
+/* libssl: SSL_write a batch (timed), then SSL_read it (timed), until --time of both. */
+static void timed_libssl(struct suite_ctx *s, struct cell *c, struct result *w, struct result *rd)
+{
+    double tw = 0, tr = 0, t;
+    unsigned long long recs = 0, aw = 0, ar = 0, a;
+    size_t n;
+
+    do {
+        t = now();
+        a = g_allocs;
+        for (size_t i = 0; i < c->nb; i++)
+            if (!SSL_write_ex(s->client, g_plain, c->size, &n) || n != c->size) {
+                w->ok = rd->ok = 0;
+                return;
+            }
+        tw += now() - t;
+        aw += g_allocs - a;
+        t = now();
+        a = g_allocs;
+        for (size_t i = 0; i < c->nb; i++)
+            if (!SSL_read_ex(s->server, c->out, c->size, &n) || n != c->size) {
+                w->ok = rd->ok = 0;
+                return;
+            }
+        tr += now() - t;
+        ar += g_allocs - a;
+        recs += c->nb;
+    } while (tw + tr < 2 * g_time);
+    w->recs += recs;
+    rd->recs += recs;
+    w->allocs += aw;
+    rd->allocs += ar;
+    if (recs / tw > w->best_rps)
+        w->best_rps = recs / tw;
+    if (recs / tr > rd->best_rps)
+        rd->best_rps = recs / tr;
+}
+
+/* ==== one (suite, size) cell =============================================================== */
+
+enum { P_OURS_E, P_OURS_D, P_EVP_E, P_EVP_D, P_SSL_E, P_SSL_D, NPATHS };
+
+struct row {
+    const char *suite;
+    size_t size;
+    struct result r[NPATHS];
+    int ours_ok;
+    SECURITY_STATUS ours_status;
+};
+
+static void run_cell(struct suite_ctx *s, size_t size, struct row *row)
+{
+    struct cell c;
+    size_t nb = RING_BYTES / size;
+
+    memset(&c, 0, sizeof(c));
+    memset(row, 0, sizeof(*row));
+    row->suite = s->def->name;
+    row->size = size;
+    for (int p = 0; p < NPATHS; p++)
+        row->r[p].ok = 1;
+    c.size = size;
+    c.nb = nb < 16 ? 16 : nb > MAX_BATCH ? MAX_BATCH : nb;
+    batch_init(&c.ring, size, c.nb);
+    batch_init(&c.ours_d, size, c.nb);
+    batch_init(&c.evp_d, size, c.nb);
+    c.out = aligned_alloc(64, c.ring.slot);
+    if (c.out == NULL)
+        die("out of memory");
+
+    /* The records to decrypt; warm-up of the encrypt paths at the same time. */
+    for (size_t i = 0; i < c.nb; i++) {
+        c.evp_d.seq[i] = s->evp_seq++;
+        c.evp_d.len[i] = (DWORD)evp_encrypt(s, g_plain, size, c.evp_d.seq[i], slot_of(&c.evp_d, i));
+        if (c.evp_d.len[i] == 0)
+            die("raw EVP encrypt");
+    }
+    if (evp_decrypt(s, slot_of(&c.evp_d, 0), c.evp_d.len[0], c.evp_d.seq[0], c.out) != size
+        || memcmp(c.out, g_plain, size) != 0)
+        die("raw EVP round trip");
+    if (s->ours_ok == 1 && g_do_ours) {
+        DWORD cb = 0;
+
+        for (size_t i = 0; i < c.nb && s->ours_ok == 1; i++) {
+            SECURITY_STATUS st;
+
+            c.ours_d.seq[i] = s->ours_seq++;
+            st = SslEncryptPacket(g_prov, s->c_wr, g_plain, (DWORD)size, slot_of(&c.ours_d, i),
+                                  (DWORD)c.ours_d.slot, &c.ours_d.len[i], c.ours_d.seq[i],
+                                  CT_APP, 0);
+            if (st != SEC_E_OK) {
+                s->ours_status = st;
+                s->ours_ok = -1;
+            }
+        }
+        if (s->ours_ok == 1
+            && (SslDecryptPacket(g_prov, s->s_rd, slot_of(&c.ours_d, c.nb - 1),
+                                 c.ours_d.len[c.nb - 1], c.out, (DWORD)c.ring.slot, &cb,
+                                 c.ours_d.seq[c.nb - 1], 0) != SEC_E_OK
+                || cb != size || memcmp(c.out, g_plain, size) != 0)) {
+            fprintf(stderr, "%s/%zu: our round trip failed\n", s->def->name, size);
+            s->ours_ok = -1;
+        }
+        if (s->ours_ok == 1 && !(ours_enc_batch(s, &c) && ours_dec_batch(s, &c))) /* warm-up */
+            s->ours_ok = -1;
+    }
+    if (g_do_evp && !(evp_enc_batch(s, &c) && evp_dec_batch(s, &c)))
+        die("raw EVP warm-up");
+    if (g_do_ssl) {
+        struct result w = {0, 0, 0, 1}, r = {0, 0, 0, 1};
+        double keep = g_time;
+
+        g_time = 0; /* one batch */
+        timed_libssl(s, &c, &w, &r);
+        g_time = keep;
+        if (!w.ok)
+            die("libssl warm-up");
+    }
+
+    for (int round = 0; round < ROUNDS; round++) {
+        if (g_do_ours && s->ours_ok == 1) {
+            timed(s, &c, ours_enc_batch, &row->r[P_OURS_E]);
+            timed(s, &c, ours_dec_batch, &row->r[P_OURS_D]);
+            if (!row->r[P_OURS_E].ok || !row->r[P_OURS_D].ok) {
+                fprintf(stderr, "%s/%zu: our path failed mid-run (0x%08X)\n", s->def->name, size,
+                        (unsigned)s->ours_status);
+                s->ours_ok = -1;
+            }
+        }
+        if (g_do_evp) {
+            timed(s, &c, evp_enc_batch, &row->r[P_EVP_E]);
+            timed(s, &c, evp_dec_batch, &row->r[P_EVP_D]);
+        }
+        if (g_do_ssl) {
+            timed_libssl(s, &c, &row->r[P_SSL_E], &row->r[P_SSL_D]);
+            if (!row->r[P_SSL_E].ok)
+                die("libssl failed mid-run");
+        }
+    }
+    row->ours_ok = s->ours_ok;
+    row->ours_status = s->ours_status;
+    free(c.ring.buf);
+    free(c.ours_d.buf);
+    free(c.evp_d.buf);
+    free(c.out);
+}
+
+/* ==== output =============================================================================== */
+
+static void fmt_rate(char *buf, size_t n, const struct result *r, int have)
+{
+    if (!have || !r->ok || r->best_rps <= 0)
+        snprintf(buf, n, "—");
+    else if (r->best_rps >= 1e6)
+        snprintf(buf, n, "%.2fM", r->best_rps / 1e6);
+    else
+        snprintf(buf, n, "%.0fk", r->best_rps / 1e3);
+}
+
+static void fmt_mbs(char *buf, size_t n, const struct result *r, int have, size_t size)
+{
+    if (!have || !r->ok || r->best_rps <= 0)
+        snprintf(buf, n, "—");
+    else
+        snprintf(buf, n, "%.0f", r->best_rps * (double)size / 1e6);
+}
+
+static void fmt_ratio(char *buf, size_t n, const struct result *a, const struct result *b,
+                      int have)
+{
+    if (!have || !a->ok || !b->ok || a->best_rps <= 0 || b->best_rps <= 0)
+        snprintf(buf, n, "—");
+    else
+        snprintf(buf, n, "%.2f×", a->best_rps / b->best_rps);
+}
+
+static void fmt_allocs(char *buf, size_t n, const struct result *r, int have)
+{
+    if (!have || r->recs == 0)
+        snprintf(buf, n, "—");
+    else if (r->allocs == 0)
+        snprintf(buf, n, "0");
+    else
+        snprintf(buf, n, "%.3f", (double)r->allocs / (double)r->recs);
+}
+
+static void print_table(const struct row *rows, size_t nrows, int dec)
+{
+    int o = dec ? P_OURS_D : P_OURS_E, e = dec ? P_EVP_D : P_EVP_E, l = dec ? P_SSL_D : P_SSL_E;
+
+    printf("\n%s\n\n", dec ? "Decrypt (SslDecryptPacket / raw EVP / SSL_read)"
+                           : "Encrypt (SslEncryptPacket / raw EVP / SSL_write)");
+    printf("| suite | size | ours rec/s | ours MB/s | EVP rec/s | EVP MB/s | ours/EVP "
+           "| libssl rec/s | libssl MB/s | ours/libssl | allocs/rec ours·EVP·libssl |\n");
+    printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (size_t i = 0; i < nrows; i++) {
+        const struct row *w = &rows[i];
+        int ho = w->ours_ok == 1 && g_do_ours;
+        char a[16], b[16], c[16], d[16], f[16], g[16], h[16], k[16], x[16], y[16], z[16];
+
+        fmt_rate(a, sizeof(a), &w->r[o], ho);
+        fmt_mbs(b, sizeof(b), &w->r[o], ho, w->size);
+        fmt_rate(c, sizeof(c), &w->r[e], g_do_evp);
+        fmt_mbs(d, sizeof(d), &w->r[e], g_do_evp, w->size);
+        fmt_ratio(f, sizeof(f), &w->r[o], &w->r[e], ho && g_do_evp);
+        fmt_rate(g, sizeof(g), &w->r[l], g_do_ssl);
+        fmt_mbs(h, sizeof(h), &w->r[l], g_do_ssl, w->size);
+        fmt_ratio(k, sizeof(k), &w->r[o], &w->r[l], ho && g_do_ssl);
+        fmt_allocs(x, sizeof(x), &w->r[o], ho);
+        fmt_allocs(y, sizeof(y), &w->r[e], g_do_evp);
+        fmt_allocs(z, sizeof(z), &w->r[l], g_do_ssl);
+        printf("| %s | %zu | %s | %s | %s | %s | %s | %s | %s | %s | %s · %s · %s |\n", w->suite,
+               w->size, a, b, c, d, f, g, h, k, x, y, z);
+    }
+}
+
+static void print_targets(const struct row *rows, size_t nrows)
+{
+    int any = 0, miss_evp = 0, miss_ssl = 0, miss_alloc = 0, n_evp = 0, n_ssl = 0, n_alloc = 0;
+
+    printf("\nTargets (issue 4)\n\n");
+    for (size_t i = 0; i < nrows; i++) {
+        const struct row *w = &rows[i];
+
+        if (w->ours_ok != 1 || !g_do_ours)
+            continue;
+        any = 1;
+        for (int dec = 0; dec <= 1; dec++) {
+            const struct result *o = &w->r[dec ? P_OURS_D : P_OURS_E];
+            const struct result *e = &w->r[dec ? P_EVP_D : P_EVP_E];
+            const struct result *l = &w->r[dec ? P_SSL_D : P_SSL_E];
+            const char *dir = dec ? "decrypt" : "encrypt";
+
+            if (g_do_evp && w->size == 16384 && strstr(w->suite, "CBC") == NULL) {
+                double q = o->best_rps / e->best_rps;
+
+                n_evp++;
+                if (q < 0.97) {
+                    miss_evp++;
+                    printf("- MISSED ≥ 0.97× raw EVP: %s %zu %s: %.3f×\n", w->suite, w->size, dir,
+                           q);
+                }
+            }
+            if (g_do_ssl && w->size <= 256) {
+                double q = o->best_rps / l->best_rps;
+
+                n_ssl++;
+                if (q < 1.5) {
+                    miss_ssl++;
+                    printf("- MISSED ≥ 1.5× libssl: %s %zu %s: %.2f×\n", w->suite, w->size, dir, q);
+                }
+            }
+            n_alloc++;
+            if (o->allocs != 0) {
+                miss_alloc++;
+                printf("- MISSED zero allocations: %s %zu %s: %llu in %llu records\n", w->suite,
+                       w->size, dir, o->allocs, o->recs);
+            }
+        }
+    }
+    if (!any) {
+        printf("- our record path is not available yet: no target evaluated\n");
+        return;
+    }
+    printf("- ≥ 0.97× raw EVP at 16 KiB (AEADs): %s (%d of %d cells)\n",
+           n_evp == 0 ? "not measured" : miss_evp ? "MISSED" : "met", n_evp - miss_evp, n_evp);
+    printf("- ≥ 1.5× libssl records/s at 64–256 B: %s (%d of %d cells)\n",
+           n_ssl == 0 ? "not measured" : miss_ssl ? "MISSED" : "met", n_ssl - miss_ssl, n_ssl);
+    printf("- zero allocations per record: %s (%d of %d cells)\n", miss_alloc ? "MISSED" : "met",
+           n_alloc - miss_alloc, n_alloc);
+}
+
+static void print_header(void)
+{
+    char model[128] = "unknown CPU", line[256];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f != NULL) {
+        while (fgets(line, sizeof(line), f) != NULL)
+            if (strncmp(line, "model name", 10) == 0) {
+                char *p = strchr(line, ':');
+
+                if (p != NULL) {
+                    snprintf(model, sizeof(model), "%s", p + 2);
+                    model[strcspn(model, "\n")] = 0;
+                }
+                break;
+            }
+        fclose(f);
+    }
+    printf("# bench_records: TLS 1.2 record protection\n\n");
+    printf("%s; %s; best of %d rounds × %.2f s per cell; single thread; rec/s and MB/s of "
+           "plaintext; %ld CPUs online\n",
+           model, OpenSSL_version(OPENSSL_VERSION), ROUNDS, g_time,
+           sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+/* ==== main ================================================================================= */
+
+static void suite_free(struct suite_ctx *s)
+{
+    NCRYPT_KEY_HANDLE *h[] = {&s->mk_c, &s->mk_s, &s->c_rd, &s->c_wr, &s->s_rd, &s->s_wr};
+
+    for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+        if (*h[i] != 0)
+            SslFreeObject(*h[i], 0);
+    SSL_free(s->client);
+    SSL_free(s->server);
+    SSL_CTX_free(s->cctx);
+    SSL_CTX_free(s->sctx);
+    EVP_CIPHER_CTX_free(s->ectx);
+    EVP_CIPHER_CTX_free(s->dctx);
+    EVP_CIPHER_free(s->cipher);
+    EVP_MAC_CTX_free(s->emac);
+    EVP_MAC_CTX_free(s->dmac);
+    EVP_MAC_free(s->mac);
+    OPENSSL_cleanse(s, sizeof(*s));
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: bench_records [--time SEC] [--suite SUBSTR] [--size N] "
+                    "[--paths oel]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    struct row rows[NSUITES * NSIZES];
+    size_t nrows = 0;
+    double t0;
+
+    if (!CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free))
+        die("CRYPTO_set_mem_functions: too late");
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--time") == 0 && i + 1 < argc) {
+            g_time = atof(argv[++i]);
+        } else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
+            g_suite_filter = argv[++i];
+        } else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
+            g_size_filter = (size_t)strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--paths") == 0 && i + 1 < argc) {
+            const char *p = argv[++i];
+
+            g_do_ours = strchr(p, 'o') != NULL;
+            g_do_evp = strchr(p, 'e') != NULL;
+            g_do_ssl = strchr(p, 'l') != NULL;
+        } else {
+            usage();
+        }
+    }
+    if (g_time < 0 || g_time > 10)
+        usage();
+    if (RAND_bytes(g_plain, sizeof(g_plain)) != 1)
+        die("RAND_bytes");
+    if (SslOpenProvider(&g_prov, NULL, 0) != SEC_E_OK)
+        die("SslOpenProvider");
+    print_header();
+    t0 = now();
+
+    for (size_t i = 0; i < NSUITES; i++) {
+        struct suite_ctx s;
+        unsigned char ms[48], cr[32], sr[32];
+
+        if (g_suite_filter != NULL && strstr(suites[i].name, g_suite_filter) == NULL)
+            continue;
+        memset(&s, 0, sizeof(s));
+        s.def = &suites[i];
+        libssl_setup(&s, ms, cr, sr);
+        ours_setup(&s, ms, cr, sr);
+        evp_setup(&s, ms, cr, sr);
+        OPENSSL_cleanse(ms, sizeof(ms));
+        cross_check(&s);
+        if (s.ours_ok != 1)
+            fprintf(stderr, "%s: our record path is %s (status 0x%08X): ours is left out\n",
+                    s.def->name, s.ours_ok == 0 ? "not implemented yet" : "WRONG",
+                    (unsigned)s.ours_status);
+        for (size_t j = 0; j < NSIZES; j++) {
+            if (g_size_filter != 0 && sizes[j] != g_size_filter)
+                continue;
+            run_cell(&s, sizes[j], &rows[nrows++]);
+        }
+        suite_free(&s);
+    }
+
+    print_table(rows, nrows, 0);
+    print_table(rows, nrows, 1);
+    print_targets(rows, nrows);
+    printf("\n(run time %.1f s)\n", now() - t0);
+    SslFreeObject(g_prov, 0);
+    peer_global_cleanup();
+    return 0;
+}
