@@ -15,6 +15,11 @@
 #define MAX_MAC 64
 #define MAX_BLOCK 16
 #define IV_POOL 256           /* random explicit IVs are drawn from a pool, as on Windows */
+#define TAG 16
+/* Records up to this size use OpenSSL's TLS-mode AEAD (one EVP_Cipher call, as libssl does),
+ * which works in place: a small record is copied there; a large one takes the general EVP
+ * path unless it already is in place, so it is never copied. */
+#define TLS_MODE_MAX 2048
 
 enum rec_kind { REC_NULL, REC_STREAM, REC_CBC, REC_AEAD };
 
@@ -27,6 +32,8 @@ struct rec12 {
     bool ccm;          /* CCM wants the lengths and the tag before the data */
     bool xor_nonce;    /* ChaCha20-Poly1305: fixed IV XOR seq (RFC 7905 §2) */
     bool rc4_used;
+    bool tls_aead;     /* GCM and ChaCha20-Poly1305: OpenSSL's TLS-mode AEAD for small records */
+    bool refix[2];     /* the general path moved the context's nonce base: set it again */
     uint8_t hdr_len;
     uint8_t version[2];
     size_t explicit_len; /* CBC TLS 1.1+: block; GCM/CCM: 8 */
@@ -170,6 +177,10 @@ SECURITY_STATUS rec12_init(struct secret_key *k)
         goto out;
     if (r->kind == REC_CBC && (r->scratch = OPENSSL_malloc(REC_MAX_BODY)) == NULL)
         goto out;
+    r->tls_aead = r->kind == REC_AEAD && !r->ccm;
+    r->refix[0] = r->refix[1] = true;
+    if (r->tls_aead && (r->scratch = OPENSSL_malloc(REC_MAX_BODY)) == NULL)
+        goto out;
     if (r->kind == REC_STREAM && (r->rc4_saved = EVP_CIPHER_CTX_new()) == NULL)
         goto out;
     if (r->kind != REC_AEAD && (st = mac_init(k, r)) != SEC_E_OK)
@@ -294,6 +305,7 @@ static bool aead_run(struct rec12 *r, int enc, const uint8_t nonce[AEAD_NONCE], 
     EVP_CIPHER_CTX *ctx = enc ? r->enc : r->dec;
     int l;
 
+    r->refix[enc ? 0 : 1] = true;
     if (!EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc))
         return false;
     if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)r->tag_len, tag) <= 0)
@@ -308,6 +320,37 @@ static bool aead_run(struct rec12 *r, int enc, const uint8_t nonce[AEAD_NONCE], 
     if (!(r->ccm && !enc) && !EVP_CipherFinal_ex(ctx, out + len, &l))
         return false;
     return !enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)r->tag_len, tag) > 0;
+}
+
+/* OpenSSL's TLS-mode AEAD, in place on body = explicit || data || tag. GCM's nonce comes from
+ * its fixed part and, when encrypting, an invocation field we set to the sequence number
+ * (SET_IV_FIXED with the whole nonce), when decrypting, the record's explicit bytes;
+ * ChaCha20-Poly1305 XORs the AAD's sequence number into its fixed IV (RFC 7905). The AAD
+ * length field counts what the record carries: GCM subtracts its explicit nonce (and on
+ * decryption, like ChaCha20, the tag). Returns the data length, or -1. */
+static int aead_tls(struct secret_key *k, int enc, uint64_t seq, uint8_t type, uint8_t *body,
+                    size_t body_len, size_t aad_len)
+{
+    struct rec12 *r = k->rec;
+    EVP_CIPHER_CTX *ctx = enc ? r->enc : r->dec;
+    uint8_t aad[MAC_HDR], nonce[AEAD_NONCE];
+    int n;
+
+    if (enc && !r->xor_nonce) {
+        aead_nonce(k, seq, (uint8_t[8]){0}, nonce);
+        put64(nonce + 4, seq);
+        if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IV_FIXED, -1, nonce) <= 0)
+            return -1;
+    } else if (r->refix[enc ? 0 : 1]) {
+        if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IV_FIXED, r->xor_nonce ? AEAD_NONCE : 4, k->iv) <= 0)
+            return -1;
+        r->refix[enc ? 0 : 1] = false;
+    }
+    mac_header(r, seq, type, aad_len, aad);
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_TLS1_AAD, MAC_HDR, aad) != TAG)
+        return -1;
+    n = EVP_Cipher(ctx, body, body, (unsigned int)body_len);
+    return n;
 }
 
 /* ---- encrypt ------------------------------------------------------------------------- */
@@ -347,28 +390,32 @@ static size_t body_len(const struct rec12 *r, size_t in_len)
     }
 }
 
-SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in_len,
-                              uint8_t *out, size_t out_cap, size_t *out_len, uint64_t seq,
-                              uint8_t type)
+/* The AEAD mark moves past seq (conventions.md §5). */
+static void aead_advance(struct secret_key *k, uint64_t seq)
+{
+    if (seq == UINT64_MAX)
+        k->seq_spent = true;
+    else
+        k->seq_mark = seq + 1;
+}
+
+/* MAC-then-encrypt records and large AEAD records: the general EVP calls. Errors OpenSSL
+ * raises on the way are taken off the caller's queue again. */
+static SECURITY_STATUS encrypt_general(struct secret_key *k, const uint8_t *in, size_t in_len,
+                                       uint8_t *out, size_t total, uint64_t seq, uint8_t type)
 {
     struct rec12 *r = k->rec;
-    size_t body = body_len(r, in_len), total = r->hdr_len + body;
     uint8_t *dst = out + r->hdr_len + r->explicit_len, aad[MAC_HDR], nonce[AEAD_NONCE];
     uint8_t iv[MAX_BLOCK];
     SECURITY_STATUS st = NTE_INTERNAL_ERROR;
     int l;
 
-    if (out_cap < total)
-        return NTE_BUFFER_TOO_SMALL;
-    /* no nonce reuse within one key object (conventions.md §5) */
-    if (r->kind == REC_AEAD && (seq < k->seq_mark || k->seq_spent))
-        return NTE_INVALID_PARAMETER;
     ERR_set_mark();
     /* the Windows in-place layout (input at its place in the record) needs no copy; any other
      * overlap is resolved by moving the input first */
     if (dst != in && (r->kind != REC_AEAD || overlaps(in, in_len, out, total)))
         memmove(dst, in, in_len), in = dst;
-    write_header(r, out, type, seq, body);
+    write_header(r, out, type, seq, total - r->hdr_len);
     switch (r->kind) {
     case REC_AEAD:
         mac_header(r, seq, type, in_len, aad);
@@ -377,10 +424,7 @@ SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in
         aead_nonce(k, seq, out + r->hdr_len, nonce);
         if (!aead_run(r, 1, nonce, aad, in, in_len, dst, dst + in_len))
             goto out;
-        if (seq == UINT64_MAX)
-            k->seq_spent = true;
-        else
-            k->seq_mark = seq + 1;
+        aead_advance(k, seq);
         break;
     case REC_CBC:
         if (!record_mac(k, seq, type, dst, in_len, dst + in_len))
@@ -407,11 +451,39 @@ SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in
         }
         break;
     }
-    *out_len = total;
     st = SEC_E_OK;
 out:
     ERR_pop_to_mark();
     OPENSSL_cleanse(nonce, sizeof(nonce));
+    return st;
+}
+
+SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in_len,
+                              uint8_t *out, size_t out_cap, size_t *out_len, uint64_t seq,
+                              uint8_t type)
+{
+    struct rec12 *r = k->rec;
+    size_t body = body_len(r, in_len), total = r->hdr_len + body;
+    uint8_t *dst = out + r->hdr_len + r->explicit_len;
+    SECURITY_STATUS st;
+
+    if (out_cap < total)
+        return NTE_BUFFER_TOO_SMALL;
+    /* no nonce reuse within one key object (conventions.md §5) */
+    if (r->kind == REC_AEAD && (seq < k->seq_mark || k->seq_spent))
+        return NTE_INVALID_PARAMETER;
+    if (r->tls_aead && (in == dst || in_len <= TLS_MODE_MAX)) {
+        if (in != dst)
+            memmove(dst, in, in_len);
+        write_header(r, out, type, seq, body);
+        if (aead_tls(k, 1, seq, type, out + r->hdr_len, body, r->explicit_len + in_len) < 0)
+            return NTE_INTERNAL_ERROR;
+        aead_advance(k, seq);
+        *out_len = total;
+        return SEC_E_OK;
+    }
+    if ((st = encrypt_general(k, in, in_len, out, total, seq, type)) == SEC_E_OK)
+        *out_len = total;
     return st;
 }
 
@@ -463,7 +535,7 @@ static SECURITY_STATUS decrypt_stream(struct secret_key *k, uint8_t *in, size_t 
                                       size_t out_cap, size_t *out_len, uint64_t seq)
 {
     struct rec12 *r = k->rec;
-    uint8_t *src = in + r->hdr_len, mac[MAX_MAC], want[MAX_MAC];
+    uint8_t *src = in + r->hdr_len, mac[MAX_MAC], want[MAX_MAC], type = in[0];
     size_t len;
     int l;
 
@@ -482,7 +554,8 @@ static SECURITY_STATUS decrypt_stream(struct secret_key *k, uint8_t *in, size_t 
             !EVP_CipherUpdate(r->enc, mac, &l, mac, (int)r->mac_len))
             return NTE_INTERNAL_ERROR;
     }
-    if (!record_mac(k, seq, in[0], out, len, want) || CRYPTO_memcmp(mac, want, r->mac_len) != 0) {
+    /* the header may lie under the output now: the type was read before the move */
+    if (!record_mac(k, seq, type, out, len, want) || CRYPTO_memcmp(mac, want, r->mac_len) != 0) {
         if (r->kind == REC_STREAM)
             EVP_CIPHER_CTX_copy(r->enc, r->rc4_saved);
         OPENSSL_cleanse(out, len);
@@ -544,14 +617,58 @@ out:
     return st;
 }
 
+/* TLS-mode AEAD decryption in place: in the caller's record for the in-place layout, else in
+ * the key's scratch area for a small record. NULL when neither applies. */
+static uint8_t *aead_tls_work(struct rec12 *r, uint8_t *in, size_t body, const uint8_t *out)
+{
+    uint8_t *src = in + r->hdr_len;
+
+    if (!r->tls_aead)
+        return NULL;
+    if (out == src + r->explicit_len)
+        return src;
+    return body <= TLS_MODE_MAX + r->explicit_len + TAG ? r->scratch : NULL;
+}
+
+static SECURITY_STATUS decrypt_aead_tls(struct secret_key *k, uint8_t *in, size_t body, uint8_t *work,
+                                        uint8_t *out, size_t out_cap, size_t *out_len, uint64_t seq)
+{
+    struct rec12 *r = k->rec;
+    size_t len;
+    int n;
+
+    if (body < r->explicit_len + TAG)
+        return NTE_BAD_DATA;
+    len = body - r->explicit_len - TAG;
+    if (out_cap < len && work != in + r->hdr_len)
+        return NTE_BUFFER_TOO_SMALL;
+    if (work != in + r->hdr_len)
+        memcpy(work, in + r->hdr_len, body);
+    /* OpenSSL's GCM returns the body length here, ChaCha20-Poly1305 the data length */
+    n = aead_tls(k, 0, seq, in[0], work, body, body);
+    if (n < 0) {
+        OPENSSL_cleanse(work, body); /* never hand out unauthenticated plaintext */
+        return NTE_DECRYPTION_FAILURE;
+    }
+    if (out != work + r->explicit_len)
+        memcpy(out, work + r->explicit_len, len);
+    if (work == r->scratch)
+        OPENSSL_cleanse(work, body);
+    *out_len = len;
+    return SEC_E_OK;
+}
+
 SECURITY_STATUS rec12_decrypt(struct secret_key *k, uint8_t *in, size_t in_len, uint8_t *out,
                               size_t out_cap, size_t *out_len, uint64_t seq)
 {
+    uint8_t *work;
     size_t body;
     SECURITY_STATUS st;
 
     if ((st = parse_header(k->rec, in, in_len, &body)) != SEC_E_OK)
         return st;
+    if ((work = aead_tls_work(k->rec, in, body, out)) != NULL)
+        return decrypt_aead_tls(k, in, body, work, out, out_cap, out_len, seq);
     ERR_set_mark();
     switch (k->rec->kind) {
     case REC_AEAD:
