@@ -334,23 +334,32 @@ static int aead_tls(struct secret_key *k, int enc, uint64_t seq, uint8_t type, u
     struct rec12 *r = k->rec;
     EVP_CIPHER_CTX *ctx = enc ? r->enc : r->dec;
     uint8_t aad[MAC_HDR], nonce[AEAD_NONCE];
-    int n;
+    /* parameters straight to the provider: EVP_CIPHER_CTX_ctrl would translate per call */
+    OSSL_PARAM params[3], *p = params;
 
     if (enc && !r->xor_nonce) {
-        aead_nonce(k, seq, (uint8_t[8]){0}, nonce);
+        memcpy(nonce, k->iv, 4);
         put64(nonce + 4, seq);
-        if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IV_FIXED, -1, nonce) <= 0)
-            return -1;
+        /* the whole nonce: its invocation field becomes the explicit nonce = seq */
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, nonce, (size_t)-1);
     } else if (r->refix[enc ? 0 : 1]) {
-        if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IV_FIXED, r->xor_nonce ? AEAD_NONCE : 4, k->iv) <= 0)
+        /* its own call: ChaCha20-Poly1305 folds the AAD's sequence number into the fixed IV
+         * as it reads the AAD, whatever the order of one parameter array */
+        OSSL_PARAM fixed[2] = {
+            OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, k->iv,
+                                              r->xor_nonce ? AEAD_NONCE : 4),
+            OSSL_PARAM_construct_end(),
+        };
+        if (!EVP_CIPHER_CTX_set_params(ctx, fixed))
             return -1;
         r->refix[enc ? 0 : 1] = false;
     }
     mac_header(r, seq, type, aad_len, aad);
-    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_TLS1_AAD, MAC_HDR, aad) != TAG)
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD, aad, MAC_HDR);
+    *p = OSSL_PARAM_construct_end();
+    if (!EVP_CIPHER_CTX_set_params(ctx, params))
         return -1;
-    n = EVP_Cipher(ctx, body, body, (unsigned int)body_len);
-    return n;
+    return EVP_Cipher(ctx, body, body, (unsigned int)body_len);
 }
 
 /* ---- encrypt ------------------------------------------------------------------------- */
