@@ -70,6 +70,19 @@ SSLPROV_API SECURITY_STATUS WINAPI SslProvCreateCertificateContext(
 SSLPROV_API SECURITY_STATUS WINAPI SslProvFreeCertificateContext(
     _In_opt_ PCCERT_CONTEXT pCert);
 
+/* An ephemeral key pair from a known private key, for deterministic tests and trace replay
+ * (RFC 8448's fixed key shares): dwKeyType 29 (X25519, 32 bytes) or 30 (X448, 56 bytes), the
+ * raw private key. The result is an ordinary ephemeral key (SslExportKey of its share,
+ * SslGenerateMasterKey, SslExtractHandshakeKey). Other groups: NTE_NOT_SUPPORTED; a wrong
+ * length: NTE_BAD_DATA; dwFlags must be 0. Never use a fixed key in production. */
+SSLPROV_API SECURITY_STATUS WINAPI SslProvImportEphemeralKey(
+    _In_  NCRYPT_PROV_HANDLE  hSslProvider,
+    _Out_ NCRYPT_KEY_HANDLE  *phEphemeralKey,
+    _In_  DWORD               dwKeyType,
+    _In_reads_bytes_(cbPrivateKey) PBYTE pbPrivateKey,
+    _In_  DWORD               cbPrivateKey,
+    _In_  DWORD               dwFlags);
+
 #ifdef __cplusplus
 }
 #endif

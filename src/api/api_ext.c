@@ -3,6 +3,7 @@
  * store. They take no provider: associations are process-wide. */
 #include <string.h>
 #include <openssl/crypto.h>
+#include "api_common.h"
 #include "buffer.h"
 #include "keys.h"
 #include "sslprov_ext.h"
@@ -64,4 +65,31 @@ SECURITY_STATUS WINAPI SslProvFreeCertificateContext(PCCERT_CONTEXT pCert)
     if (pCert == NULL)
         return SEC_E_OK;
     return buffer_free((void *)pCert);
+}
+
+SECURITY_STATUS WINAPI SslProvImportEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
+                                                 NCRYPT_KEY_HANDLE *phEphemeralKey, DWORD dwKeyType,
+                                                 PBYTE pbPrivateKey, DWORD cbPrivateKey, DWORD dwFlags)
+{
+    struct call c;
+    const struct group_info *g;
+    EVP_PKEY *pkey;
+    SECURITY_STATUS st;
+
+    if (phEphemeralKey != NULL)
+        *phEphemeralKey = 0;
+    if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
+        return call_end(&c, st);
+    if (phEphemeralKey == NULL || pbPrivateKey == NULL)
+        return call_end(&c, NTE_INVALID_PARAMETER);
+    if (dwFlags != 0)
+        return call_end(&c, NTE_BAD_FLAGS);
+    if ((g = group_by_id(dwKeyType)) == NULL || (dwKeyType != 29 && dwKeyType != 30))
+        return call_end(&c, NTE_NOT_SUPPORTED);
+    if (cbPrivateKey != g->elem_len)
+        return call_end(&c, NTE_BAD_DATA);
+    pkey = EVP_PKEY_new_raw_private_key_ex(c.prov->be.libctx, g->keytype, NULL, pbPrivateKey, cbPrivateKey);
+    if (pkey == NULL)
+        return call_end(&c, NTE_BAD_DATA);
+    return call_end(&c, pkey_object_create(c.prov, OBJ_EPHEMERAL, pkey, g->id, true, phEphemeralKey));
 }

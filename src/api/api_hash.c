@@ -3,6 +3,7 @@
  * their issues (README status table). */
 #include <string.h>
 #include "api_common.h"
+#include "schedule13.h"
 #include "transcript.h"
 
 #define CLS_SECRET (CLASS_BIT(OBJ_MASTER) | CLASS_BIT(OBJ_KEY))
@@ -73,8 +74,9 @@ SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, NTE_NOT_SUPPORTED);
 }
 
-/* conventions.md §4: the flag names the sender of the Finished message. TLS 1.3 secrets
- * (OBJ_KEY) arrive with issue 5. */
+/* conventions.md §4: for SSL 3.0 – TLS 1.2 the flag names the sender of the Finished message;
+ * TLS 1.3 takes the sender's traffic secret, or a binder key for a PSK binder, and ignores
+ * the flags (behavior.md §5). */
 SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider,
                                               NCRYPT_KEY_HANDLE hMasterKey,
                                               NCRYPT_HASH_HANDLE hHandshakeHash, PBYTE pbOutput,
@@ -93,8 +95,12 @@ SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider,
     if ((st = call_pin(&c, hMasterKey, CLS_SECRET, &key)) != SEC_E_OK ||
         (st = call_pin(&c, hHandshakeHash, CLASS_BIT(OBJ_HASH), &hash)) != SEC_E_OK)
         return call_end(&c, st);
-    if (key->cls != OBJ_MASTER)
-        return call_end(&c, NTE_NOT_SUPPORTED);
+    if (key->cls == OBJ_KEY) {
+        if ((st = s13_check(key, 1u << KEY_TRAFFIC | 1u << KEY_BINDER)) != SEC_E_OK ||
+            (st = s13_check_hash((struct secret_key *)key, hash)) != SEC_E_OK)
+            return call_end(&c, st);
+        return call_end(&c, s13_finished((struct secret_key *)key, (struct transcript *)hash, pbOutput, cbOutput));
+    }
     if (dwFlags != NCRYPT_SSL_CLIENT_FLAG && dwFlags != NCRYPT_SSL_SERVER_FLAG)
         return call_end(&c, NTE_BAD_FLAGS);
     mk = (struct master_key *)key;

@@ -1,10 +1,12 @@
 /* Group E: pre-master and master secrets, session keys, EAP and exporters for SSL 3.0 –
  * TLS 1.2 and DTLS (api.md §7 E1–E6). Arguments are checked in the order of conventions.md
- * §1 and §2. EAP key blocks and exporters answer NTE_NOT_SUPPORTED until their issue (README
- * status table). */
+ * §1 and §2. EAP key blocks answer NTE_NOT_SUPPORTED until their issue (README status
+ * table). */
 #include <openssl/crypto.h>
 #include "api_common.h"
+#include <string.h>
 #include "kx12.h"
+#include "schedule13.h"
 #include "params.h"
 
 static bool one_role(DWORD flags)
@@ -134,7 +136,7 @@ static SECURITY_STATUS dh_exchange(const struct kx12_ctx *kx, const struct pkey_
         return NTE_INVALID_PARAMETER;
     if ((shared = OPENSSL_malloc(KX12_MAX_SHARED)) == NULL)
         return NTE_NO_MEMORY;
-    if ((st = kx12_dh(kx->prov, own, peer, shared, &len)) == SEC_E_OK)
+    if ((st = kx12_dh(kx->prov, own, peer, false, shared, &len)) == SEC_E_OK)
         st = kx12_master_key(kx, shared, len, out);
     OPENSSL_clear_free(shared, KX12_MAX_SHARED);
     return st;
@@ -330,6 +332,35 @@ SECURITY_STATUS WINAPI SslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, NTE_NOT_SUPPORTED);
 }
 
+/* RFC 5705 §4: labels the handshake itself uses would hand out its secrets (conventions.md §4). */
+static bool reserved_label(const char *label)
+{
+    static const char *const reserved[] = {"client finished", "server finished", "master secret",
+                                           "extended master secret", "key expansion"};
+
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strcmp(label, reserved[i]) == 0)
+            return true;
+    return false;
+}
+
+/* TLS <= 1.2 (RFC 5705 §4): PRF(ms, label, CR || SR [|| uint16(len) || context]); a NULL
+ * context omits the length, an empty one does not. */
+static SECURITY_STATUS export12(const struct master_key *mk, const char *label, const uint8_t *randoms,
+                                const uint8_t *context, WORD context_len, uint8_t *out, size_t out_len)
+{
+    uint8_t len16[2] = {(uint8_t)(context_len >> 8), (uint8_t)context_len};
+    const uint8_t *seed[3] = {randoms, len16, context};
+    size_t seed_len[3] = {2 * PARAM_RANDOM_LEN, 2, context_len};
+
+    if (mk->proto == PROTO_SSL3)
+        return NTE_NOT_SUPPORTED;
+    return kdf12_prf(&mk->hdr.prov->be, suite_prf_md(mk->suite, mk->proto), mk->ms, sizeof(mk->ms), label,
+                     seed, seed_len, context != NULL ? 3 : 1, out, out_len);
+}
+
+#define TLS13_MAX_EXPORT_LABEL 249 /* 255 - "tls13 " (conventions.md §4) */
+
 SECURITY_STATUS WINAPI SslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider,
                                                NCRYPT_KEY_HANDLE hMasterKey, PCHAR sLabel,
                                                PBYTE pbRandoms, DWORD cbRandoms,
@@ -352,5 +383,17 @@ SECURITY_STATUS WINAPI SslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider,
     if (sLabel == NULL || (pbRandoms == NULL && cbRandoms != 0) ||
         (pbContextValue == NULL && cbContextValue != 0))
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    if (mk->cls == OBJ_KEY) {
+        /* TLS 1.3: the exporter master secret; no randoms (api.md E6) */
+        if ((st = s13_check(mk, 1u << KEY_EXPORTER)) != SEC_E_OK)
+            return call_end(&c, st);
+        if (pbRandoms != NULL || strlen(sLabel) > TLS13_MAX_EXPORT_LABEL)
+            return call_end(&c, NTE_INVALID_PARAMETER);
+        st = s13_export((struct secret_key *)mk, sLabel, pbContextValue, cbContextValue, pbOutput, cbOutput);
+        return call_end(&c, st);
+    }
+    if (pbRandoms == NULL || cbRandoms != 2 * PARAM_RANDOM_LEN || reserved_label(sLabel))
+        return call_end(&c, NTE_INVALID_PARAMETER);
+    st = export12((struct master_key *)mk, sLabel, pbRandoms, pbContextValue, cbContextValue, pbOutput, cbOutput);
+    return call_end(&c, st);
 }

@@ -110,7 +110,7 @@ SECURITY_STATUS kx12_rsa_server(struct provider *prov, const struct pkey_object 
 }
 
 SECURITY_STATUS kx12_dh(struct provider *prov, const struct pkey_object *own,
-                        const struct pkey_object *peer, uint8_t *out, size_t *out_len)
+                        const struct pkey_object *peer, bool pad_dh, uint8_t *out, size_t *out_len)
 {
     SECURITY_STATUS st = NTE_BAD_DATA;
     EVP_PKEY_CTX *pctx;
@@ -123,7 +123,7 @@ SECURITY_STATUS kx12_dh(struct provider *prov, const struct pkey_object *own,
         goto out;
     }
     /* TLS <= 1.2 strips the leading zeros of a finite-field DH secret (RFC 5246 §8.1.2) */
-    if (EVP_PKEY_is_a(own->pkey, "DH") && EVP_PKEY_CTX_set_dh_pad(pctx, 0) <= 0) {
+    if (EVP_PKEY_is_a(own->pkey, "DH") && EVP_PKEY_CTX_set_dh_pad(pctx, pad_dh ? 1 : 0) <= 0) {
         st = NTE_INTERNAL_ERROR;
         goto out;
     }

@@ -46,10 +46,11 @@ SECURITY_STATUS kx12_rsa_server(struct provider *prov, const struct pkey_object 
                                 uint8_t pms[KX12_RSA_PMS_LEN]);
 
 /* (EC)DH shared secret of own (with private half) and peer: NIST x-coordinate, X25519/X448
- * output, finite-field DH with leading zeros stripped (TLS <= 1.2). out holds 1024 bytes. */
+ * output, finite-field DH with leading zeros stripped (TLS <= 1.2) or, with pad_dh, padded to
+ * the size of p (TLS 1.3, RFC 8446 §7.4.1). out holds 1024 bytes. */
 #define KX12_MAX_SHARED 1024
 SECURITY_STATUS kx12_dh(struct provider *prov, const struct pkey_object *own,
-                        const struct pkey_object *peer, uint8_t *out, size_t *out_len);
+                        const struct pkey_object *peer, bool pad_dh, uint8_t *out, size_t *out_len);
 
 /* The parameter-list rules of the master-secret derivation, checked before any key
  * operation (conventions.md §1 order, §2): a session hash of the PRF hash's length (EMS, not

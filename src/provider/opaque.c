@@ -44,10 +44,12 @@ SECURITY_STATUS opaque_size(const struct object *obj, size_t *len)
         *len = OPAQUE_HEADER_LEN;
         return SEC_E_OK;
     }
-    /* TLS 1.3 secrets and PSKs come with the TLS 1.3 issue */
-    if (obj->cls != OBJ_KEY || k->kind != KEY_SESSION || !rec12_exportable(k))
+    if (obj->cls != OBJ_KEY || !rec12_exportable(k))
         return NTE_NOT_SUPPORTED;
-    *len = OPAQUE_HEADER_LEN + session_payload_len(k->suite, k->key_len, k->mac_key_len);
+    if (k->kind != KEY_SESSION) /* TLS 1.3 secret, write key or PSK */
+        *len = OPAQUE_HEADER_LEN + KDBM_HEADER_LEN + k->key_len + (k->kind == KEY_WRITE ? SEQ_MARK_LEN : 0);
+    else
+        *len = OPAQUE_HEADER_LEN + session_payload_len(k->suite, k->key_len, k->mac_key_len);
     return SEC_E_OK;
 }
 
@@ -81,8 +83,38 @@ static void export_session(const struct secret_key *k, uint8_t *out)
             p[i] = k->seq_spent ? 0xFF : (uint8_t)(k->seq_mark >> (8 * i));
 }
 
+/* TLS 1.3 objects: their stage code at 0x4C, the fixed IV of write keys at 0x18/0x1C, then
+ * KDBM(secret or key) and, for write keys, the sequence mark (conventions.md §7). A PSK that
+ * has no protocol yet is written with suite 0. */
+static void export_tls13(const struct secret_key *k, uint8_t *out)
+{
+    size_t payload = KDBM_HEADER_LEN + k->key_len + (k->kind == KEY_WRITE ? SEQ_MARK_LEN : 0);
+    uint8_t *p = out + OPAQUE_HEADER_LEN;
+
+    memset(out, 0, OPAQUE_HEADER_LEN);
+    put32(out + OFF_TOTAL, (uint32_t)(OPAQUE_HEADER_LEN + payload));
+    put32(out + OFF_MAGIC, OPAQUE_MAGIC_SSL3);
+    put32(out + OFF_PROTOCOL, proto_to_dword(PROTO_TLS13));
+    put32(out + OFF_SUITE, k->has_proto ? k->suite->id : 0);
+    put32(out + OFF_KEYBLOB, (uint32_t)payload);
+    put32(out + OFF_IVLEN, (uint32_t)k->iv_len);
+    memcpy(out + OFF_IV, k->iv, k->iv_len);
+    put32(out + OFF_KEYTYPE, k->kind);
+    put32(p, KDBM_MAGIC);
+    put32(p + 4, 1);
+    put32(p + 8, (uint32_t)k->key_len);
+    memcpy(p + KDBM_HEADER_LEN, k->key, k->key_len);
+    if (k->kind == KEY_WRITE)
+        for (int i = 0; i < SEQ_MARK_LEN; i++)
+            p[KDBM_HEADER_LEN + k->key_len + i] = k->seq_spent ? 0xFF : (uint8_t)(k->seq_mark >> (8 * i));
+}
+
 SECURITY_STATUS opaque_export(const struct object *obj, uint8_t *out)
 {
+    if (obj->cls == OBJ_KEY && ((const struct secret_key *)obj)->kind != KEY_SESSION) {
+        export_tls13((const struct secret_key *)obj, out);
+        return SEC_E_OK;
+    }
     const struct master_key *mk = (const struct master_key *)obj;
 
     if (obj->cls == OBJ_KEY && ((const struct secret_key *)obj)->kind == KEY_SESSION) {
@@ -125,6 +157,40 @@ static SECURITY_STATUS import_ssl5(struct provider *prov, const uint8_t *blob, s
     return master_key_create(prov, p, s, flag == 1, blob + OFF_IV, out);
 }
 
+/* The layout export_tls13 writes: secrets of the suite's hash length, write keys of its key
+ * length with a 12-byte IV and a mark, PSKs of 1..65535 bytes (suite 0: no protocol yet). */
+static SECURITY_STATUS import_tls13(struct provider *prov, const uint8_t *blob, size_t len,
+                                    uint32_t kind, ULONG_PTR *out)
+{
+    const uint8_t *p = blob + OPAQUE_HEADER_LEN;
+    uint32_t suite_id = get32(blob + OFF_SUITE);
+    struct secret_init init = {.kind = (enum key_kind)kind, .proto = PROTO_TLS13};
+    size_t want_key, want_iv = kind == KEY_WRITE ? 12 : 0;
+
+    if (suite_id == 0 && kind == KEY_PSK) {
+        init.has_proto = false;
+    } else if ((init.suite = suite_find(suite_id)) == NULL || !suite_has_proto(init.suite, PROTO_TLS13)) {
+        return NTE_BAD_DATA;
+    } else {
+        init.has_proto = true;
+    }
+    if (len < OPAQUE_HEADER_LEN + KDBM_HEADER_LEN || get32(p) != KDBM_MAGIC || get32(p + 4) != 1 ||
+        get32(blob + OFF_IVLEN) != want_iv || get32(blob + OFF_FLAG) != 0)
+        return NTE_BAD_DATA;
+    init.key_len = get32(p + 8);
+    want_key = kind == KEY_WRITE ? init.suite->key_len : kind == KEY_PSK ? init.key_len : md_size(init.suite->prf);
+    if (init.key_len != want_key || init.key_len == 0 || init.key_len > 0xFFFF ||
+        len != OPAQUE_HEADER_LEN + KDBM_HEADER_LEN + init.key_len + (kind == KEY_WRITE ? SEQ_MARK_LEN : 0))
+        return NTE_BAD_DATA;
+    init.key = p + KDBM_HEADER_LEN;
+    init.iv = blob + OFF_IV;
+    init.iv_len = want_iv;
+    if (kind == KEY_WRITE)
+        for (int i = SEQ_MARK_LEN - 1; i >= 0; i--)
+            init.seq_mark = init.seq_mark << 8 | init.key[init.key_len + (size_t)i];
+    return secret_key_create(prov, &init, out);
+}
+
 /* A TLS <= 1.2 session key in exactly the layout export_session writes; 0x18 must be the
  * suite's fixed-IV length under that protocol. TLS 1.3 objects (0x4C = 1..9) come with the
  * TLS 1.3 issue. */
@@ -144,7 +210,7 @@ static SECURITY_STATUS import_ssl3(struct provider *prov, const uint8_t *blob, s
     if ((init.proto == PROTO_TLS13) != (kind != KEY_SESSION))
         return NTE_BAD_DATA;
     if (kind != KEY_SESSION)
-        return NTE_NOT_SUPPORTED;
+        return import_tls13(prov, blob, len, kind, out);
     if ((init.suite = suite_find(get32(blob + OFF_SUITE))) == NULL ||
         !suite_has_proto(init.suite, init.proto))
         return NTE_BAD_DATA;

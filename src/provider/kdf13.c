@@ -1,0 +1,107 @@
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/kdf.h>
+#include "kdf13.h"
+
+#define TLS13_PREFIX "tls13 "
+
+/* One TLS13-KDF call; the KDF object is the backend's, fetched once. */
+static SECURITY_STATUS tls13_kdf(const struct backend *be, OSSL_PARAM *params, uint8_t *out, size_t len)
+{
+    SECURITY_STATUS st = NTE_INTERNAL_ERROR;
+    EVP_KDF_CTX *ctx;
+
+    ERR_set_mark();
+    if ((ctx = EVP_KDF_CTX_new(be->tls13_kdf)) == NULL) {
+        st = NTE_NO_MEMORY;
+        goto out;
+    }
+    if (EVP_KDF_derive(ctx, out, len, params) > 0)
+        st = SEC_E_OK;
+out:
+    EVP_KDF_CTX_free(ctx);
+    ERR_pop_to_mark();
+    if (st != SEC_E_OK)
+        OPENSSL_cleanse(out, len);
+    return st;
+}
+
+/* RFC 8446 §7.1: Early = Extract(0, PSK); Handshake = Extract(Derive-Secret(Early, "derived",
+ * ""), (EC)DHE); Master = Extract(Derive-Secret(Handshake, "derived", ""), 0). TLS13-KDF's
+ * EXTRACT_ONLY mode performs the "derived" step itself when given the previous secret as salt
+ * and the "derived" label. */
+SECURITY_STATUS kdf13_extract(const struct backend *be, enum md_id md, const uint8_t *prev,
+                              const uint8_t *ikm, size_t ikm_len, uint8_t *out)
+{
+    uint8_t zeros[KDF13_MAX_HASH] = {0};
+    size_t hlen = md_size(md);
+    int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
+    OSSL_PARAM params[7], *p = params;
+
+    if (hlen == 0 || hlen > KDF13_MAX_HASH)
+        return NTE_INVALID_PARAMETER;
+    if (ikm == NULL)
+        ikm = zeros, ikm_len = hlen;
+    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md_ossl_name(md), 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
+    if (prev != NULL) {
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)prev, hlen);
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, (void *)TLS13_PREFIX,
+                                                 sizeof(TLS13_PREFIX) - 1);
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)"derived", 7);
+    }
+    *p = OSSL_PARAM_construct_end();
+    return tls13_kdf(be, params, out, hlen);
+}
+
+SECURITY_STATUS kdf13_expand_label(const struct backend *be, enum md_id md, const uint8_t *secret,
+                                   const char *label, const uint8_t *context, size_t context_len,
+                                   uint8_t *out, size_t out_len)
+{
+    static const uint8_t empty[1];
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    OSSL_PARAM params[7], *p = params;
+
+    if (context == NULL) /* TLS13-KDF refuses a NULL context even of length 0 */
+        context = empty, context_len = 0;
+    if (md_size(md) == 0 || out_len == 0 || out_len > 255 * md_size(md))
+        return NTE_INVALID_PARAMETER;
+    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md_ossl_name(md), 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, md_size(md));
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, (void *)TLS13_PREFIX,
+                                             sizeof(TLS13_PREFIX) - 1);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)label, strlen(label));
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_DATA, (void *)context, context_len);
+    *p = OSSL_PARAM_construct_end();
+    return tls13_kdf(be, params, out, out_len);
+}
+
+SECURITY_STATUS kdf13_hash(const struct backend *be, enum md_id md, const uint8_t *data,
+                           size_t len, uint8_t *out)
+{
+    return EVP_Digest(data, len, out, NULL, be->md[md], NULL) ? SEC_E_OK : NTE_INTERNAL_ERROR;
+}
+
+SECURITY_STATUS kdf13_hmac(const struct backend *be, enum md_id md, const uint8_t *key,
+                           const uint8_t *data, size_t len, uint8_t *out)
+{
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md_ossl_name(md), 0),
+        OSSL_PARAM_construct_end(),
+    };
+    SECURITY_STATUS st = NTE_INTERNAL_ERROR;
+    EVP_MAC_CTX *ctx;
+    size_t out_len;
+
+    ERR_set_mark();
+    if ((ctx = EVP_MAC_CTX_new(be->hmac)) != NULL && EVP_MAC_init(ctx, key, md_size(md), params) &&
+        EVP_MAC_update(ctx, data, len) && EVP_MAC_final(ctx, out, &out_len, KDF13_MAX_HASH))
+        st = SEC_E_OK;
+    EVP_MAC_CTX_free(ctx);
+    ERR_pop_to_mark();
+    return st;
+}

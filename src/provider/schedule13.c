@@ -1,0 +1,262 @@
+#include <string.h>
+#include <openssl/crypto.h>
+#include "handles.h"
+#include "kdf13.h"
+#include "kx12.h"
+#include "schedule13.h"
+
+#define T13_IV_LEN 12
+
+static enum md_id hash_of(const struct secret_key *k)
+{
+    return k->suite->prf;
+}
+
+static size_t hash_len(const struct secret_key *k)
+{
+    return md_size(hash_of(k));
+}
+
+SECURITY_STATUS s13_check(const struct object *obj, unsigned stage_mask)
+{
+    const struct secret_key *k = (const struct secret_key *)obj;
+
+    if (obj->cls != OBJ_KEY || !k->has_proto || k->proto != PROTO_TLS13 ||
+        !(stage_mask & (1u << k->kind)))
+        return NTE_NOT_SUPPORTED;
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS s13_check_hash(const struct secret_key *k, const struct object *hash)
+{
+    const struct transcript *t = (const struct transcript *)hash;
+
+    return t->proto == PROTO_TLS13 && t->md == hash_of(k) ? SEC_E_OK : NTE_INVALID_PARAMETER;
+}
+
+/* A new TLS 1.3 secret object of stage kind holding secret (the schedule's hash length). */
+static SECURITY_STATUS new_secret(struct provider *prov, const struct suite *s, enum key_kind kind,
+                                  const uint8_t *secret, ULONG_PTR *out)
+{
+    struct secret_init init = {
+        .kind = kind, .has_proto = true, .proto = PROTO_TLS13, .suite = s,
+        .key = secret, .key_len = md_size(s->prf),
+    };
+
+    return secret_key_create(prov, &init, out);
+}
+
+/* Derive-Secret(base, label, Transcript-Hash(t)) as a new object (RFC 8446 §7.1). A NULL t
+ * means no messages: Hash(""). */
+static SECURITY_STATUS derive(const struct secret_key *base, const char *label, const struct transcript *t,
+                              enum key_kind kind, ULONG_PTR *out)
+{
+    const struct backend *be = &base->hdr.prov->be;
+    uint8_t ctx[KDF13_MAX_HASH], secret[KDF13_MAX_HASH];
+    size_t ctx_len = hash_len(base);
+    SECURITY_STATUS st;
+
+    *out = 0;
+    st = t != NULL ? transcript_digest(t, ctx, &ctx_len) : kdf13_hash(be, hash_of(base), NULL, 0, ctx);
+    if (st == SEC_E_OK)
+        st = kdf13_expand_label(be, hash_of(base), base->key, label, ctx, ctx_len, secret, hash_len(base));
+    if (st == SEC_E_OK)
+        st = new_secret(base->hdr.prov, base->suite, kind, secret, out);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return st;
+}
+
+SECURITY_STATUS s13_early(struct provider *prov, const struct suite *s, const struct secret_key *psk,
+                          ULONG_PTR *out)
+{
+    uint8_t secret[KDF13_MAX_HASH];
+    SECURITY_STATUS st;
+
+    *out = 0;
+    /* a resumption PSK is bound to its suite's hash (RFC 8446 §4.2.11) */
+    if (psk != NULL && psk->has_proto && psk->suite->prf != s->prf)
+        return NTE_INVALID_PARAMETER;
+    st = kdf13_extract(&prov->be, s->prf, NULL, psk ? psk->key : NULL, psk ? psk->key_len : 0, secret);
+    if (st == SEC_E_OK)
+        st = new_secret(prov, s, KEY_EARLY, secret, out);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return st;
+}
+
+/* psk_ke (both keys NULL): a zero IKM (conventions.md §6). FFDHE secrets are padded to |p|. */
+SECURITY_STATUS s13_handshake(const struct secret_key *early, const struct pkey_object *own,
+                              const struct pkey_object *peer, ULONG_PTR *out)
+{
+    uint8_t *shared = NULL, secret[KDF13_MAX_HASH];
+    size_t shared_len = 0;
+    SECURITY_STATUS st;
+
+    *out = 0;
+    if (own != NULL) {
+        if (!own->has_private)
+            return NTE_NOT_SUPPORTED;
+        if (own->group != peer->group || own->group == 0)
+            return NTE_INVALID_PARAMETER;
+        if ((shared = OPENSSL_malloc(KX12_MAX_SHARED)) == NULL)
+            return NTE_NO_MEMORY;
+        if ((st = kx12_dh(early->hdr.prov, own, peer, true, shared, &shared_len)) != SEC_E_OK)
+            goto out;
+    }
+    st = kdf13_extract(&early->hdr.prov->be, hash_of(early), early->key, shared, shared_len, secret);
+    if (st == SEC_E_OK)
+        st = new_secret(early->hdr.prov, early->suite, KEY_HANDSHAKE, secret, out);
+out:
+    OPENSSL_clear_free(shared, KX12_MAX_SHARED);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return st;
+}
+
+SECURITY_STATUS s13_master(const struct secret_key *hs, ULONG_PTR *out)
+{
+    uint8_t secret[KDF13_MAX_HASH];
+    SECURITY_STATUS st;
+
+    *out = 0;
+    st = kdf13_extract(&hs->hdr.prov->be, hash_of(hs), hs->key, NULL, 0, secret);
+    if (st == SEC_E_OK)
+        st = new_secret(hs->hdr.prov, hs->suite, KEY_MASTER13, secret, out);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return st;
+}
+
+/* behavior.md §5: the labels come from the base key's stage. */
+SECURITY_STATUS s13_traffic(const struct secret_key *base, const struct transcript *t,
+                            ULONG_PTR *client, ULONG_PTR *server)
+{
+    static const char *const labels[][2] = {
+        [KEY_EARLY] = {"c e traffic", NULL},
+        [KEY_HANDSHAKE] = {"c hs traffic", "s hs traffic"},
+        [KEY_MASTER13] = {"c ap traffic", "s ap traffic"},
+    };
+    SECURITY_STATUS st = SEC_E_OK;
+
+    if (server != NULL && labels[base->kind][1] == NULL)
+        return NTE_INVALID_PARAMETER; /* early data flows from the client only */
+    if (client != NULL)
+        st = derive(base, labels[base->kind][0], t, KEY_TRAFFIC, client);
+    if (st == SEC_E_OK && server != NULL && (st = derive(base, labels[base->kind][1], t, KEY_TRAFFIC, server)) != SEC_E_OK &&
+        client != NULL) {
+        handle_discard(*client);
+        *client = 0;
+    }
+    return st;
+}
+
+/* RFC 8446 §7.3: key = Expand-Label(secret, "key", "", key_length), iv = Expand-Label(secret,
+ * "iv", "", 12). */
+SECURITY_STATUS s13_write_key(const struct secret_key *traffic, ULONG_PTR *out)
+{
+    const struct backend *be = &traffic->hdr.prov->be;
+    uint8_t key[32], iv[T13_IV_LEN];
+    struct secret_init init = {
+        .kind = KEY_WRITE, .has_proto = true, .proto = PROTO_TLS13, .suite = traffic->suite,
+        .key = key, .key_len = traffic->suite->key_len, .iv = iv, .iv_len = T13_IV_LEN,
+    };
+    SECURITY_STATUS st;
+
+    *out = 0;
+    st = kdf13_expand_label(be, hash_of(traffic), traffic->key, "key", NULL, 0, key, init.key_len);
+    if (st == SEC_E_OK)
+        st = kdf13_expand_label(be, hash_of(traffic), traffic->key, "iv", NULL, 0, iv, T13_IV_LEN);
+    if (st == SEC_E_OK)
+        st = secret_key_create(traffic->hdr.prov, &init, out);
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(iv, sizeof(iv));
+    return st;
+}
+
+SECURITY_STATUS s13_exporter(const struct secret_key *base, const struct transcript *t, ULONG_PTR *out)
+{
+    return derive(base, base->kind == KEY_EARLY ? "e exp master" : "exp master", t, KEY_EXPORTER, out);
+}
+
+SECURITY_STATUS s13_resumption(const struct secret_key *master, const struct transcript *t, ULONG_PTR *out)
+{
+    return derive(master, "res master", t, KEY_RESUMPTION, out);
+}
+
+SECURITY_STATUS s13_binder(const struct secret_key *early, bool external, ULONG_PTR *out)
+{
+    return derive(early, external ? "ext binder" : "res binder", NULL, KEY_BINDER, out);
+}
+
+/* RFC 8446 §4.6.1: Expand-Label(resumption_master_secret, "resumption", ticket_nonce, L); the
+ * PSK keeps the suite (its hash binds the next handshake). */
+SECURITY_STATUS s13_psk(const struct secret_key *res, const uint8_t *nonce, size_t nonce_len, ULONG_PTR *out)
+{
+    uint8_t secret[KDF13_MAX_HASH];
+    struct secret_init init = {
+        .kind = KEY_PSK, .has_proto = true, .proto = PROTO_TLS13, .suite = res->suite,
+        .key = secret, .key_len = hash_len(res),
+    };
+    SECURITY_STATUS st;
+
+    *out = 0;
+    st = kdf13_expand_label(&res->hdr.prov->be, hash_of(res), res->key, "resumption", nonce, nonce_len,
+                            secret, hash_len(res));
+    if (st == SEC_E_OK)
+        st = secret_key_create(res->hdr.prov, &init, out);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return st;
+}
+
+/* RFC 8446 §7.2: application_traffic_secret_N+1 = Expand-Label(secret_N, "traffic upd", "", L) */
+SECURITY_STATUS s13_next_traffic(const struct secret_key *traffic, ULONG_PTR *out)
+{
+    uint8_t secret[KDF13_MAX_HASH];
+    SECURITY_STATUS st;
+
+    *out = 0;
+    st = kdf13_expand_label(&traffic->hdr.prov->be, hash_of(traffic), traffic->key, "traffic upd", NULL, 0,
+                            secret, hash_len(traffic));
+    if (st == SEC_E_OK)
+        st = new_secret(traffic->hdr.prov, traffic->suite, KEY_TRAFFIC, secret, out);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return st;
+}
+
+SECURITY_STATUS s13_finished(const struct secret_key *key, const struct transcript *t, uint8_t *out,
+                             size_t out_len)
+{
+    const struct backend *be = &key->hdr.prov->be;
+    uint8_t fk[KDF13_MAX_HASH], hash[KDF13_MAX_HASH], mac[KDF13_MAX_HASH];
+    size_t hlen = hash_len(key), tlen;
+    SECURITY_STATUS st;
+
+    if (out_len == 0 || out_len > hlen)
+        return NTE_BAD_LEN; /* conventions.md §4 */
+    st = kdf13_expand_label(be, hash_of(key), key->key, "finished", NULL, 0, fk, hlen);
+    if (st == SEC_E_OK)
+        st = transcript_digest(t, hash, &tlen);
+    if (st == SEC_E_OK)
+        st = kdf13_hmac(be, hash_of(key), fk, hash, tlen, mac);
+    if (st == SEC_E_OK)
+        memcpy(out, mac, out_len);
+    OPENSSL_cleanse(fk, sizeof(fk));
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return st;
+}
+
+SECURITY_STATUS s13_export(const struct secret_key *exporter, const char *label, const uint8_t *context,
+                           size_t context_len, uint8_t *out, size_t out_len)
+{
+    const struct backend *be = &exporter->hdr.prov->be;
+    uint8_t empty[KDF13_MAX_HASH], derived[KDF13_MAX_HASH], ctx_hash[KDF13_MAX_HASH];
+    size_t hlen = hash_len(exporter);
+    SECURITY_STATUS st;
+
+    st = kdf13_hash(be, hash_of(exporter), NULL, 0, empty);
+    if (st == SEC_E_OK)
+        st = kdf13_expand_label(be, hash_of(exporter), exporter->key, label, empty, hlen, derived, hlen);
+    if (st == SEC_E_OK)
+        st = kdf13_hash(be, hash_of(exporter), context, context_len, ctx_hash);
+    if (st == SEC_E_OK)
+        st = kdf13_expand_label(be, hash_of(exporter), derived, "exporter", ctx_hash, hlen, out, out_len);
+    OPENSSL_cleanse(derived, sizeof(derived));
+    return st;
+}
