@@ -1,16 +1,18 @@
 /* Group F: record protection (api.md §7 F1–F2, behavior.md §2, conventions.md §5).
- * Arguments are checked as behavior.md §2 records them; TLS 1.3 write keys arrive with
- * issue 5 and answer NTE_NOT_SUPPORTED until then. */
+ * Arguments are checked as behavior.md §2 records them. */
 #include "api_common.h"
 #include "record12.h"
+#include "record13.h"
 
-/* A record key of the right kind: TLS <= 1.2 session keys here; other secrets are the right
+/* A record key: a TLS <= 1.2 session key or a TLS 1.3 write key; other secrets are the right
  * class but the wrong stage (conventions.md §1). */
 static SECURITY_STATUS record_key(const struct object *obj)
 {
     const struct secret_key *k = (const struct secret_key *)obj;
 
-    return k->kind == KEY_SESSION && k->rec != NULL ? SEC_E_OK : NTE_NOT_SUPPORTED;
+    return (k->kind == KEY_SESSION && k->rec != NULL) || (k->kind == KEY_WRITE && k->rec13 != NULL)
+               ? SEC_E_OK
+               : NTE_NOT_SUPPORTED;
 }
 
 #define MAX_CONTENT_TYPE 0xFF
@@ -38,6 +40,13 @@ SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
         return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = record_key(key)) != SEC_E_OK)
         return call_end(&c, st);
+    if (((struct secret_key *)key)->kind == KEY_WRITE) {
+        st = rec13_encrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
+                           SequenceNumber, (uint8_t)dwContentType);
+        if (st == SEC_E_OK)
+            *pcbResult = (DWORD)len;
+        return call_end(&c, st);
+    }
     if (cbInput > REC_MAX_PLAINTEXT)
         return call_end(&c, NTE_INVALID_PARAMETER);
     st = rec12_encrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
@@ -69,8 +78,12 @@ SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
         return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = record_key(key)) != SEC_E_OK)
         return call_end(&c, st);
-    st = rec12_decrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
-                       SequenceNumber);
+    if (((struct secret_key *)key)->kind == KEY_WRITE)
+        st = rec13_decrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
+                           SequenceNumber);
+    else
+        st = rec12_decrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
+                           SequenceNumber);
     if (st == SEC_E_OK)
         *pcbResult = (DWORD)len;
     return call_end(&c, st);

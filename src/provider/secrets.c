@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 #include "handles.h"
 #include "record12.h"
+#include "record13.h"
 #include "secrets.h"
 
 static void master_key_destroy(struct object *obj)
@@ -34,6 +35,7 @@ static void secret_key_destroy(struct object *obj)
     struct secret_key *k = (struct secret_key *)obj;
 
     rec12_free(k->rec);
+    rec13_free(k->rec13);
     OPENSSL_clear_free(k->key, k->key_len);
     OPENSSL_clear_free(k, sizeof(*k));
 }
@@ -74,6 +76,7 @@ SECURITY_STATUS secret_key_create(struct provider *prov, const struct secret_ini
     k->seq_spent = init->seq_mark == UINT64_MAX;
     /* record keys are keyed once, here (DESIGN.md "Decide once per key") */
     if ((k->kind != KEY_SESSION || (st = rec12_init(k)) == SEC_E_OK) &&
+        (k->kind != KEY_WRITE || (st = rec13_init(k)) == SEC_E_OK) &&
         (st = handle_create(&k->hdr, out)) == SEC_E_OK)
         return SEC_E_OK;
     obj_unref(&k->hdr);

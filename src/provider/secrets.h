@@ -54,6 +54,7 @@ struct secret_key {
     uint64_t seq_mark; /* AEAD write keys: lowest SequenceNumber still allowed */
     bool seq_spent;    /* AEAD: SequenceNumber 2^64-1 was used; nothing is allowed after it */
     struct rec12 *rec; /* record state of TLS <= 1.2 session keys (record12.c) */
+    struct rec13 *rec13; /* record state of TLS 1.3 write keys (record13.c) */
 };
 
 /* A new OBJ_KEY handle; key/mac/iv are copied (either may be empty). For KEY_PSK pass
