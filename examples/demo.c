@@ -222,6 +222,73 @@ static int ecdhe_demo(void)
     return memcmp(key[0][0], key[1][1], 20) == 0 && memcmp(fin[0], fin[1], sizeof(fin[0])) == 0 ? 0 : -1;
 }
 
+/* ---- an in-process TLS 1.3 exchange: key shares, schedule, Finished, a record each way ---- */
+
+struct side13 {
+    NCRYPT_PROV_HANDLE prov;
+    NCRYPT_KEY_HANDLE eph, peer, early, hs, chs, shs, master, cap, sap, cw, sw;
+    NCRYPT_HASH_HANDLE hash;
+    BYTE share[64];
+    DWORD share_len;
+};
+
+static int tls13_demo(void)
+{
+    /* stand-ins for ClientHello / ServerHello and the server's flight (4-byte headers) */
+    static const BYTE ch[] = {1, 0, 0, 2, 3, 3}, sh[] = {2, 0, 0, 2, 3, 3}, ee[] = {8, 0, 0, 2, 0, 0};
+    const DWORD P = TLS1_3_PROTOCOL_VERSION, S = TLS_AES_128_GCM_SHA256;
+    struct side13 c = {0}, sv = {0}, *sides[2] = {&c, &sv};
+    BYTE fin[2][2][32], rec[128], out[128], inner[] = "hello, TLS 1.3\x17"; /* content || type 23 */
+    DWORD rl, ol;
+
+    printf("\nTLS 1.3 (X25519, %s) between two provider objects:\n", "TLS_AES_128_GCM_SHA256");
+    for (int i = 0; i < 2; i++) {
+        struct side13 *s = sides[i];
+        TRY(SslOpenProvider(&s->prov, MS_SCHANNEL_PROVIDER, 0));
+        TRY(SslCreateEphemeralKey(s->prov, &s->eph, P, S, 29, 0, NULL, 0, 0));
+        TRY(SslExportKey(s->prov, s->eph, SSL_ECCPUBLIC_BLOB, s->share, sizeof(s->share), &s->share_len, 0));
+    }
+    for (int i = 0; i < 2; i++) {
+        struct side13 *s = sides[i], *o = sides[1 - i];
+        TRY(SslImportKey(s->prov, &s->peer, SSL_ECCPUBLIC_BLOB, o->share, o->share_len, 0));
+        TRY(SslCreateHandshakeHash(s->prov, &s->hash, P, S, 0));
+        TRY(SslHashHandshake(s->prov, s->hash, (PBYTE)ch, sizeof(ch), 0));
+        TRY(SslHashHandshake(s->prov, s->hash, (PBYTE)sh, sizeof(sh), 0));
+        TRY(SslExtractEarlyKey(s->prov, 0, &s->early, P, S, NULL, 0));
+        TRY(SslExtractHandshakeKey(s->prov, s->eph, s->peer, s->early, &s->hs, NULL, 0));
+        TRY(SslExpandTrafficKeys(s->prov, s->hs, s->hash, &s->chs, &s->shs, NULL, 0));
+        TRY(SslHashHandshake(s->prov, s->hash, (PBYTE)ee, sizeof(ee), 0));
+        TRY(SslComputeFinishedHash(s->prov, s->shs, s->hash, fin[i][1], 32, 0));
+        TRY(SslExtractMasterKey(s->prov, s->hs, &s->master, NULL, 0));
+        TRY(SslExpandTrafficKeys(s->prov, s->master, s->hash, &s->cap, &s->sap, NULL, 0));
+        TRY(SslComputeFinishedHash(s->prov, s->chs, s->hash, fin[i][0], 32, 0));
+        TRY(SslExpandWriteKey(s->prov, s->cap, &s->cw, NULL, 0));
+        TRY(SslExpandWriteKey(s->prov, s->sap, &s->sw, NULL, 0));
+    }
+    hexline("server Finished (client / server)", fin[0][1], 32);
+    hexline("", fin[1][1], 32);
+    hexline("client Finished (client / server)", fin[0][0], 32);
+    hexline("", fin[1][0], 32);
+    /* client -> server and server -> client, sequence 0 of the application keys */
+    TRY(SslEncryptPacket(c.prov, c.cw, inner, sizeof(inner) - 1, rec, sizeof(rec), &rl, 0, CT_APPLICATIONDATA, 0));
+    hexline("client record", rec, rl);
+    TRY(SslDecryptPacket(sv.prov, sv.cw, rec, rl, out, sizeof(out), &ol, 0, 0));
+    printf("  server read %u bytes: \"%.*s\" + inner type %u\n", ol - 1, (int)ol - 1, out, out[ol - 1]);
+    TRY(SslEncryptPacket(sv.prov, sv.sw, inner, sizeof(inner) - 1, rec, sizeof(rec), &rl, 0, CT_APPLICATIONDATA, 0));
+    TRY(SslDecryptPacket(c.prov, c.sw, rec, rl, out, sizeof(out), &ol, 0, 0));
+    printf("  client read %u bytes back; Finished values %s\n", ol,
+           memcmp(fin[0], fin[1], sizeof(fin[0])) == 0 ? "match" : "DIFFER");
+    for (int i = 0; i < 2; i++) {
+        struct side13 *s = sides[i];
+        NCRYPT_KEY_HANDLE hs[] = {s->eph, s->peer, s->early, s->hs, s->chs, s->shs, s->master, s->cap, s->sap, s->cw, s->sw};
+        for (size_t j = 0; j < sizeof(hs) / sizeof(hs[0]); j++)
+            SslFreeObject(hs[j], 0);
+        SslFreeObject(s->hash, 0);
+        SslFreeObject(s->prov, 0);
+    }
+    return memcmp(fin[0], fin[1], sizeof(fin[0])) == 0 ? 0 : -1;
+}
+
 int main(void)
 {
     NCRYPT_PROV_HANDLE prov;
@@ -239,5 +306,5 @@ int main(void)
     show_curves(prov);
     show_lengths(prov);
     SslFreeObject(prov, 0);
-    return ecdhe_demo() == 0 ? 0 : 1;
+    return ecdhe_demo() == 0 && tls13_demo() == 0 ? 0 : 1;
 }
