@@ -11,7 +11,9 @@
 #define MAX_RECORD (HDR + 16384 + 256)
 
 struct rec13 {
-    EVP_CIPHER_CTX *enc, *dec; /* keyed once; OpenSSL 3.0's CCM cannot switch direction */
+    EVP_CIPHER_CTX *enc, *dec; /* keyed once, on first use of each direction (a write key is
+                                  mostly used one way); OpenSSL 3.0's CCM cannot switch */
+    const struct secret_key *k;
     size_t tag_len;
     bool ccm;
 };
@@ -46,16 +48,19 @@ SECURITY_STATUS rec13_init(struct secret_key *k)
         return NTE_NO_MEMORY;
     r->tag_len = k->suite->tag_len;
     r->ccm = k->suite->mode == MODE_CCM;
-    ERR_set_mark();
-    r->enc = keyed(k, r, 1);
-    r->dec = keyed(k, r, 0);
-    ERR_pop_to_mark();
-    if (r->enc == NULL || r->dec == NULL) {
-        rec13_free(r);
-        return NTE_INTERNAL_ERROR;
-    }
+    r->k = k;
     k->rec13 = r;
     return SEC_E_OK;
+}
+
+/* The context of one direction, keyed the first time it is needed. */
+static EVP_CIPHER_CTX *ctx_for(struct rec13 *r, int enc)
+{
+    EVP_CIPHER_CTX **slot = enc ? &r->enc : &r->dec;
+
+    if (*slot == NULL)
+        *slot = keyed(r->k, r, enc);
+    return *slot;
 }
 
 /* RFC 8446 §5.3: the write IV XOR the 64-bit sequence number, left-padded to 12 bytes. */
@@ -66,13 +71,13 @@ static void nonce_of(const struct secret_key *k, uint64_t seq, uint8_t nonce[NON
         nonce[NONCE - 1 - i] ^= (uint8_t)(seq >> (8 * i));
 }
 
-static bool aead(const struct rec13 *r, int enc, const uint8_t nonce[NONCE], const uint8_t aad[HDR],
+static bool aead(struct rec13 *r, int enc, const uint8_t nonce[NONCE], const uint8_t aad[HDR],
                  const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
 {
-    EVP_CIPHER_CTX *ctx = enc ? r->enc : r->dec;
+    EVP_CIPHER_CTX *ctx = ctx_for(r, enc);
     int l;
 
-    if (!EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc) ||
+    if (ctx == NULL || !EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc) ||
         (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)r->tag_len, tag) <= 0) ||
         (r->ccm && !EVP_CipherUpdate(ctx, NULL, &l, NULL, (int)len)) ||
         !EVP_CipherUpdate(ctx, NULL, &l, aad, HDR) || !EVP_CipherUpdate(ctx, out, &l, in, (int)len))
