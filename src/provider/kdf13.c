@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -6,6 +7,15 @@
 #include "kdf13.h"
 
 #define TLS13_PREFIX "tls13 "
+#define MAX_LABEL 249   /* HkdfLabel.label is <7..255> with the 6-byte prefix (RFC 8446 §7.1) */
+#define MAX_CONTEXT 255
+
+/* A digest the schedule can use: a known id with a size (MD_MD5_SHA1 included: callers
+ * choose the suite hash, this only guards the table index). */
+static bool md_ok(enum md_id md)
+{
+    return md > MD_NONE && md < MD_COUNT && md_size(md) > 0 && md_size(md) <= KDF13_MAX_HASH;
+}
 
 /* One TLS13-KDF call; the KDF object is the backend's, fetched once. */
 static SECURITY_STATUS tls13_kdf(const struct backend *be, OSSL_PARAM *params, uint8_t *out, size_t len)
@@ -40,7 +50,7 @@ SECURITY_STATUS kdf13_extract(const struct backend *be, enum md_id md, const uin
     int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
     OSSL_PARAM params[7], *p = params;
 
-    if (hlen == 0 || hlen > KDF13_MAX_HASH)
+    if (!md_ok(md))
         return NTE_INVALID_PARAMETER;
     if (ikm == NULL)
         ikm = zeros, ikm_len = hlen;
@@ -67,7 +77,8 @@ SECURITY_STATUS kdf13_expand_label(const struct backend *be, enum md_id md, cons
 
     if (context == NULL) /* TLS13-KDF refuses a NULL context even of length 0 */
         context = empty, context_len = 0;
-    if (md_size(md) == 0 || out_len == 0 || out_len > 255 * md_size(md))
+    if (!md_ok(md) || out_len == 0 || out_len > 255 * md_size(md) || strlen(label) > MAX_LABEL ||
+        context_len > MAX_CONTEXT)
         return NTE_INVALID_PARAMETER;
     *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
     *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md_ossl_name(md), 0);
@@ -83,7 +94,14 @@ SECURITY_STATUS kdf13_expand_label(const struct backend *be, enum md_id md, cons
 SECURITY_STATUS kdf13_hash(const struct backend *be, enum md_id md, const uint8_t *data,
                            size_t len, uint8_t *out)
 {
-    return EVP_Digest(data, len, out, NULL, be->md[md], NULL) ? SEC_E_OK : NTE_INTERNAL_ERROR;
+    SECURITY_STATUS st;
+
+    if (!md_ok(md))
+        return NTE_INVALID_PARAMETER;
+    ERR_set_mark();
+    st = EVP_Digest(data, len, out, NULL, be->md[md], NULL) ? SEC_E_OK : NTE_INTERNAL_ERROR;
+    ERR_pop_to_mark();
+    return st;
 }
 
 SECURITY_STATUS kdf13_hmac(const struct backend *be, enum md_id md, const uint8_t *key,
@@ -97,6 +115,8 @@ SECURITY_STATUS kdf13_hmac(const struct backend *be, enum md_id md, const uint8_
     EVP_MAC_CTX *ctx;
     size_t out_len;
 
+    if (!md_ok(md))
+        return NTE_INVALID_PARAMETER;
     ERR_set_mark();
     if ((ctx = EVP_MAC_CTX_new(be->hmac)) != NULL && EVP_MAC_init(ctx, key, md_size(md), params) &&
         EVP_MAC_update(ctx, data, len) && EVP_MAC_final(ctx, out, &out_len, KDF13_MAX_HASH))
