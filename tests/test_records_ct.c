@@ -6,16 +6,23 @@
  *    undefined (VALGRIND_MAKE_MEM_UNDEFINED) before SslDecryptPacket; everything derived from
  *    it - plaintext, padding length, MAC, verdict - stays undefined, and memcheck reports
  *    every conditional jump and every memory address that depends on it. DESIGN.md has the
- *    provider use OpenSSL's own constant-time TLS CBC machinery (the cipher's TLS mode
- *    removing padding and MAC, HMAC with OSSL_MAC_PARAM_TLS_DATA_SIZE); its report sites are
- *    calibrated first by running exactly that OpenSSL sequence on the same undefined records
- *    in the same process, and are the only ones allowed. So the check reads: sslprov adds no
- *    secret-dependent branch or address of its own. The verdict and the plaintext length are
- *    public once the MAC has been compared; the provider must say so to memcheck
- *    (VALGRIND_MAKE_MEM_DEFINED at that point, BoringSSL's CONSTTIME_DECLASSIFY), else its
- *    final "if (!ok)" is reported too. Controls: AES-CBC alone must be clean (table-free AES
- *    under valgrind's CPU, else this method is skipped), and a naive padding check on the
- *    same data must be reported (the method is sensitive and the log attribution works).
+ *    provider use OpenSSL's own constant-time TLS CBC machinery, one of two sequences per
+ *    suite: for AES-CBC with HMAC-SHA1/SHA-256 where OpenSSL has them (x86-64 with AES-NI),
+ *    the stitched AES-CBC-HMAC cipher in TLS mode, as libssl uses it (MAC key and TLS version
+ *    set once, a 13-byte AAD, one in-place EVP_Cipher whose result is the verdict); otherwise
+ *    the generic one (the CBC cipher's TLS mode removing padding and MAC, HMAC with
+ *    OSSL_MAC_PARAM_TLS_DATA_SIZE). The provider takes the stitched cipher exactly when it
+ *    can fetch it, and so does this test. The report sites are calibrated first by running
+ *    exactly that OpenSSL sequence on the same undefined records in the same process, and
+ *    are the only ones allowed. So the check reads: sslprov adds no secret-dependent branch
+ *    or address of its own. (Should the test pick the other sequence than the provider, the
+ *    provider's sites would not be allowed: the check fails, it does not pass wrongly.) The
+ *    verdict and the plaintext length are public once the MAC has been compared; the
+ *    provider must say so to memcheck (VALGRIND_MAKE_MEM_DEFINED at that point, BoringSSL's
+ *    CONSTTIME_DECLASSIFY), else its final "if (!ok)" is reported too. Controls: AES-CBC
+ *    alone must be clean (table-free AES under valgrind's CPU, else this method is skipped),
+ *    and a naive padding check on the same data must be reported (the method is sensitive
+ *    and the log attribution works).
  *
  * 2. Instruction counts (callgrind). Records with the same public shape (length, header,
  *    sequence number) that fail for different secret reasons - bad MAC under every padding
@@ -28,9 +35,14 @@
  * 3DES is left out of method 1 (DES S-box tables index memory by data). OpenSSL's calibrated
  * sites are trusted, not proven: in 3.0 they include secret-indexed loads within one 64-byte
  * cache line (ssl3_cbc_copy_mac, CBC_MAC_ROTATE_IN_PLACE) and range checks on the secret
- * length. Method 2 counts instructions, not addresses. Sanitizer builds, and hosts without
- * valgrind or its headers, skip both methods and say so. Valid records are checked for
- * correct decryption, not for equal work: their plaintext length is public output. */
+ * length. In the stitched ciphers (3.0.19, x86-64) they are, per SHA-1/SHA-256: a secret-
+ * indexed load within the cache-line-aligned computed MAC in the final MAC/padding comparison
+ * loop; the Lucky-13 hashing loop, where the compiler keeps base and index both offset by the
+ * secret data length (their sum, the address, and the trip count are public, memcheck sees
+ * the parts); and the verdict's branch in the provider's cipher wrapper. Method 2 counts
+ * instructions, not addresses. Sanitizer builds, and hosts without valgrind or its headers,
+ * skip both methods and say so. Valid records are checked for correct decryption, not for
+ * equal work: their plaintext length is public output. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -85,17 +97,18 @@ struct ct_suite {
     DWORD proto, suite;
     size_t key_len, mac_len, block;
     const char *cipher, *md;
+    const char *stitched; /* OpenSSL's stitched AES-CBC-HMAC cipher for the suite, if any */
     int chained;  /* SSL 3.0 / TLS 1.0: IV from the key block */
     int memcheck; /* a table-free cipher: method 1 applies */
 };
 
 static const struct ct_suite suites[] = {
-    {"TLS 1.2 AES_128_CBC_SHA256", TLS1_2_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA256, 16, 32, 16, "AES-128-CBC", "SHA256", 0, 1},
-    {"TLS 1.2 AES_256_CBC_SHA384", TLS1_2_PROTOCOL_VERSION, TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, 32, 48, 16, "AES-256-CBC", "SHA384", 0, 1},
-    {"TLS 1.1 AES_128_CBC_SHA", TLS1_1_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA, 16, 20, 16, "AES-128-CBC", "SHA1", 0, 1},
-    {"TLS 1.0 AES_128_CBC_SHA", TLS1_0_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA, 16, 20, 16, "AES-128-CBC", "SHA1", 1, 1},
-    {"DTLS 1.2 AES_128_CBC_SHA256", DTLS1_2_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA256, 16, 32, 16, "AES-128-CBC", "SHA256", 0, 1},
-    {"TLS 1.2 3DES_EDE_CBC_SHA", TLS1_2_PROTOCOL_VERSION, TLS_RSA_WITH_3DES_EDE_CBC_SHA, 24, 20, 8, "DES-EDE3-CBC", "SHA1", 0, 0},
+    {"TLS 1.2 AES_128_CBC_SHA256", TLS1_2_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA256, 16, 32, 16, "AES-128-CBC", "SHA256", "AES-128-CBC-HMAC-SHA256", 0, 1},
+    {"TLS 1.2 AES_256_CBC_SHA384", TLS1_2_PROTOCOL_VERSION, TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, 32, 48, 16, "AES-256-CBC", "SHA384", NULL, 0, 1},
+    {"TLS 1.1 AES_128_CBC_SHA", TLS1_1_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA, 16, 20, 16, "AES-128-CBC", "SHA1", "AES-128-CBC-HMAC-SHA1", 0, 1},
+    {"TLS 1.0 AES_128_CBC_SHA", TLS1_0_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA, 16, 20, 16, "AES-128-CBC", "SHA1", "AES-128-CBC-HMAC-SHA1", 1, 1},
+    {"DTLS 1.2 AES_128_CBC_SHA256", DTLS1_2_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA256, 16, 32, 16, "AES-128-CBC", "SHA256", "AES-128-CBC-HMAC-SHA256", 0, 1},
+    {"TLS 1.2 3DES_EDE_CBC_SHA", TLS1_2_PROTOCOL_VERSION, TLS_RSA_WITH_3DES_EDE_CBC_SHA, 24, 20, 8, "DES-EDE3-CBC", "SHA1", NULL, 0, 0},
 };
 #define N_SUITES (sizeof(suites) / sizeof(suites[0]))
 
@@ -348,6 +361,41 @@ static int openssl_tls_cbc(const struct ct_suite *s, BYTE *rec, size_t len, uint
     return good;
 }
 
+/* Whether OpenSSL offers the suite's stitched cipher here (the provider fetches it the same
+ * way, from the default provider, and uses it whenever it can). */
+static int uses_stitched(const struct ct_suite *s)
+{
+    EVP_CIPHER *c = s->stitched != NULL ? EVP_CIPHER_fetch(NULL, s->stitched, NULL) : NULL;
+
+    EVP_CIPHER_free(c);
+    return c != NULL;
+}
+
+/* OpenSSL's stitched sequence, as libssl runs it: the cipher keyed with the MAC key and the
+ * TLS version, the AAD (length field = body length), one in-place EVP_Cipher over the body
+ * whose result is the verdict. Returns 1 if the record was accepted. */
+static int openssl_stitched(const struct ct_suite *s, BYTE *rec, size_t len, uint64_t seq)
+{
+    size_t hl = hdr_len(s->proto), E = explicit_len(s), body = len - hl;
+    unsigned int version = (unsigned int)s->proto;
+    OSSL_PARAM kp[3] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_MAC_KEY, mac_key, s->mac_len),
+                        OSSL_PARAM_construct_uint(OSSL_CIPHER_PARAM_TLS_VERSION, &version), OSSL_PARAM_END};
+    BYTE aad[13];
+    OSSL_PARAM ap[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD, aad, sizeof(aad)), OSSL_PARAM_END};
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, s->stitched, NULL);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    volatile int good = 0;
+
+    mac_header(s, seq, rec[0], body, aad);
+    VALGRIND_MAKE_MEM_UNDEFINED(rec + hl + E, body - E);
+    if (c && x && EVP_CipherInit_ex2(x, c, cipher_key, s->chained ? chain_iv : NULL, 0, kp) && EVP_CIPHER_CTX_set_params(x, ap))
+        good = EVP_Cipher(x, rec + hl, rec + hl, (unsigned int)body) > 0;
+    VALGRIND_MAKE_MEM_DEFINED((const void *)&good, sizeof(good));
+    VALGRIND_MAKE_MEM_DEFINED(rec, len);
+    EVP_CIPHER_CTX_free(x), EVP_CIPHER_free(c);
+    return good;
+}
+
 /* The same record through a naive padding check: the positive control. */
 static int naive_padding_check(const struct ct_suite *s, BYTE *rec, size_t len)
 {
@@ -407,7 +455,9 @@ static int memcheck_child(void)
                     DWORD res = 0;
 
                     if (phase == 0) {
-                        bad += openssl_tls_cbc(s, rec, len, 77) != (vs[i].kind == GOOD);
+                        int ok = uses_stitched(s) ? openssl_stitched(s, rec, len, 77) : openssl_tls_cbc(s, rec, len, 77);
+
+                        bad += ok != (vs[i].kind == GOOD);
                     } else if (phase == 1) {
                         NCRYPT_KEY_HANDLE k = import_key(s);
                         SECURITY_STATUS st = decrypt_secret(k, s, rec, len, 77, out, sizeof(out), &res, 1);
@@ -587,7 +637,11 @@ static void method_memcheck(void)
         return;
     }
     printf("ctgrind: AES-CBC alone: 0 reports (table-free AES)\n");
-    printf("ctgrind: OpenSSL's constant-time TLS CBC sequence: %zu distinct report sites (allowed):\n", openssl);
+    for (size_t i = 0; i < N_SUITES; i++)
+        if (suites[i].memcheck)
+            printf("ctgrind: %-28s calibrated with OpenSSL's %s\n", suites[i].name,
+                   uses_stitched(&suites[i]) ? suites[i].stitched : "generic TLS-mode CBC + TLS-mode HMAC");
+    printf("ctgrind: OpenSSL's constant-time TLS CBC sequences: %zu distinct report sites (allowed):\n", openssl);
     for (size_t i = 0; i < n; i++)
         if (strcmp(sites[i].phase, "openssl") == 0)
             printf("    %s: %s\n", sites[i].kind, sites[i].where);

@@ -29,6 +29,13 @@ static const char *const cipher_names[CIPHER_COUNT] = {
     [CIPHER_CHACHA20_POLY1305] = "ChaCha20-Poly1305",
 };
 
+static const char *const stitched_names[STITCHED_COUNT] = {
+    [STITCHED_AES128_SHA1] = "AES-128-CBC-HMAC-SHA1",
+    [STITCHED_AES256_SHA1] = "AES-256-CBC-HMAC-SHA1",
+    [STITCHED_AES128_SHA256] = "AES-128-CBC-HMAC-SHA256",
+    [STITCHED_AES256_SHA256] = "AES-256-CBC-HMAC-SHA256",
+};
+
 const char *md_ossl_name(enum md_id md)
 {
     return md > MD_NONE && md < MD_COUNT ? md_names[md] : NULL;
@@ -42,6 +49,17 @@ const char *cipher_ossl_name(enum cipher_id c)
 size_t md_size(enum md_id md)
 {
     return md > MD_NONE && md < MD_COUNT ? md_sizes[md] : 0;
+}
+
+const EVP_CIPHER *backend_stitched(const struct backend *be, enum cipher_id c, enum md_id md)
+{
+    bool aes128 = c == CIPHER_AES128_CBC;
+
+    if ((!aes128 && c != CIPHER_AES256_CBC) || (md != MD_SHA1 && md != MD_SHA256))
+        return NULL;
+    if (md == MD_SHA1)
+        return be->stitched[aes128 ? STITCHED_AES128_SHA1 : STITCHED_AES256_SHA1];
+    return be->stitched[aes128 ? STITCHED_AES128_SHA256 : STITCHED_AES256_SHA256];
 }
 
 /* RC4 and DES come from the legacy provider: without it only those suites fail later
@@ -116,6 +134,9 @@ SECURITY_STATUS backend_open(struct backend *be)
         if (be->cipher[i] == NULL && !cipher_is_legacy(i))
             goto out;
     }
+    /* optional: a failed fetch only leaves the generic record path */
+    for (int i = 0; i < STITCHED_COUNT; i++)
+        be->stitched[i] = EVP_CIPHER_fetch(be->libctx, stitched_names[i], NULL);
     if ((be->hmac = EVP_MAC_fetch(be->libctx, OSSL_MAC_NAME_HMAC, NULL)) == NULL ||
         (be->tls1_prf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_TLS1_PRF, NULL)) == NULL ||
         (be->tls13_kdf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_TLS1_3_KDF, NULL)) == NULL ||
@@ -135,6 +156,8 @@ void backend_close(struct backend *be)
         EVP_MD_free(be->md[i]);
     for (int i = 0; i < CIPHER_COUNT; i++)
         EVP_CIPHER_free(be->cipher[i]);
+    for (int i = 0; i < STITCHED_COUNT; i++)
+        EVP_CIPHER_free(be->stitched[i]);
     EVP_MAC_free(be->hmac);
     EVP_KDF_free(be->tls1_prf);
     EVP_KDF_free(be->tls13_kdf);

@@ -35,6 +35,16 @@ enum cipher_id {
     CIPHER_COUNT
 };
 
+/* OpenSSL's stitched AES-CBC + HMAC ciphers, which libssl uses for MAC-then-encrypt records:
+ * one pass, TLS mode (MAC, padding and the Lucky-13-safe check inside the cipher). */
+enum stitched_id {
+    STITCHED_AES128_SHA1,
+    STITCHED_AES256_SHA1,
+    STITCHED_AES128_SHA256,
+    STITCHED_AES256_SHA256,
+    STITCHED_COUNT
+};
+
 #define BACKEND_MAX_EXTRA 8
 
 struct backend {
@@ -45,6 +55,9 @@ struct backend {
     size_t n_extra;
     EVP_MD *md[MD_COUNT];
     EVP_CIPHER *cipher[CIPHER_COUNT]; /* NULL where unavailable (RC4/DES without legacy) */
+    /* Optional: NULL where the providers have none (the default provider offers them on
+     * x86-64 with AES-NI only); records then take the generic path. */
+    EVP_CIPHER *stitched[STITCHED_COUNT];
     EVP_MAC *hmac;
     EVP_KDF *tls1_prf;
     EVP_KDF *tls13_kdf;
@@ -57,6 +70,9 @@ void backend_close(struct backend *be);
 /* OpenSSL names, for fetching and for messages. */
 const char *md_ossl_name(enum md_id md);
 const char *cipher_ossl_name(enum cipher_id c);
+/* The stitched cipher for AES-CBC with an HMAC on md, or NULL (none fetched, or no such
+ * combination: SHA-384, 3DES, ...). */
+const EVP_CIPHER *backend_stitched(const struct backend *be, enum cipher_id c, enum md_id md);
 /* Output length of a digest in bytes (MD5-SHA1: 36); 0 for MD_NONE. */
 size_t md_size(enum md_id md);
 

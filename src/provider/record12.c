@@ -46,6 +46,7 @@ struct rec12 {
     bool xor_nonce;    /* ChaCha20-Poly1305: fixed IV XOR seq (RFC 7905 §2) */
     bool rc4_used;
     bool tls_aead;     /* GCM and ChaCha20-Poly1305: OpenSSL's TLS-mode AEAD for small records */
+    bool stitched;     /* AES-CBC with HMAC-SHA1/SHA-256, TLS 1.0+: OpenSSL's stitched cipher */
     bool refix[2];     /* the general path moved the context's nonce base: set it again */
     uint8_t hdr_len;
     uint8_t version[2];
@@ -57,7 +58,7 @@ struct rec12 {
     EVP_CIPHER_CTX *enc, *dec; /* one per direction (CBC decryption keys differ, and OpenSSL
                                   3.0's CCM cannot switch direction); RC4 shares one stream */
     EVP_CIPHER_CTX *rc4_saved;  /* RC4: the state before a decrypt that may fail */
-    EVP_MAC_CTX *hmac;          /* keyed once */
+    EVP_MAC_CTX *hmac;          /* keyed once; none for stitched keys (the cipher MACs) */
     EVP_MD_CTX *md;             /* SSL 3.0 MAC */
     const struct backend *be;
     uint8_t *scratch;           /* CBC decrypt work area (OpenSSL's TLS mode works in place) */
@@ -132,6 +133,28 @@ fail:
     return NULL;
 }
 
+/* A stitched AES-CBC-HMAC context keyed for a direction, as libssl keys it: cipher key, then
+ * the MAC key (OSSL_CIPHER_PARAM_AEAD_MAC_KEY) and the TLS version. Records then go through
+ * its TLS mode: a 13-byte AAD per record and one in-place EVP_Cipher (encrypt_stitched,
+ * decrypt_stitched). */
+static EVP_CIPHER_CTX *stitched_ctx(const struct secret_key *k, const EVP_CIPHER *cipher, int enc)
+{
+    unsigned int version = (unsigned int)proto_to_dword(k->proto);
+    OSSL_PARAM params[3] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_MAC_KEY, (void *)k->mac_key,
+                                          k->mac_key_len),
+        OSSL_PARAM_construct_uint(OSSL_CIPHER_PARAM_TLS_VERSION, &version),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+    if (ctx == NULL || !EVP_CipherInit_ex2(ctx, cipher, k->key, NULL, enc, params)) {
+        EVP_CIPHER_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 static SECURITY_STATUS mac_init(const struct secret_key *k, struct rec12 *r)
 {
     OSSL_PARAM params[2] = {
@@ -177,6 +200,8 @@ SECURITY_STATUS rec12_init(struct secret_key *k)
         r->kind = REC_CBC;
         r->chained_iv = k->proto == PROTO_SSL3 || k->proto == PROTO_TLS10;
         r->explicit_len = r->chained_iv ? 0 : r->block;
+        /* SSL 3.0's MAC is not HMAC; SHA-384 and 3DES have no stitched cipher */
+        r->stitched = !r->ssl3 && backend_stitched(r->be, s->cipher, s->mac) != NULL;
         break;
     default: /* GCM, CCM, ChaCha20-Poly1305 */
         r->kind = REC_AEAD;
@@ -188,11 +213,18 @@ SECURITY_STATUS rec12_init(struct secret_key *k)
         break;
     }
     k->rec = r;
-    if (r->kind != REC_NULL && (r->enc = cipher_ctx(k, r, 1)) == NULL)
-        goto out;
-    r->dec = r->enc;
-    if ((r->kind == REC_CBC || r->kind == REC_AEAD) && (r->dec = cipher_ctx(k, r, 0)) == NULL)
-        goto out;
+    if (r->stitched) {
+        const EVP_CIPHER *c = backend_stitched(r->be, s->cipher, s->mac);
+
+        if ((r->enc = stitched_ctx(k, c, 1)) == NULL || (r->dec = stitched_ctx(k, c, 0)) == NULL)
+            goto out;
+    } else {
+        if (r->kind != REC_NULL && (r->enc = cipher_ctx(k, r, 1)) == NULL)
+            goto out;
+        r->dec = r->enc;
+        if ((r->kind == REC_CBC || r->kind == REC_AEAD) && (r->dec = cipher_ctx(k, r, 0)) == NULL)
+            goto out;
+    }
     if (r->kind == REC_CBC && (r->scratch = OPENSSL_malloc(REC_MAX_BODY)) == NULL)
         goto out;
     r->tls_aead = r->kind == REC_AEAD && !r->ccm;
@@ -201,7 +233,7 @@ SECURITY_STATUS rec12_init(struct secret_key *k)
         goto out;
     if (r->kind == REC_STREAM && (r->rc4_saved = EVP_CIPHER_CTX_new()) == NULL)
         goto out;
-    if (r->kind != REC_AEAD && (st = mac_init(k, r)) != SEC_E_OK)
+    if (r->kind != REC_AEAD && !r->stitched && (st = mac_init(k, r)) != SEC_E_OK)
         goto out;
     r->pool_used = IV_POOL;
     st = SEC_E_OK;
@@ -392,6 +424,8 @@ static void write_header(const struct rec12 *r, uint8_t *out, uint8_t type, uint
     put16(out + r->hdr_len - 2, body);
 }
 
+/* The next explicit IV from the pool; it is used up (iv_taken) only when the record is
+ * written, so a failed call leaves the pool as it was. */
 static bool next_explicit_iv(struct rec12 *r, uint8_t *iv)
 {
     if (r->pool_used + r->block > IV_POOL) {
@@ -400,9 +434,13 @@ static bool next_explicit_iv(struct rec12 *r, uint8_t *iv)
         r->pool_used = 0;
     }
     memcpy(iv, r->iv_pool + r->pool_used, r->block);
+    return true;
+}
+
+static void iv_taken(struct rec12 *r)
+{
     OPENSSL_cleanse(r->iv_pool + r->pool_used, r->block);
     r->pool_used += r->block;
-    return true;
 }
 
 static size_t body_len(const struct rec12 *r, size_t in_len)
@@ -467,6 +505,8 @@ static SECURITY_STATUS encrypt_general(struct secret_key *k, const uint8_t *in, 
             goto out;
         if (r->chained_iv)
             memcpy(k->iv, out + total - r->block, r->block);
+        else
+            iv_taken(r);
         break;
     default: /* stream and NULL: data || MAC, encrypted for RC4 */
         if (!record_mac(k, seq, type, dst, in_len, dst + in_len))
@@ -483,6 +523,46 @@ out:
     ERR_pop_to_mark();
     OPENSSL_cleanse(nonce, sizeof(nonce));
     return st;
+}
+
+/* AES-CBC-HMAC through OpenSSL's stitched cipher in TLS mode, as libssl does: in place on the
+ * body = [explicit IV] || data || room for MAC and padding, which the cipher computes, appends
+ * and encrypts in one pass. The AAD's length field counts the explicit IV too (the cipher
+ * takes it off again, libssl's tls1_enc). The padding is the minimum, so body_len() is the
+ * length the cipher insists on; no AEAD_TLS1_AAD_PAD query is needed.
+ * TLS 1.1+: the cipher encrypts the explicit-IV block as well, under the context's IV (the
+ * previous record's last ciphertext block). The IV on the wire is E_k(ctx IV XOR R) for the
+ * pool's random block R, and the rest of the record is CBC under that IV: Windows' layout
+ * with an IV as unpredictable as R (docs/records.md). TLS 1.0: the chained IV is the key's
+ * residue, set per record and moved on success. Failures are internal (a keyed context and
+ * the exact length cannot fail), like the TLS-mode AEAD path's. */
+static SECURITY_STATUS encrypt_stitched(struct secret_key *k, const uint8_t *in, size_t in_len,
+                                        uint8_t *out, size_t total, uint64_t seq, uint8_t type)
+{
+    struct rec12 *r = k->rec;
+    uint8_t *body = out + r->hdr_len, *dst = body + r->explicit_len, aad[MAC_HDR];
+    size_t blen = total - r->hdr_len;
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD, aad, MAC_HDR),
+        OSSL_PARAM_construct_end(),
+    };
+
+    if (dst != in)
+        memmove(dst, in, in_len);
+    if (!r->chained_iv && !next_explicit_iv(r, body))
+        return NTE_INTERNAL_ERROR;
+    write_header(r, out, type, seq, blen);
+    mac_header(r, seq, type, r->explicit_len + in_len, aad);
+    if (r->chained_iv && !EVP_CipherInit_ex(r->enc, NULL, NULL, NULL, k->iv, 1))
+        return NTE_INTERNAL_ERROR;
+    if (!EVP_CIPHER_CTX_set_params(r->enc, params) ||
+        EVP_Cipher(r->enc, body, body, (unsigned int)blen) <= 0)
+        return NTE_INTERNAL_ERROR;
+    if (r->chained_iv)
+        memcpy(k->iv, out + total - r->block, r->block);
+    else
+        iv_taken(r);
+    return SEC_E_OK;
 }
 
 SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in_len,
@@ -509,7 +589,11 @@ SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in
         *out_len = total;
         return SEC_E_OK;
     }
-    if ((st = encrypt_general(k, in, in_len, out, total, seq, type)) == SEC_E_OK)
+    if (r->stitched)
+        st = encrypt_stitched(k, in, in_len, out, total, seq, type);
+    else
+        st = encrypt_general(k, in, in_len, out, total, seq, type);
+    if (st == SEC_E_OK)
         *out_len = total;
     return st;
 }
@@ -644,10 +728,82 @@ static SECURITY_STATUS decrypt_cbc(struct secret_key *k, uint8_t *in, size_t bod
     *out_len = len;
     st = SEC_E_OK;
 out:
-    if (work == r->scratch)
+    /* the scratch copy always; the caller's record (in place) when it holds unauthenticated
+     * plaintext */
+    if (work == r->scratch || st != SEC_E_OK)
         OPENSSL_cleanse(work, body);
     OPENSSL_cleanse(want, sizeof(want));
     return st;
+}
+
+/* The stitched cipher's TLS-mode decryption, libssl's for these suites: one EVP_Cipher over the
+ * whole body (for TLS 1.1+ the explicit IV's block is skipped or decrypts to garbage), then in
+ * constant time (OpenSSL's Lucky-13 code) the padding is checked, the HMAC computed as if over
+ * the maximum length and both verified; the only output is the verdict. The AAD's length field
+ * is the body length (the cipher puts the data length there itself). The decrypted body goes
+ * where the plaintext is wanted when it can: the caller's record for the in-place layouts, the
+ * caller's output when it holds the whole body and does not overlap the record (the bytes
+ * after the plaintext are zeroed then), else the key's scratch area. The framing checks and
+ * statuses are decrypt_cbc's; the plaintext length is read from the padding byte only once
+ * the verdict is public. TLS 1.0: the IV is the key's residue, moved on success only. */
+static SECURITY_STATUS decrypt_stitched(struct secret_key *k, uint8_t *in, size_t body, uint8_t *out,
+                                        size_t out_cap, size_t *out_len, uint64_t seq)
+{
+    struct rec12 *r = k->rec;
+    uint8_t *src = in + r->hdr_len, *work, aad[MAC_HDR], residue[MAX_BLOCK];
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD, aad, MAC_HDR),
+        OSSL_PARAM_construct_end(),
+    };
+    size_t len;
+    int n, ok, marked;
+    bool in_place = out == src + r->explicit_len || out == src;
+
+    if (body < r->explicit_len + r->block || (body - r->explicit_len) % r->block != 0 ||
+        body - r->explicit_len < r->mac_len + 1)
+        return NTE_BAD_DATA;
+    if (out_cap < body - r->explicit_len - r->mac_len - 1 && !in_place)
+        return NTE_BUFFER_TOO_SMALL;
+    if (in_place)
+        work = src;
+    else if (out_cap >= body && !overlaps(src, body, out, body))
+        work = out;
+    else
+        work = r->scratch;
+    /* the type from the received header, read before an overlapping output can move over it */
+    mac_header(r, seq, in[0], body, aad);
+    if (r->chained_iv)
+        memcpy(residue, src + body - r->block, r->block);
+    /* a bad record makes OpenSSL raise an error: take it off the caller's queue again. With
+     * an empty queue there is no mark (ERR_set_mark returns 0), and popping clears what we
+     * added; the success path then costs one lookup instead of two. */
+    marked = ERR_set_mark();
+    n = (r->chained_iv && !EVP_CipherInit_ex(r->dec, NULL, NULL, NULL, k->iv, 0)) ||
+                !EVP_CIPHER_CTX_set_params(r->dec, params)
+            ? -1
+            : EVP_Cipher(r->dec, work, src, (unsigned int)body);
+    /* the verdict is public; so is the length, once the MAC has vouched for it */
+    ok = n > 0;
+    ct_declassify(&ok, sizeof(ok));
+    if (!ok) {
+        ERR_pop_to_mark();
+        OPENSSL_cleanse(work, body); /* never hand out unauthenticated plaintext */
+        return NTE_DECRYPTION_FAILURE;
+    }
+    if (marked)
+        ERR_clear_last_mark();
+    len = body - r->explicit_len - r->mac_len - 1 - work[body - 1];
+    ct_declassify(&len, sizeof(len));
+    if (out != work + r->explicit_len)
+        memmove(out, work + r->explicit_len, len);
+    if (work == r->scratch)
+        OPENSSL_cleanse(work, body);
+    else if (work == out)
+        memset(out + len, 0, body - len); /* MAC, padding (and the moved data's old tail) */
+    if (r->chained_iv)
+        memcpy(k->iv, residue, r->block);
+    *out_len = len;
+    return SEC_E_OK;
 }
 
 /* TLS-mode AEAD decryption in place: in the caller's record for the in-place layout, else in
@@ -702,6 +858,8 @@ SECURITY_STATUS rec12_decrypt(struct secret_key *k, uint8_t *in, size_t in_len, 
         return st;
     if ((work = aead_tls_work(k->rec, in, body, out)) != NULL)
         return decrypt_aead_tls(k, in, body, work, out, out_cap, out_len, seq);
+    if (k->rec->stitched)
+        return decrypt_stitched(k, in, body, out, out_cap, out_len, seq);
     ERR_set_mark();
     switch (k->rec->kind) {
     case REC_AEAD:
