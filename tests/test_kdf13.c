@@ -624,7 +624,9 @@ static void expand_label_twins(enum md_id md, const uint8_t *secret, const char 
     memcpy(s, secret, h), s[h - 1] ^= 0x01;
     CHECK_ST(kdf13_expand_label(be, md, s, label, ctx, cl, out, len), SEC_E_OK);
     CHECK(memcmp(out, base, len) != 0);
-    memcpy(c, ctx, cl), c[cl] = 0;
+    if (cl != 0)
+        memcpy(c, ctx, cl);
+    c[cl] = 0;
     if (cl != 0)
         c[0] ^= 0x80;
     CHECK_ST(kdf13_expand_label(be, md, secret, label, c, cl != 0 ? cl : 1, out, len), SEC_E_OK);
@@ -880,7 +882,9 @@ static bool mb_exporter(struct fields *f, const struct json *v, enum md_id md, c
     {
         uint8_t c2[256];
 
-        memcpy(c2, ctx, cl), c2[cl] = 0;
+        if (cl != 0)
+            memcpy(c2, ctx, cl);
+        c2[cl] = 0;
         CHECK_ST(SslExportKeyingMaterial(hprov, k, label, NULL, 0, c2, (WORD)(cl + 1), out, (DWORD)len, 0), SEC_E_OK);
         CHECK(memcmp(out, want, len) != 0);
         if (ll != 0) {

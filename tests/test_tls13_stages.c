@@ -42,7 +42,8 @@ static void expand_label(const char *md, const BYTE *secret, size_t sl, const ch
     memcpy(info + n, "tls13 ", 6), n += 6;
     memcpy(info + n, label, strlen(label)), n += strlen(label);
     info[n++] = (BYTE)cl;
-    memcpy(info + n, ctx, cl), n += cl;
+    if (cl > 0) /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(info + n, ctx, cl), n += cl;
     OSSL_PARAM p[] = {
         OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
