@@ -5,6 +5,7 @@
  * secrets too. Both sides derive the handshake secret from their own private key. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "check.h"
 #include "handles.h"
 #include "json.h"
@@ -298,16 +299,67 @@ static void section4(const struct json *root)
     SslFreeObject(early, 0), SslFreeObject(psk, 0), SslFreeObject(h, 0), SslFreeObject(hb, 0);
 }
 
+/* SSLKEYLOGFILE (conventions.md §10): the lines the replay wrote are the trace's secrets,
+ * labelled as NSS/libssl label them, with each section's ClientHello random. */
+static void append_line(char *out, size_t cap, const struct json *section, const char *label, const char *key)
+{
+    const struct json *msgs = json_get(section, "handshake_messages");
+    const char *ch = json_str(msgs, "ClientHello"), *secret = json_str(json_get(section, "secrets"), key);
+    size_t n = strlen(out);
+
+    CHECK(ch != NULL && secret != NULL && strlen(ch) >= 76);
+    if (ch != NULL && secret != NULL && strlen(ch) >= 76)
+        snprintf(out + n, cap - n, "%s %.64s %s\n", label, ch + 12, secret); /* random: bytes 6..37 */
+}
+
+static void check_keylog(const struct json *root, const char *path)
+{
+    static const char *const one_rtt[][2] = {
+        {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "client_handshake_traffic_secret"},
+        {"SERVER_HANDSHAKE_TRAFFIC_SECRET", "server_handshake_traffic_secret"},
+        {"CLIENT_TRAFFIC_SECRET_0", "client_application_traffic_secret_0"},
+        {"SERVER_TRAFFIC_SECRET_0", "server_application_traffic_secret_0"},
+        {"EXPORTER_SECRET", "exporter_master_secret"},
+    };
+    const struct json *s3 = json_get(root, "section_3_simple_1rtt"), *s4 = json_get(root, "section_4_resumed_0rtt");
+    static char want[4096], got[4096];
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+
+    CHECK(f != NULL);
+    if (f != NULL) {
+        n = fread(got, 1, sizeof(got) - 1, f);
+        fclose(f);
+    }
+    got[n] = 0;
+    for (size_t i = 0; i < 5; i++)
+        append_line(want, sizeof(want), s3, one_rtt[i][0], one_rtt[i][1]);
+    append_line(want, sizeof(want), s4, "CLIENT_EARLY_TRAFFIC_SECRET", "client_early_traffic_secret");
+    append_line(want, sizeof(want), s4, "EARLY_EXPORTER_SECRET", "early_exporter_master_secret");
+    for (size_t i = 0; i < 5; i++)
+        append_line(want, sizeof(want), s4, one_rtt[i][0], one_rtt[i][1]);
+    CHECK(strcmp(got, want) == 0);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "keylog:\n%s\nwanted:\n%s", got, want);
+}
+
 int main(void)
 {
     struct json *root = json_load(SSLPROV_TEST_VECTORS "/rfc8448.json");
+    char dir[] = "/tmp/sslprov-rfc8448-XXXXXX", path[64];
 
     CHECK(root != NULL);
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/keylog", dir);
+    setenv("SSLKEYLOGFILE", path, 1);
     CHECK_ST(SslOpenProvider(&prov, NULL, 0), SEC_E_OK);
     if (root != NULL) {
         section3(root);
         section4(root);
+        check_keylog(root, path);
     }
+    unlink(path);
+    rmdir(dir);
     json_free(root);
     printf("%u protected records of the traces decrypted and re-encrypted\n", records_checked);
     CHECK(records_checked == 15); /* 7 in §3, 8 in §4 */

@@ -307,6 +307,12 @@ SECURITY_STATUS WINAPI SslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, NTE_INVALID_PARAMETER);
     st = session_keys_create((struct master_key *)mk, prm.client_random, prm.server_random,
                              phReadKey, phWriteKey);
+    /* the one call that always has both randoms (conventions.md §10) */
+    if (st == SEC_E_OK) {
+        struct master_key *m = (struct master_key *)mk;
+
+        keylog_client_random(&c.prov->log, m->keylog_random, &m->keylog_done, prm.client_random, m->ms);
+    }
     return call_end(&c, st);
 }
 

@@ -8,6 +8,7 @@ static void provider_destroy(struct object *obj)
     struct provider *prov = (struct provider *)obj;
 
     backend_close(&prov->be);
+    keylog_close(&prov->log);
     OPENSSL_clear_free(prov, sizeof(*prov));
 }
 
@@ -21,6 +22,7 @@ SECURITY_STATUS provider_open(ULONG_PTR *out)
         return NTE_NO_MEMORY;
     obj_init(&prov->hdr, OBJ_PROVIDER, NULL, provider_destroy);
     atomic_init(&prov->user_refs, 1);
+    keylog_open(&prov->log);
     if ((st = backend_open(&prov->be)) != SEC_E_OK || (st = handle_create(&prov->hdr, out)) != SEC_E_OK)
         obj_unref(&prov->hdr);
     return st;

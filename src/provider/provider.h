@@ -4,12 +4,14 @@
 #define SSLPROV_PROVIDER_H
 
 #include "backend.h"
+#include "keylog.h"
 #include "object.h"
 
 struct provider {
     struct object hdr;
     atomic_int user_refs; /* SslOpenProvider = 1; the handle closes when it reaches 0 */
     struct backend be;
+    struct keylog log; /* SSLKEYLOGFILE, off unless set (conventions.md §10) */
 };
 
 #define SSLPROV_PROVIDER_NAME "Microsoft SSL Protocol Provider"

@@ -36,32 +36,45 @@ SECURITY_STATUS s13_check_hash(const struct secret_key *k, const struct object *
 
 /* A new TLS 1.3 secret object of stage kind holding secret (the schedule's hash length). */
 static SECURITY_STATUS new_secret(struct provider *prov, const struct suite *s, enum key_kind kind,
-                                  const uint8_t *secret, ULONG_PTR *out)
+                                  const uint8_t *secret, const struct keylog_tag *tag, ULONG_PTR *out)
 {
     struct secret_init init = {
         .kind = kind, .has_proto = true, .proto = PROTO_TLS13, .suite = s,
-        .key = secret, .key_len = md_size(s->prf),
+        .key = secret, .key_len = md_size(s->prf), .log = tag,
     };
 
     return secret_key_create(prov, &init, out);
 }
 
+/* What SSLKEYLOGFILE writes for a derived secret: its label, and for application traffic
+ * secrets the side whose generations SslExpandNextGenTrafficKey numbers. */
+struct log_as {
+    const char *label; /* NULL: never logged */
+    char side;
+};
+
 /* Derive-Secret(base, label, Transcript-Hash(t)) as a new object (RFC 8446 §7.1). A NULL t
- * means no messages: Hash(""). */
+ * means no messages: Hash(""). The secret is logged when t saw a ClientHello. */
 static SECURITY_STATUS derive(const struct secret_key *base, const char *label, const struct transcript *t,
-                              enum key_kind kind, ULONG_PTR *out)
+                              enum key_kind kind, struct log_as as, ULONG_PTR *out)
 {
-    const struct backend *be = &base->hdr.prov->be;
+    struct provider *prov = base->hdr.prov;
+    const struct backend *be = &prov->be;
     uint8_t ctx[KDF13_MAX_HASH], secret[KDF13_MAX_HASH];
     size_t ctx_len = hash_len(base);
+    struct keylog_tag tag = {.side = as.side};
     SECURITY_STATUS st;
 
     *out = 0;
     st = t != NULL ? transcript_digest(t, ctx, &ctx_len) : kdf13_hash(be, hash_of(base), NULL, 0, ctx);
     if (st == SEC_E_OK)
         st = kdf13_expand_label(be, hash_of(base), base->key, label, ctx, ctx_len, secret, hash_len(base));
+    if (st == SEC_E_OK && as.label != NULL && keylog_enabled(&prov->log) && transcript_client_random(t, tag.random)) {
+        tag.on = true;
+        keylog_line(&prov->log, as.label, tag.random, secret, hash_len(base));
+    }
     if (st == SEC_E_OK)
-        st = new_secret(base->hdr.prov, base->suite, kind, secret, out);
+        st = new_secret(prov, base->suite, kind, secret, tag.on && as.side ? &tag : NULL, out);
     OPENSSL_cleanse(secret, sizeof(secret));
     return st;
 }
@@ -78,7 +91,7 @@ SECURITY_STATUS s13_early(struct provider *prov, const struct suite *s, const st
         return NTE_INVALID_PARAMETER;
     st = kdf13_extract(&prov->be, s->prf, NULL, psk ? psk->key : NULL, psk ? psk->key_len : 0, secret);
     if (st == SEC_E_OK)
-        st = new_secret(prov, s, KEY_EARLY, secret, out);
+        st = new_secret(prov, s, KEY_EARLY, secret, NULL, out);
     OPENSSL_cleanse(secret, sizeof(secret));
     return st;
 }
@@ -104,7 +117,7 @@ SECURITY_STATUS s13_handshake(const struct secret_key *early, const struct pkey_
     }
     st = kdf13_extract(&early->hdr.prov->be, hash_of(early), early->key, shared, shared_len, secret);
     if (st == SEC_E_OK)
-        st = new_secret(early->hdr.prov, early->suite, KEY_HANDSHAKE, secret, out);
+        st = new_secret(early->hdr.prov, early->suite, KEY_HANDSHAKE, secret, NULL, out);
 out:
     OPENSSL_clear_free(shared, KX12_MAX_SHARED);
     OPENSSL_cleanse(secret, sizeof(secret));
@@ -119,7 +132,7 @@ SECURITY_STATUS s13_master(const struct secret_key *hs, ULONG_PTR *out)
     *out = 0;
     st = kdf13_extract(&hs->hdr.prov->be, hash_of(hs), hs->key, NULL, 0, secret);
     if (st == SEC_E_OK)
-        st = new_secret(hs->hdr.prov, hs->suite, KEY_MASTER13, secret, out);
+        st = new_secret(hs->hdr.prov, hs->suite, KEY_MASTER13, secret, NULL, out);
     OPENSSL_cleanse(secret, sizeof(secret));
     return st;
 }
@@ -133,13 +146,19 @@ SECURITY_STATUS s13_traffic(const struct secret_key *base, const struct transcri
         [KEY_HANDSHAKE] = {"c hs traffic", "s hs traffic"},
         [KEY_MASTER13] = {"c ap traffic", "s ap traffic"},
     };
+    static const struct log_as log_as[][2] = {
+        [KEY_EARLY] = {{"CLIENT_EARLY_TRAFFIC_SECRET", 0}, {NULL, 0}},
+        [KEY_HANDSHAKE] = {{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0}, {"SERVER_HANDSHAKE_TRAFFIC_SECRET", 0}},
+        [KEY_MASTER13] = {{"CLIENT_TRAFFIC_SECRET_0", 'C'}, {"SERVER_TRAFFIC_SECRET_0", 'S'}},
+    };
     SECURITY_STATUS st = SEC_E_OK;
 
     if (server != NULL && labels[base->kind][1] == NULL)
         return NTE_INVALID_PARAMETER; /* early data flows from the client only */
     if (client != NULL)
-        st = derive(base, labels[base->kind][0], t, KEY_TRAFFIC, client);
-    if (st == SEC_E_OK && server != NULL && (st = derive(base, labels[base->kind][1], t, KEY_TRAFFIC, server)) != SEC_E_OK &&
+        st = derive(base, labels[base->kind][0], t, KEY_TRAFFIC, log_as[base->kind][0], client);
+    if (st == SEC_E_OK && server != NULL &&
+        (st = derive(base, labels[base->kind][1], t, KEY_TRAFFIC, log_as[base->kind][1], server)) != SEC_E_OK &&
         client != NULL) {
         handle_discard(*client);
         *client = 0;
@@ -172,17 +191,20 @@ SECURITY_STATUS s13_write_key(const struct secret_key *traffic, ULONG_PTR *out)
 
 SECURITY_STATUS s13_exporter(const struct secret_key *base, const struct transcript *t, ULONG_PTR *out)
 {
-    return derive(base, base->kind == KEY_EARLY ? "e exp master" : "exp master", t, KEY_EXPORTER, out);
+    bool early = base->kind == KEY_EARLY;
+    struct log_as as = {early ? "EARLY_EXPORTER_SECRET" : "EXPORTER_SECRET", 0};
+
+    return derive(base, early ? "e exp master" : "exp master", t, KEY_EXPORTER, as, out);
 }
 
 SECURITY_STATUS s13_resumption(const struct secret_key *master, const struct transcript *t, ULONG_PTR *out)
 {
-    return derive(master, "res master", t, KEY_RESUMPTION, out);
+    return derive(master, "res master", t, KEY_RESUMPTION, (struct log_as){NULL, 0}, out);
 }
 
 SECURITY_STATUS s13_binder(const struct secret_key *early, bool external, ULONG_PTR *out)
 {
-    return derive(early, external ? "ext binder" : "res binder", NULL, KEY_BINDER, out);
+    return derive(early, external ? "ext binder" : "res binder", NULL, KEY_BINDER, (struct log_as){NULL, 0}, out);
 }
 
 /* RFC 8446 §4.6.1: Expand-Label(resumption_master_secret, "resumption", ticket_nonce, L); the
@@ -209,13 +231,17 @@ SECURITY_STATUS s13_psk(const struct secret_key *res, const uint8_t *nonce, size
 SECURITY_STATUS s13_next_traffic(const struct secret_key *traffic, ULONG_PTR *out)
 {
     uint8_t secret[KDF13_MAX_HASH];
+    struct keylog_tag tag = traffic->log;
     SECURITY_STATUS st;
 
     *out = 0;
+    tag.gen++;
     st = kdf13_expand_label(&traffic->hdr.prov->be, hash_of(traffic), traffic->key, "traffic upd", NULL, 0,
                             secret, hash_len(traffic));
     if (st == SEC_E_OK)
-        st = new_secret(traffic->hdr.prov, traffic->suite, KEY_TRAFFIC, secret, out);
+        keylog_traffic(&traffic->hdr.prov->log, &tag, secret, hash_len(traffic));
+    if (st == SEC_E_OK)
+        st = new_secret(traffic->hdr.prov, traffic->suite, KEY_TRAFFIC, secret, tag.on ? &tag : NULL, out);
     OPENSSL_cleanse(secret, sizeof(secret));
     return st;
 }

@@ -68,6 +68,8 @@ SECURITY_STATUS secret_key_create(struct provider *prov, const struct secret_ini
     k->mac_key_len = init->mac_key_len;
     if (init->mac_key_len)
         memcpy(k->mac_key, init->mac_key, init->mac_key_len);
+    if (init->log != NULL)
+        k->log = *init->log;
     k->iv_len = init->iv_len;
     if (init->iv_len)
         memcpy(k->iv, init->iv, init->iv_len);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kdf12.h"
+#include "keylog.h"
 #include "object.h"
 #include "provider.h"
 #include "suites.h"
@@ -17,6 +18,8 @@ struct master_key {
     const struct suite *suite;
     bool client;
     uint8_t ms[KDF12_MASTER_SECRET_LEN];
+    bool keylog_done; /* SSLKEYLOGFILE: keylog_random was logged with ms */
+    uint8_t keylog_random[KEYLOG_RANDOM_LEN];
 };
 
 /* Objects of Windows' 'ssl3' class (OBJ_KEY): TLS <= 1.2 session keys, TLS 1.3 secrets and
@@ -55,6 +58,7 @@ struct secret_key {
     bool seq_spent;    /* AEAD: SequenceNumber 2^64-1 was used; nothing is allowed after it */
     struct rec12 *rec; /* record state of TLS <= 1.2 session keys (record12.c) */
     struct rec13 *rec13; /* record state of TLS 1.3 write keys (record13.c) */
+    struct keylog_tag log; /* TLS 1.3 application traffic secrets: what their next generation logs */
 };
 
 /* A new OBJ_KEY handle; key/mac/iv are copied (either may be empty). For KEY_PSK pass
@@ -72,6 +76,7 @@ struct secret_init {
     const uint8_t *iv;
     size_t iv_len;
     uint64_t seq_mark;
+    const struct keylog_tag *log; /* NULL: none */
 };
 SECURITY_STATUS secret_key_create(struct provider *prov, const struct secret_init *init,
                                   ULONG_PTR *out);

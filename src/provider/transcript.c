@@ -40,6 +40,7 @@ SECURITY_STATUS transcript_create(struct provider *prov, enum proto p, const str
     t->proto = p;
     t->suite = s;
     t->md = md;
+    t->cr_state = p == PROTO_TLS13 && keylog_enabled(&prov->log) ? CR_PENDING : CR_NONE;
     if ((t->ctx[0] = EVP_MD_CTX_new()) == NULL)
         goto out;
     if (md == MD_MD5_SHA1) {
@@ -57,8 +58,52 @@ out:
     return st;
 }
 
+#define HS_CLIENT_HELLO 1
+#define HS_MESSAGE_HASH 254
+
+/* RFC 8446 §4.1.2/§4.4.1: the stream starts with ClientHello, or with the message_hash that
+ * replaces ClientHello1 after a HelloRetryRequest; the random follows the 4-byte header and
+ * legacy_version. Anything else: no ClientHello, nothing to log. */
+static void find_client_random(struct transcript *t, const uint8_t *in, size_t len)
+{
+    const uint8_t *p = t->prefix;
+    size_t take = sizeof(t->prefix) - t->prefix_len, off = 0;
+
+    memcpy(t->prefix + t->prefix_len, in, len < take ? len : take);
+    t->prefix_len += len < take ? len : take;
+    if (p[0] == HS_MESSAGE_HASH) {
+        if (t->prefix_len < 4)
+            return;
+        off = 4 + ((size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]);
+        if (off > 4 + TRANSCRIPT_MAX_DIGEST) {
+            t->cr_state = CR_NONE;
+            return;
+        }
+    }
+    if (t->prefix_len <= off)
+        return;
+    if (p[off] != HS_CLIENT_HELLO)
+        t->cr_state = CR_NONE;
+    else if (t->prefix_len >= off + 6 + KEYLOG_RANDOM_LEN)
+        t->cr_state = CR_KNOWN;
+}
+
+bool transcript_client_random(const struct transcript *t, uint8_t random[KEYLOG_RANDOM_LEN])
+{
+    size_t off = 0;
+
+    if (t == NULL || t->cr_state != CR_KNOWN)
+        return false;
+    if (t->prefix[0] == HS_MESSAGE_HASH)
+        off = 4 + ((size_t)t->prefix[1] << 16 | (size_t)t->prefix[2] << 8 | t->prefix[3]);
+    memcpy(random, t->prefix + off + 6, KEYLOG_RANDOM_LEN);
+    return true;
+}
+
 SECURITY_STATUS transcript_update(struct transcript *t, const uint8_t *in, size_t len)
 {
+    if (t->cr_state == CR_PENDING && len > 0)
+        find_client_random(t, in, len);
     for (int i = 0; i < 2 && t->ctx[i] != NULL; i++)
         if (!EVP_DigestUpdate(t->ctx[i], in, len))
             return NTE_INTERNAL_ERROR;
@@ -180,6 +225,9 @@ SECURITY_STATUS transcript_duplicate(const struct transcript *t, ULONG_PTR *out)
     d->proto = t->proto;
     d->suite = t->suite;
     d->md = t->md;
+    d->cr_state = t->cr_state;
+    d->prefix_len = t->prefix_len;
+    memcpy(d->prefix, t->prefix, sizeof(d->prefix));
     for (int i = 0; i < 2 && t->ctx[i] != NULL; i++)
         if ((d->ctx[i] = EVP_MD_CTX_new()) == NULL || !EVP_MD_CTX_copy_ex(d->ctx[i], t->ctx[i]))
             goto out;

@@ -12,6 +12,8 @@
 #include "suites.h"
 
 #define TRANSCRIPT_MAX_DIGEST 64
+/* message_hash (4 + up to 64) then ClientHello's header, legacy_version and random (4 + 2 + 32) */
+#define TRANSCRIPT_PREFIX_MAX (4 + TRANSCRIPT_MAX_DIGEST + 4 + 2 + KEYLOG_RANDOM_LEN)
 
 struct transcript {
     struct object hdr; /* OBJ_HASH */
@@ -19,7 +21,15 @@ struct transcript {
     const struct suite *suite;
     enum md_id md;       /* MD_MD5_SHA1 for the dual hash, else the suite hash */
     EVP_MD_CTX *ctx[2];  /* MD5 and SHA-1, or the suite hash and NULL */
+    /* SSLKEYLOGFILE, TLS 1.3 (conventions.md §10): the first bytes of the stream, until the
+     * random of the first ClientHello (after an optional leading message_hash) is known. */
+    enum { CR_NONE, CR_PENDING, CR_KNOWN } cr_state;
+    size_t prefix_len;
+    uint8_t prefix[TRANSCRIPT_PREFIX_MAX];
 };
+
+/* The ClientHello random of a TLS 1.3 transcript, if it has one and SSLKEYLOGFILE is on. */
+bool transcript_client_random(const struct transcript *t, uint8_t random[KEYLOG_RANDOM_LEN]);
 
 /* The hash a protocol/suite keeps: MD_MD5_SHA1 before TLS 1.2, the suite PRF hash after. */
 enum md_id transcript_md(enum proto p, const struct suite *s);

@@ -1,0 +1,211 @@
+/* SSLKEYLOGFILE (conventions.md §10), beyond the RFC 8448 replay (test_tls13_rfc8448):
+ * - TLS 1.2: libssl's own keylog line ("CLIENT_RANDOM <cr> <ms>", SSL_CTX_set_keylog_callback)
+ *   is written by SslGenerateSessionKeys on libssl's master secret, once per (master key,
+ *   client random) however often the call is repeated;
+ * - TLS 1.3: a transcript that starts with a HelloRetryRequest's message_hash, fed in odd
+ *   pieces, logs the random of the ClientHello after it (RFC 8448 §3's); the generations of
+ *   SslExpandNextGenTrafficKey are numbered _1, _2; a transcript without a ClientHello, binder
+ *   keys, resumption secrets and imported secrets log nothing;
+ * - the file: mode 0600, appended to, never followed through a symlink; no variable, no file. */
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "check.h"
+#include "json.h"
+#include "libssl_peer.h"
+#include "sslprovider.h"
+
+static NCRYPT_PROV_HANDLE prov;
+static char dir[] = "/tmp/sslprov-keylog-XXXXXX", path[96];
+static const DWORD P13 = TLS1_3_PROTOCOL_VERSION, S13 = TLS_AES_128_GCM_SHA256;
+
+static size_t read_log(char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+
+    if (f != NULL) {
+        n = fread(out, 1, cap - 1, f);
+        fclose(f);
+    }
+    out[n] = 0;
+    return n;
+}
+
+static unsigned count(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void tls12(void)
+{
+    struct peer_config cfg = {.version = TLS1_2_VERSION, .ciphers = "ECDHE-RSA-AES128-GCM-SHA256", .groups = "X25519",
+                              .no_ticket = 1};
+    struct peer_run r;
+    BYTE blob[80] = {80, 0, 0, 0, '5', 'l', 's', 's'}, other[32];
+    DWORD proto, suite, client = 1;
+    NCRYPT_KEY_HANDLE mk = 0, rd, wr;
+    static char log[8192];
+
+    memset(&r, 0, sizeof(r));
+    CHECK(peer_handshake(&cfg, &r));
+    proto = (DWORD)r.version, suite = r.cipher_id;
+    memcpy(blob + 8, &proto, 4), memcpy(blob + 12, &suite, 4), memcpy(blob + 16, &client, 4);
+    memcpy(blob + 0x1C, r.master_secret, 48);
+    CHECK_ST(SslImportKey(prov, &mk, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    NCryptBuffer b[2] = {{32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, r.client_random},
+                         {32, NCRYPTBUFFER_SSL_SERVER_RANDOM, r.server_random}};
+    NCryptBufferDesc d = {NCRYPTBUFFER_VERSION, 2, b};
+    for (int i = 0; i < 3; i++) {
+        CHECK_ST(SslGenerateSessionKeys(prov, mk, &rd, &wr, &d, 0), SEC_E_OK);
+        SslFreeObject(rd, 0), SslFreeObject(wr, 0);
+    }
+    read_log(log, sizeof(log));
+    CHECK(r.keylog[0] != 0 && count(log, r.keylog) == 1); /* libssl's line, once */
+    CHECK(count(log, "CLIENT_RANDOM") == 1);
+    /* a failed call logs nothing; another client random is another line */
+    b[0].cbBuffer = 31;
+    CHECK_ST(SslGenerateSessionKeys(prov, mk, &rd, &wr, &d, 0), NTE_INVALID_PARAMETER);
+    memcpy(other, r.client_random, 32), other[0] ^= 1;
+    b[0] = (NCryptBuffer){32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, other};
+    CHECK_ST(SslGenerateSessionKeys(prov, mk, &rd, &wr, &d, 0), SEC_E_OK);
+    SslFreeObject(rd, 0), SslFreeObject(wr, 0);
+    read_log(log, sizeof(log));
+    CHECK(count(log, "CLIENT_RANDOM") == 2 && count(log, r.keylog) == 1);
+    SslFreeObject(mk, 0);
+    peer_free(&r);
+}
+
+static void hex(char *out, const BYTE *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", in[i]);
+}
+
+/* The secret bytes of a TLS 1.3 object, through its OpaqueKeyBlob. */
+static void secret_hex(NCRYPT_KEY_HANDLE h, char out[129])
+{
+    BYTE blob[256];
+    DWORD cb = 0;
+
+    CHECK_ST(SslExportKey(prov, h, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0), SEC_E_OK);
+    hex(out, blob + 92, 32);
+}
+
+static void tls13(const struct json *root)
+{
+    const struct json *s3 = json_get(root, "section_3_simple_1rtt");
+    size_t ch_len = 0;
+    BYTE *ch = json_hex(json_get(s3, "handshake_messages"), "ClientHello", &ch_len), mh[36] = {254, 0, 0, 32};
+    NCRYPT_KEY_HANDLE early, hs, master, cap, sap, next, next2, res, binder, again;
+    NCRYPT_HASH_HANDLE h, sh_only;
+    static char log[8192], line[512], rnd[65], sec[129];
+    size_t before;
+
+    CHECK(ch != NULL && ch_len > 38);
+    if (ch == NULL)
+        return;
+    hex(rnd, ch + 6, 32);
+    memset(mh + 4, 0xA5, 32);
+    CHECK_ST(SslCreateHandshakeHash(prov, &h, P13, S13, 0), SEC_E_OK);
+    /* message_hash, then ClientHello split inside its header and inside its random */
+    CHECK_ST(SslHashHandshake(prov, h, mh, 3, 0), SEC_E_OK);
+    CHECK_ST(SslHashHandshake(prov, h, mh + 3, 33, 0), SEC_E_OK);
+    CHECK_ST(SslHashHandshake(prov, h, ch, 2, 0), SEC_E_OK);
+    CHECK_ST(SslHashHandshake(prov, h, ch + 2, 20, 0), SEC_E_OK);
+    CHECK_ST(SslHashHandshake(prov, h, ch + 22, (DWORD)ch_len - 22, 0), SEC_E_OK);
+    CHECK_ST(SslExtractEarlyKey(prov, 0, &early, P13, S13, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslExtractHandshakeKey(prov, 0, 0, early, &hs, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslExtractMasterKey(prov, hs, &master, NULL, 0), SEC_E_OK);
+    before = read_log(log, sizeof(log));
+    CHECK_ST(SslExpandTrafficKeys(prov, master, h, &cap, &sap, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslExpandNextGenTrafficKey(prov, cap, &next, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslExpandNextGenTrafficKey(prov, next, &next2, NULL, 0), SEC_E_OK);
+    read_log(log, sizeof(log));
+    secret_hex(cap, sec);
+    snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_0 %s %s\n", rnd, sec);
+    CHECK(count(log + before, line) == 1);
+    secret_hex(sap, sec);
+    snprintf(line, sizeof(line), "SERVER_TRAFFIC_SECRET_0 %s %s\n", rnd, sec);
+    CHECK(count(log + before, line) == 1);
+    secret_hex(next, sec);
+    snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_1 %s %s\n", rnd, sec);
+    CHECK(count(log + before, line) == 1);
+    secret_hex(next2, sec);
+    snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_2 %s %s\n", rnd, sec);
+    CHECK(count(log + before, line) == 1);
+    CHECK(count(log + before, "\n") == 4);
+    /* logged nothing: resumption, binder, a secret imported from its blob and its next
+     * generation, a transcript that does not start with ClientHello */
+    before = read_log(log, sizeof(log));
+    CHECK_ST(SslExpandResumptionMasterKey(prov, master, h, &res, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslExpandBinderKey(prov, early, &binder, NULL, NCRYPT_SSL_RESUMPTION_PSK_FLAG), SEC_E_OK);
+    {
+        BYTE blob[256];
+        DWORD cb = 0;
+        NCRYPT_KEY_HANDLE n3;
+        CHECK_ST(SslExportKey(prov, cap, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0), SEC_E_OK);
+        CHECK_ST(SslImportKey(prov, &again, BCRYPT_OPAQUE_KEY_BLOB, blob, cb, 0), SEC_E_OK);
+        CHECK_ST(SslExpandNextGenTrafficKey(prov, again, &n3, NULL, 0), SEC_E_OK);
+        SslFreeObject(n3, 0);
+    }
+    CHECK_ST(SslCreateHandshakeHash(prov, &sh_only, P13, S13, 0), SEC_E_OK);
+    CHECK_ST(SslHashHandshake(prov, sh_only, (PBYTE) "\x02\x00\x00\x26", 4, 0), SEC_E_OK);
+    CHECK_ST(SslHashHandshake(prov, sh_only, ch, (DWORD)ch_len, 0), SEC_E_OK); /* a ClientHello later */
+    SslFreeObject(sap, 0), SslFreeObject(cap, 0);
+    CHECK_ST(SslExpandTrafficKeys(prov, master, sh_only, &cap, &sap, NULL, 0), SEC_E_OK);
+    CHECK(read_log(log, sizeof(log)) == before);
+    SslFreeObject(cap, 0), SslFreeObject(sap, 0), SslFreeObject(next, 0), SslFreeObject(next2, 0);
+    SslFreeObject(res, 0), SslFreeObject(binder, 0), SslFreeObject(again, 0), SslFreeObject(early, 0);
+    SslFreeObject(hs, 0), SslFreeObject(master, 0), SslFreeObject(h, 0), SslFreeObject(sh_only, 0);
+    free(ch);
+}
+
+/* No variable: no file. A symlink at the path: not followed, logging off, the provider works. */
+static void file_rules(void)
+{
+    NCRYPT_PROV_HANDLE p2;
+    char target[128], link_path[128];
+    struct stat st;
+    NCRYPT_KEY_HANDLE early;
+
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    unsetenv("SSLKEYLOGFILE");
+    snprintf(target, sizeof(target), "%s/target", dir);
+    snprintf(link_path, sizeof(link_path), "%s/link", dir);
+    CHECK_ST(SslOpenProvider(&p2, NULL, 0), SEC_E_OK);
+    SslFreeObject(p2, 0);
+    CHECK(symlink(target, link_path) == 0);
+    setenv("SSLKEYLOGFILE", link_path, 1);
+    CHECK_ST(SslOpenProvider(&p2, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslExtractEarlyKey(p2, 0, &early, P13, S13, NULL, 0), SEC_E_OK);
+    SslFreeObject(early, 0);
+    SslFreeObject(p2, 0);
+    CHECK(lstat(target, &st) != 0); /* nothing created through the link */
+    unlink(link_path);
+}
+
+int main(void)
+{
+    struct json *root = json_load(SSLPROV_TEST_VECTORS "/rfc8448.json");
+
+    CHECK(root != NULL && mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/keys.log", dir);
+    setenv("SSLKEYLOGFILE", path, 1);
+    CHECK_ST(SslOpenProvider(&prov, NULL, 0), SEC_E_OK);
+    tls12();
+    if (root != NULL)
+        tls13(root);
+    file_rules();
+    CHECK_ST(SslFreeObject(prov, 0), SEC_E_OK);
+    json_free(root);
+    peer_global_cleanup();
+    unlink(path);
+    rmdir(dir);
+    return check_summary();
+}
