@@ -127,18 +127,17 @@ static void tls13(const struct json *root)
     CHECK_ST(SslExpandNextGenTrafficKey(prov, cap, &next, NULL, 0), SEC_E_OK);
     CHECK_ST(SslExpandNextGenTrafficKey(prov, next, &next2, NULL, 0), SEC_E_OK);
     read_log(log, sizeof(log));
-    secret_hex(cap, sec);
-    snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_0 %s %s\n", rnd, sec);
-    CHECK(count(log + before, line) == 1);
-    secret_hex(sap, sec);
-    snprintf(line, sizeof(line), "SERVER_TRAFFIC_SECRET_0 %s %s\n", rnd, sec);
-    CHECK(count(log + before, line) == 1);
-    secret_hex(next, sec);
-    snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_1 %s %s\n", rnd, sec);
-    CHECK(count(log + before, line) == 1);
-    secret_hex(next2, sec);
-    snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_2 %s %s\n", rnd, sec);
-    CHECK(count(log + before, line) == 1);
+    {
+        static const char *const labels[] = {"CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
+                                             "CLIENT_TRAFFIC_SECRET_1", "CLIENT_TRAFFIC_SECRET_2"};
+        const NCRYPT_KEY_HANDLE keys[] = {cap, sap, next, next2};
+
+        for (size_t i = 0; i < 4; i++) {
+            secret_hex(keys[i], sec);
+            snprintf(line, sizeof(line), "%s %s %s\n", labels[i], rnd, sec);
+            CHECK(count(log + before, line) == 1);
+        }
+    }
     CHECK(count(log + before, "\n") == 4);
     /* logged nothing: resumption, binder, a secret imported from its blob and its next
      * generation, a transcript that does not start with ClientHello */

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -75,16 +76,29 @@ static bool aead(struct rec13 *r, int enc, const uint8_t nonce[NONCE], const uin
                  const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
 {
     EVP_CIPHER_CTX *ctx = ctx_for(r, enc);
+    /* the tag as a provider parameter: EVP_CIPHER_CTX_ctrl would translate to this per record */
+    OSSL_PARAM tag_param[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, r->tag_len),
+                               OSSL_PARAM_construct_end()};
     int l;
 
     if (ctx == NULL || !EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc) ||
-        (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)r->tag_len, tag) <= 0) ||
+        (!enc && !EVP_CIPHER_CTX_set_params(ctx, tag_param)) ||
         (r->ccm && !EVP_CipherUpdate(ctx, NULL, &l, NULL, (int)len)) ||
         !EVP_CipherUpdate(ctx, NULL, &l, aad, HDR) || !EVP_CipherUpdate(ctx, out, &l, in, (int)len))
         return false;
     if (!(r->ccm && !enc) && !EVP_CipherFinal_ex(ctx, out + len, &l))
         return false;
-    return !enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)r->tag_len, tag) > 0;
+    return !enc || EVP_CIPHER_CTX_get_params(ctx, tag_param);
+}
+
+/* Take what OpenSSL raised off the caller's queue. With an empty queue there is no mark
+ * (ERR_set_mark returns 0) and popping clears what we added; a success then costs one lookup. */
+static void unmark(int marked, SECURITY_STATUS st)
+{
+    if (st != SEC_E_OK)
+        ERR_pop_to_mark();
+    else if (marked)
+        ERR_clear_last_mark();
 }
 
 static bool overlaps(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
@@ -99,6 +113,7 @@ SECURITY_STATUS rec13_encrypt(struct secret_key *k, const uint8_t *in, size_t in
     size_t body = in_len + r->tag_len, total = HDR + body;
     uint8_t nonce[NONCE];
     SECURITY_STATUS st = NTE_INTERNAL_ERROR;
+    int marked;
 
     if (in_len == 0 || in_len > REC13_MAX_INNER)
         return NTE_INVALID_PARAMETER;
@@ -115,7 +130,7 @@ SECURITY_STATUS rec13_encrypt(struct secret_key *k, const uint8_t *in, size_t in
     out[3] = (uint8_t)(body >> 8);
     out[4] = (uint8_t)body;
     nonce_of(k, seq, nonce);
-    ERR_set_mark();
+    marked = ERR_set_mark();
     if (aead(r, 1, nonce, out, in, in_len, out + HDR, out + HDR + in_len)) {
         if (seq == UINT64_MAX)
             k->seq_spent = true;
@@ -124,7 +139,7 @@ SECURITY_STATUS rec13_encrypt(struct secret_key *k, const uint8_t *in, size_t in
         *out_len = total;
         st = SEC_E_OK;
     }
-    ERR_pop_to_mark();
+    unmark(marked, st);
     return st;
 }
 
@@ -137,6 +152,7 @@ SECURITY_STATUS rec13_decrypt(struct secret_key *k, const uint8_t *in, size_t in
     const uint8_t *ct = in + HDR;
     size_t len;
     SECURITY_STATUS st = STATUS_AUTH_TAG_MISMATCH;
+    int marked;
 
     if (in_len < HDR + 1 + r->tag_len || in_len > MAX_RECORD || in[1] == 0xFE ||
         ((size_t)in[3] << 8 | in[4]) + HDR != in_len)
@@ -149,13 +165,13 @@ SECURITY_STATUS rec13_decrypt(struct secret_key *k, const uint8_t *in, size_t in
     if (out != ct && overlaps(ct, len, out, len))
         memmove(out, ct, len), ct = out;
     nonce_of(k, seq, nonce);
-    ERR_set_mark();
+    marked = ERR_set_mark();
     if (aead(r, 0, nonce, aad, ct, len, out, tag)) {
         *out_len = len;
         st = SEC_E_OK;
     } else {
         OPENSSL_cleanse(out, len); /* never hand out unauthenticated plaintext */
     }
-    ERR_pop_to_mark();
+    unmark(marked, st);
     return st;
 }

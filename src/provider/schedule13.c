@@ -53,23 +53,36 @@ struct log_as {
     char side;
 };
 
-/* Derive-Secret(base, label, Transcript-Hash(t)) as a new object (RFC 8446 §7.1). A NULL t
- * means no messages: Hash(""). The secret is logged when t saw a ClientHello. */
-static SECURITY_STATUS derive(const struct secret_key *base, const char *label, const struct transcript *t,
+/* Transcript-Hash(t), once for every secret derived at the same point; a NULL t means no
+ * messages: Hash(""). */
+struct th {
+    uint8_t hash[KDF13_MAX_HASH];
+    size_t len;
+    const struct transcript *t; /* for SSLKEYLOGFILE's client random */
+};
+
+static SECURITY_STATUS transcript_hash(const struct secret_key *base, const struct transcript *t, struct th *th)
+{
+    th->t = t;
+    th->len = hash_len(base);
+    return t != NULL ? transcript_digest(t, th->hash, &th->len)
+                     : kdf13_hash(&base->hdr.prov->be, hash_of(base), NULL, 0, th->hash);
+}
+
+/* Derive-Secret(base, label, Transcript-Hash) as a new object (RFC 8446 §7.1). The secret is
+ * logged when the transcript saw a ClientHello. */
+static SECURITY_STATUS derive(const struct secret_key *base, const char *label, const struct th *th,
                               enum key_kind kind, struct log_as as, ULONG_PTR *out)
 {
     struct provider *prov = base->hdr.prov;
-    const struct backend *be = &prov->be;
-    uint8_t ctx[KDF13_MAX_HASH], secret[KDF13_MAX_HASH];
-    size_t ctx_len = hash_len(base);
+    uint8_t secret[KDF13_MAX_HASH];
     struct keylog_tag tag = {.side = as.side};
     SECURITY_STATUS st;
 
     *out = 0;
-    st = t != NULL ? transcript_digest(t, ctx, &ctx_len) : kdf13_hash(be, hash_of(base), NULL, 0, ctx);
-    if (st == SEC_E_OK)
-        st = kdf13_expand_label(be, hash_of(base), base->key, label, ctx, ctx_len, secret, hash_len(base));
-    if (st == SEC_E_OK && as.label != NULL && keylog_enabled(&prov->log) && transcript_client_random(t, tag.random)) {
+    st = kdf13_expand_label(&prov->be, hash_of(base), base->key, label, th->hash, th->len, secret, hash_len(base));
+    if (st == SEC_E_OK && as.label != NULL && keylog_enabled(&prov->log) &&
+        transcript_client_random(th->t, tag.random)) {
         tag.on = true;
         keylog_line(&prov->log, as.label, tag.random, secret, hash_len(base));
     }
@@ -151,14 +164,16 @@ SECURITY_STATUS s13_traffic(const struct secret_key *base, const struct transcri
         [KEY_HANDSHAKE] = {{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0}, {"SERVER_HANDSHAKE_TRAFFIC_SECRET", 0}},
         [KEY_MASTER13] = {{"CLIENT_TRAFFIC_SECRET_0", 'C'}, {"SERVER_TRAFFIC_SECRET_0", 'S'}},
     };
-    SECURITY_STATUS st = SEC_E_OK;
+    struct th th;
+    SECURITY_STATUS st;
 
     if (server != NULL && labels[base->kind][1] == NULL)
         return NTE_INVALID_PARAMETER; /* early data flows from the client only */
-    if (client != NULL)
-        st = derive(base, labels[base->kind][0], t, KEY_TRAFFIC, log_as[base->kind][0], client);
+    st = transcript_hash(base, t, &th);
+    if (st == SEC_E_OK && client != NULL)
+        st = derive(base, labels[base->kind][0], &th, KEY_TRAFFIC, log_as[base->kind][0], client);
     if (st == SEC_E_OK && server != NULL &&
-        (st = derive(base, labels[base->kind][1], t, KEY_TRAFFIC, log_as[base->kind][1], server)) != SEC_E_OK &&
+        (st = derive(base, labels[base->kind][1], &th, KEY_TRAFFIC, log_as[base->kind][1], server)) != SEC_E_OK &&
         client != NULL) {
         handle_discard(*client);
         *client = 0;
@@ -194,17 +209,31 @@ SECURITY_STATUS s13_exporter(const struct secret_key *base, const struct transcr
     bool early = base->kind == KEY_EARLY;
     struct log_as as = {early ? "EARLY_EXPORTER_SECRET" : "EXPORTER_SECRET", 0};
 
-    return derive(base, early ? "e exp master" : "exp master", t, KEY_EXPORTER, as, out);
+    struct th th;
+    SECURITY_STATUS st = transcript_hash(base, t, &th);
+
+    *out = 0;
+    return st == SEC_E_OK ? derive(base, early ? "e exp master" : "exp master", &th, KEY_EXPORTER, as, out) : st;
 }
 
 SECURITY_STATUS s13_resumption(const struct secret_key *master, const struct transcript *t, ULONG_PTR *out)
 {
-    return derive(master, "res master", t, KEY_RESUMPTION, (struct log_as){NULL, 0}, out);
+    struct th th;
+    SECURITY_STATUS st = transcript_hash(master, t, &th);
+
+    *out = 0;
+    return st == SEC_E_OK ? derive(master, "res master", &th, KEY_RESUMPTION, (struct log_as){NULL, 0}, out) : st;
 }
 
 SECURITY_STATUS s13_binder(const struct secret_key *early, bool external, ULONG_PTR *out)
 {
-    return derive(early, external ? "ext binder" : "res binder", NULL, KEY_BINDER, (struct log_as){NULL, 0}, out);
+    struct th th;
+    SECURITY_STATUS st = transcript_hash(early, NULL, &th);
+
+    *out = 0;
+    return st == SEC_E_OK ? derive(early, external ? "ext binder" : "res binder", &th, KEY_BINDER,
+                                   (struct log_as){NULL, 0}, out)
+                          : st;
 }
 
 /* RFC 8446 §4.6.1: Expand-Label(resumption_master_secret, "resumption", ticket_nonce, L); the
