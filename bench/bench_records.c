@@ -48,58 +48,6 @@
 #include "libssl_peer.h" /* peer_credentials (server key + certificate), peer_tls_prf */
 #include "sslprovider.h"
 
-/* ==== allocation counting ================================================================== */
-
-static unsigned long long g_allocs;
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-    g_allocs++;
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-    g_allocs++;
-    return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    g_allocs++;
-    return __real_realloc(p, n);
-}
-
-static void *count_malloc(size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    g_allocs++;
-    return __real_malloc(n);
-}
-
-static void *count_realloc(void *p, size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    g_allocs++;
-    return __real_realloc(p, n);
-}
-
-static void count_free(void *p, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    free(p);
-}
-
 /* ==== configuration ======================================================================== */
 
 enum kind { K_GCM, K_CHACHA, K_CBC };
@@ -124,34 +72,6 @@ static const struct suite_def suites[] = {
 
 static const size_t sizes[] = {64, 256, 1350, 16384};
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
-
-#define ROUNDS 3
-#define MAX_BATCH 1024
-#define RING_BYTES (256 * 1024)
-#define SLOT_EXTRA 128 /* header 5 + explicit IV/nonce <= 16 + MAC 32 + padding <= 16 + tag 16 */
-#define CT_APP 23
-
-static double g_time = 0.15;
-static const char *g_suite_filter;
-static size_t g_size_filter;
-static int g_do_ours = 1, g_do_evp = 1, g_do_ssl = 1;
-static NCRYPT_PROV_HANDLE g_prov;
-static unsigned char g_plain[16384];
-
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_records: %s\n", what);
-    ERR_print_errors_fp(stderr);
-    exit(2);
-}
 
 static void put_be64(unsigned char *p, uint64_t v)
 {
@@ -181,24 +101,8 @@ struct suite_ctx {
     uint64_t evp_seq;
 };
 
-/* A batch of records: slots of `slot` bytes in one buffer. */
-struct batch {
-    unsigned char *buf;
-    size_t slot, n;
-    DWORD len[MAX_BATCH];
-    uint64_t seq[MAX_BATCH];
-};
-
-static void batch_init(struct batch *b, size_t size, size_t n)
-{
-    b->slot = (size + SLOT_EXTRA + 63) & ~(size_t)63;
-    b->n = n;
-    b->buf = aligned_alloc(64, b->slot * n);
-    if (b->buf == NULL)
-        die("out of memory");
-}
-
-static unsigned char *slot_of(struct batch *b, size_t i) { return b->buf + i * b->slot; }
+#define BENCH_NAME "bench_records"
+#include "bench_common.h"
 
 /* ==== libssl: handshake over a BIO pair ==================================================== */
 
@@ -458,28 +362,6 @@ static size_t evp_decrypt(struct suite_ctx *s, const unsigned char *rec, size_t 
 
 /* ==== correctness cross-checks (before any timing) ========================================= */
 
-/* Moves what the client wrote out of the pair into rec. */
-static size_t take_client_record(struct suite_ctx *s, unsigned char *rec, size_t cap)
-{
-    int n = BIO_read(s->sbio, rec, (int)cap);
-
-    if (n <= 0 || BIO_ctrl_pending(s->sbio) != 0)
-        die("expected exactly one libssl record");
-    return (size_t)n;
-}
-
-static int server_reads(struct suite_ctx *s, const unsigned char *rec, size_t rl,
-                        const unsigned char *want, size_t wl)
-{
-    unsigned char got[512];
-    size_t gl = 0;
-
-    if (BIO_write(s->cbio, rec, (int)rl) != (int)rl)
-        die("BIO_write");
-    return SSL_read_ex(s->server, got, sizeof(got), &gl) == 1 && gl == wl
-           && memcmp(got, want, wl) == 0;
-}
-
 static void cross_check(struct suite_ctx *s)
 {
     static const unsigned char msg[] = "sslprov bench: one record, three implementations";
@@ -544,13 +426,6 @@ static void cross_check(struct suite_ctx *s)
 
 /* ==== timed batches ======================================================================== */
 
-struct cell {
-    size_t size, nb;
-    struct batch ring;          /* encrypt targets (ours and EVP) */
-    struct batch ours_d, evp_d; /* records to decrypt */
-    unsigned char *out;         /* decrypt output */
-};
-
 static int ours_enc_batch(struct suite_ctx *s, struct cell *c)
 {
     DWORD cb;
@@ -600,102 +475,13 @@ static int evp_dec_batch(struct suite_ctx *s, struct cell *c)
     return 1;
 }
 
-typedef int (*batch_fn)(struct suite_ctx *, struct cell *);
-
-struct result {
-    double best_rps;               /* records/s, best round */
-    unsigned long long recs, allocs; /* over all timed rounds */
-    int ok;
-};
-
-static void timed(struct suite_ctx *s, struct cell *c, batch_fn fn, struct result *r)
-{
-    double t0 = now(), t;
-    unsigned long long recs = 0, a0 = g_allocs;
-
-    do {
-        if (!fn(s, c)) {
-            r->ok = 0;
-            return;
-        }
-        recs += c->nb;
-        t = now() - t0;
-    } while (t < g_time);
-    r->allocs += g_allocs - a0;
-    r->recs += recs;
-    if (recs / t > r->best_rps)
-        r->best_rps = recs / t;
-}
-
-/* libssl: SSL_write a batch (timed), then SSL_read it (timed), until --time of both. */
-static void timed_libssl(struct suite_ctx *s, struct cell *c, struct result *w, struct result *rd)
-{
-    double tw = 0, tr = 0, t;
-    unsigned long long recs = 0, aw = 0, ar = 0, a;
-    size_t n;
-
-    do {
-        t = now();
-        a = g_allocs;
-        for (size_t i = 0; i < c->nb; i++)
-            if (!SSL_write_ex(s->client, g_plain, c->size, &n) || n != c->size) {
-                w->ok = rd->ok = 0;
-                return;
-            }
-        tw += now() - t;
-        aw += g_allocs - a;
-        t = now();
-        a = g_allocs;
-        for (size_t i = 0; i < c->nb; i++)
-            if (!SSL_read_ex(s->server, c->out, c->size, &n) || n != c->size) {
-                w->ok = rd->ok = 0;
-                return;
-            }
-        tr += now() - t;
-        ar += g_allocs - a;
-        recs += c->nb;
-    } while (tw + tr < 2 * g_time);
-    w->recs += recs;
-    rd->recs += recs;
-    w->allocs += aw;
-    rd->allocs += ar;
-    if (recs / tw > w->best_rps)
-        w->best_rps = recs / tw;
-    if (recs / tr > rd->best_rps)
-        rd->best_rps = recs / tr;
-}
-
 /* ==== one (suite, size) cell =============================================================== */
-
-enum { P_OURS_E, P_OURS_D, P_EVP_E, P_EVP_D, P_SSL_E, P_SSL_D, NPATHS };
-
-struct row {
-    const char *suite;
-    size_t size;
-    struct result r[NPATHS];
-    int ours_ok;
-    SECURITY_STATUS ours_status;
-};
 
 static void run_cell(struct suite_ctx *s, size_t size, struct row *row)
 {
     struct cell c;
-    size_t nb = RING_BYTES / size;
 
-    memset(&c, 0, sizeof(c));
-    memset(row, 0, sizeof(*row));
-    row->suite = s->def->name;
-    row->size = size;
-    for (int p = 0; p < NPATHS; p++)
-        row->r[p].ok = 1;
-    c.size = size;
-    c.nb = nb < 16 ? 16 : nb > MAX_BATCH ? MAX_BATCH : nb;
-    batch_init(&c.ring, size, c.nb);
-    batch_init(&c.ours_d, size, c.nb);
-    batch_init(&c.evp_d, size, c.nb);
-    c.out = aligned_alloc(64, c.ring.slot);
-    if (c.out == NULL)
-        die("out of memory");
+    cell_init(s, size, row, &c);
 
     /* The records to decrypt; warm-up of the encrypt paths at the same time. */
     for (size_t i = 0; i < c.nb; i++) {
@@ -733,194 +519,7 @@ static void run_cell(struct suite_ctx *s, size_t size, struct row *row)
         if (s->ours_ok == 1 && !(ours_enc_batch(s, &c) && ours_dec_batch(s, &c))) /* warm-up */
             s->ours_ok = -1;
     }
-    if (g_do_evp && !(evp_enc_batch(s, &c) && evp_dec_batch(s, &c)))
-        die("raw EVP warm-up");
-    if (g_do_ssl) {
-        struct result w = {0, 0, 0, 1}, r = {0, 0, 0, 1};
-        double keep = g_time;
-
-        g_time = 0; /* one batch */
-        timed_libssl(s, &c, &w, &r);
-        g_time = keep;
-        if (!w.ok)
-            die("libssl warm-up");
-    }
-
-    for (int round = 0; round < ROUNDS; round++) {
-        if (g_do_ours && s->ours_ok == 1) {
-            timed(s, &c, ours_enc_batch, &row->r[P_OURS_E]);
-            timed(s, &c, ours_dec_batch, &row->r[P_OURS_D]);
-            if (!row->r[P_OURS_E].ok || !row->r[P_OURS_D].ok) {
-                fprintf(stderr, "%s/%zu: our path failed mid-run (0x%08X)\n", s->def->name, size,
-                        (unsigned)s->ours_status);
-                s->ours_ok = -1;
-            }
-        }
-        if (g_do_evp) {
-            timed(s, &c, evp_enc_batch, &row->r[P_EVP_E]);
-            timed(s, &c, evp_dec_batch, &row->r[P_EVP_D]);
-        }
-        if (g_do_ssl) {
-            timed_libssl(s, &c, &row->r[P_SSL_E], &row->r[P_SSL_D]);
-            if (!row->r[P_SSL_E].ok)
-                die("libssl failed mid-run");
-        }
-    }
-    row->ours_ok = s->ours_ok;
-    row->ours_status = s->ours_status;
-    free(c.ring.buf);
-    free(c.ours_d.buf);
-    free(c.evp_d.buf);
-    free(c.out);
-}
-
-/* ==== output =============================================================================== */
-
-static void fmt_rate(char *buf, size_t n, const struct result *r, int have)
-{
-    if (!have || !r->ok || r->best_rps <= 0)
-        snprintf(buf, n, "—");
-    else if (r->best_rps >= 1e6)
-        snprintf(buf, n, "%.2fM", r->best_rps / 1e6);
-    else
-        snprintf(buf, n, "%.0fk", r->best_rps / 1e3);
-}
-
-static void fmt_mbs(char *buf, size_t n, const struct result *r, int have, size_t size)
-{
-    if (!have || !r->ok || r->best_rps <= 0)
-        snprintf(buf, n, "—");
-    else
-        snprintf(buf, n, "%.0f", r->best_rps * (double)size / 1e6);
-}
-
-static void fmt_ratio(char *buf, size_t n, const struct result *a, const struct result *b,
-                      int have)
-{
-    if (!have || !a->ok || !b->ok || a->best_rps <= 0 || b->best_rps <= 0)
-        snprintf(buf, n, "—");
-    else
-        snprintf(buf, n, "%.2f×", a->best_rps / b->best_rps);
-}
-
-static void fmt_allocs(char *buf, size_t n, const struct result *r, int have)
-{
-    if (!have || r->recs == 0)
-        snprintf(buf, n, "—");
-    else if (r->allocs == 0)
-        snprintf(buf, n, "0");
-    else
-        snprintf(buf, n, "%.3f", (double)r->allocs / (double)r->recs);
-}
-
-static void print_table(const struct row *rows, size_t nrows, int dec)
-{
-    int o = dec ? P_OURS_D : P_OURS_E, e = dec ? P_EVP_D : P_EVP_E, l = dec ? P_SSL_D : P_SSL_E;
-
-    printf("\n%s\n\n", dec ? "Decrypt (SslDecryptPacket / raw EVP / SSL_read)"
-                           : "Encrypt (SslEncryptPacket / raw EVP / SSL_write)");
-    printf("| suite | size | ours rec/s | ours MB/s | EVP rec/s | EVP MB/s | ours/EVP "
-           "| libssl rec/s | libssl MB/s | ours/libssl | allocs/rec ours·EVP·libssl |\n");
-    printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
-    for (size_t i = 0; i < nrows; i++) {
-        const struct row *w = &rows[i];
-        int ho = w->ours_ok == 1 && g_do_ours;
-        char a[16], b[16], c[16], d[16], f[16], g[16], h[16], k[16], x[16], y[16], z[16];
-
-        fmt_rate(a, sizeof(a), &w->r[o], ho);
-        fmt_mbs(b, sizeof(b), &w->r[o], ho, w->size);
-        fmt_rate(c, sizeof(c), &w->r[e], g_do_evp);
-        fmt_mbs(d, sizeof(d), &w->r[e], g_do_evp, w->size);
-        fmt_ratio(f, sizeof(f), &w->r[o], &w->r[e], ho && g_do_evp);
-        fmt_rate(g, sizeof(g), &w->r[l], g_do_ssl);
-        fmt_mbs(h, sizeof(h), &w->r[l], g_do_ssl, w->size);
-        fmt_ratio(k, sizeof(k), &w->r[o], &w->r[l], ho && g_do_ssl);
-        fmt_allocs(x, sizeof(x), &w->r[o], ho);
-        fmt_allocs(y, sizeof(y), &w->r[e], g_do_evp);
-        fmt_allocs(z, sizeof(z), &w->r[l], g_do_ssl);
-        printf("| %s | %zu | %s | %s | %s | %s | %s | %s | %s | %s | %s · %s · %s |\n", w->suite,
-               w->size, a, b, c, d, f, g, h, k, x, y, z);
-    }
-}
-
-static void print_targets(const struct row *rows, size_t nrows)
-{
-    int any = 0, miss_evp = 0, miss_ssl = 0, miss_alloc = 0, n_evp = 0, n_ssl = 0, n_alloc = 0;
-
-    printf("\nTargets (issue 4)\n\n");
-    for (size_t i = 0; i < nrows; i++) {
-        const struct row *w = &rows[i];
-
-        if (w->ours_ok != 1 || !g_do_ours)
-            continue;
-        any = 1;
-        for (int dec = 0; dec <= 1; dec++) {
-            const struct result *o = &w->r[dec ? P_OURS_D : P_OURS_E];
-            const struct result *e = &w->r[dec ? P_EVP_D : P_EVP_E];
-            const struct result *l = &w->r[dec ? P_SSL_D : P_SSL_E];
-            const char *dir = dec ? "decrypt" : "encrypt";
-
-            if (g_do_evp && w->size == 16384 && strstr(w->suite, "CBC") == NULL) {
-                double q = o->best_rps / e->best_rps;
-
-                n_evp++;
-                if (q < 0.97) {
-                    miss_evp++;
-                    printf("- MISSED ≥ 0.97× raw EVP: %s %zu %s: %.3f×\n", w->suite, w->size, dir,
-                           q);
-                }
-            }
-            if (g_do_ssl && w->size <= 256) {
-                double q = o->best_rps / l->best_rps;
-
-                n_ssl++;
-                if (q < 1.5) {
-                    miss_ssl++;
-                    printf("- MISSED ≥ 1.5× libssl: %s %zu %s: %.2f×\n", w->suite, w->size, dir, q);
-                }
-            }
-            n_alloc++;
-            if (o->allocs != 0) {
-                miss_alloc++;
-                printf("- MISSED zero allocations: %s %zu %s: %llu in %llu records\n", w->suite,
-                       w->size, dir, o->allocs, o->recs);
-            }
-        }
-    }
-    if (!any) {
-        printf("- our record path is not available yet: no target evaluated\n");
-        return;
-    }
-    printf("- ≥ 0.97× raw EVP at 16 KiB (AEADs): %s (%d of %d cells)\n",
-           n_evp == 0 ? "not measured" : miss_evp ? "MISSED" : "met", n_evp - miss_evp, n_evp);
-    printf("- ≥ 1.5× libssl records/s at 64–256 B: %s (%d of %d cells)\n",
-           n_ssl == 0 ? "not measured" : miss_ssl ? "MISSED" : "met", n_ssl - miss_ssl, n_ssl);
-    printf("- zero allocations per record: %s (%d of %d cells)\n", miss_alloc ? "MISSED" : "met",
-           n_alloc - miss_alloc, n_alloc);
-}
-
-static void print_header(void)
-{
-    char model[128] = "unknown CPU", line[256];
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f != NULL) {
-        while (fgets(line, sizeof(line), f) != NULL)
-            if (strncmp(line, "model name", 10) == 0) {
-                char *p = strchr(line, ':');
-
-                if (p != NULL) {
-                    snprintf(model, sizeof(model), "%s", p + 2);
-                    model[strcspn(model, "\n")] = 0;
-                }
-                break;
-            }
-        fclose(f);
-    }
-    printf("# bench_records: TLS 1.2 record protection\n\n");
-    printf("%s; %s; best of %d rounds × %.2f s per cell; single thread; rec/s and MB/s of "
-           "plaintext; %ld CPUs online\n",
-           model, OpenSSL_version(OPENSSL_VERSION), ROUNDS, g_time,
-           sysconf(_SC_NPROCESSORS_ONLN));
+    cell_run(s, &c, row);
 }
 
 /* ==== main ================================================================================= */
@@ -932,90 +531,27 @@ static void suite_free(struct suite_ctx *s)
     for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
         if (*h[i] != 0)
             SslFreeObject(*h[i], 0);
-    SSL_free(s->client);
-    SSL_free(s->server);
-    SSL_CTX_free(s->cctx);
-    SSL_CTX_free(s->sctx);
-    EVP_CIPHER_CTX_free(s->ectx);
-    EVP_CIPHER_CTX_free(s->dctx);
-    EVP_CIPHER_free(s->cipher);
+    suite_free_ssl_evp(s);
     EVP_MAC_CTX_free(s->emac);
     EVP_MAC_CTX_free(s->dmac);
     EVP_MAC_free(s->mac);
     OPENSSL_cleanse(s, sizeof(*s));
 }
 
-static void usage(void)
+/* Handshake; our keys and raw EVP's from libssl's master secret; the cross-checks. */
+static void suite_setup(struct suite_ctx *s)
 {
-    fprintf(stderr, "usage: bench_records [--time SEC] [--suite SUBSTR] [--size N] "
-                    "[--paths oel]\n");
-    exit(2);
+    unsigned char ms[48], cr[32], sr[32];
+
+    libssl_setup(s, ms, cr, sr);
+    ours_setup(s, ms, cr, sr);
+    evp_setup(s, ms, cr, sr);
+    OPENSSL_cleanse(ms, sizeof(ms));
+    cross_check(s);
 }
 
 int main(int argc, char **argv)
 {
-    struct row rows[NSUITES * NSIZES];
-    size_t nrows = 0;
-    double t0;
-
-    if (!CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free))
-        die("CRYPTO_set_mem_functions: too late");
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--time") == 0 && i + 1 < argc) {
-            g_time = atof(argv[++i]);
-        } else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
-            g_suite_filter = argv[++i];
-        } else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
-            g_size_filter = (size_t)strtoul(argv[++i], NULL, 10);
-        } else if (strcmp(argv[i], "--paths") == 0 && i + 1 < argc) {
-            const char *p = argv[++i];
-
-            g_do_ours = strchr(p, 'o') != NULL;
-            g_do_evp = strchr(p, 'e') != NULL;
-            g_do_ssl = strchr(p, 'l') != NULL;
-        } else {
-            usage();
-        }
-    }
-    if (g_time < 0 || g_time > 10)
-        usage();
-    if (RAND_bytes(g_plain, sizeof(g_plain)) != 1)
-        die("RAND_bytes");
-    if (SslOpenProvider(&g_prov, NULL, 0) != SEC_E_OK)
-        die("SslOpenProvider");
-    print_header();
-    t0 = now();
-
-    for (size_t i = 0; i < NSUITES; i++) {
-        struct suite_ctx s;
-        unsigned char ms[48], cr[32], sr[32];
-
-        if (g_suite_filter != NULL && strstr(suites[i].name, g_suite_filter) == NULL)
-            continue;
-        memset(&s, 0, sizeof(s));
-        s.def = &suites[i];
-        libssl_setup(&s, ms, cr, sr);
-        ours_setup(&s, ms, cr, sr);
-        evp_setup(&s, ms, cr, sr);
-        OPENSSL_cleanse(ms, sizeof(ms));
-        cross_check(&s);
-        if (s.ours_ok != 1)
-            fprintf(stderr, "%s: our record path is %s (status 0x%08X): ours is left out\n",
-                    s.def->name, s.ours_ok == 0 ? "not implemented yet" : "WRONG",
-                    (unsigned)s.ours_status);
-        for (size_t j = 0; j < NSIZES; j++) {
-            if (g_size_filter != 0 && sizes[j] != g_size_filter)
-                continue;
-            run_cell(&s, sizes[j], &rows[nrows++]);
-        }
-        suite_free(&s);
-    }
-
-    print_table(rows, nrows, 0);
-    print_table(rows, nrows, 1);
-    print_targets(rows, nrows);
-    printf("\n(run time %.1f s)\n", now() - t0);
-    SslFreeObject(g_prov, 0);
-    peer_global_cleanup();
-    return 0;
+    return bench_main(argc, argv, "TLS 1.2 record protection", "plaintext", "Targets (issue 4)",
+                      "≥ 0.97× raw EVP at 16 KiB (AEADs)");
 }
