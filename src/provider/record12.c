@@ -353,12 +353,15 @@ static bool aead_run(struct rec12 *r, int enc, const uint8_t nonce[AEAD_NONCE], 
                      const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
 {
     EVP_CIPHER_CTX *ctx = enc ? r->enc : r->dec;
+    /* the tag as a provider parameter: EVP_CIPHER_CTX_ctrl would translate to this per record */
+    OSSL_PARAM tag_param[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, r->tag_len),
+                               OSSL_PARAM_construct_end()};
     int l;
 
     r->refix[enc ? 0 : 1] = true;
     if (!EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc))
         return false;
-    if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)r->tag_len, tag) <= 0)
+    if (!enc && !EVP_CIPHER_CTX_set_params(ctx, tag_param))
         return false;
     if (r->ccm && !EVP_CipherUpdate(ctx, NULL, &l, NULL, (int)len))
         return false;
@@ -369,7 +372,7 @@ static bool aead_run(struct rec12 *r, int enc, const uint8_t nonce[AEAD_NONCE], 
         return false;
     if (!(r->ccm && !enc) && !EVP_CipherFinal_ex(ctx, out + len, &l))
         return false;
-    return !enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)r->tag_len, tag) > 0;
+    return !enc || EVP_CIPHER_CTX_get_params(ctx, tag_param);
 }
 
 /* OpenSSL's TLS-mode AEAD, in place on body = explicit || data || tag. GCM's nonce comes from
