@@ -33,41 +33,9 @@ static NCRYPT_PROV_HANDLE prov;
 static BYTE ms[48], cr[32], sr[32];
 static unsigned combos, records, tampered, skipped;
 static const char *ctx = "";        /* the combination under test, for messages */
-static unsigned reports;
-
-/* ==== reporting ============================================================================= */
-
-/* CHECK with the combination's name; at most 400 messages, all failures counted. */
-static void report(int line, const char *what)
-{
-    if (++reports <= 400 || getenv("SSLPROV_TEST_VERBOSE"))
-        fprintf(stderr, "test_records.c:%d: [%s] %s\n", line, ctx, what);
-    else if (reports == 401 && !getenv("SSLPROV_TEST_VERBOSE"))
-        fprintf(stderr, "... further failures not printed\n");
-}
-
-#define EXPECT(cond)                                                                        \
-    do {                                                                                    \
-        if (cond)                                                                           \
-            check_passed++;                                                                 \
-        else {                                                                              \
-            check_failed++;                                                                 \
-            report(__LINE__, #cond);                                                        \
-        }                                                                                   \
-    } while (0)
-
-#define EXPECT_ST(expr, want)                                                               \
-    do {                                                                                    \
-        uint32_t got_ = (uint32_t)(expr), want_ = (uint32_t)(want);                         \
-        if (got_ == want_)                                                                  \
-            check_passed++;                                                                 \
-        else {                                                                              \
-            char m_[200];                                                                   \
-            check_failed++;                                                                 \
-            snprintf(m_, sizeof m_, "%s = 0x%08x, want 0x%08x", #expr, got_, want_);        \
-            report(__LINE__, m_);                                                           \
-        }                                                                                   \
-    } while (0)
+#define EXPECT_CTX ctx
+#define EXPECT_MAX_REPORTS 400
+#include "expect.h"
 
 /* ==== small helpers ========================================================================= */
 

@@ -47,38 +47,8 @@ static NCRYPT_PROV_HANDLE prov;
 static const unsigned char psk_key[] = "sslprov differential PSK, 32 b!";
 static unsigned runs, skipped_empty, exact, lengths_only, seq_checked;
 static char ctx[160];
-static unsigned reports;
-
-static void report(int line, const char *what)
-{
-    if (++reports <= 300 || getenv("SSLPROV_TEST_VERBOSE"))
-        fprintf(stderr, "test_records_diff.c:%d: [%s] %s\n", line, ctx, what);
-    else if (reports == 301 && !getenv("SSLPROV_TEST_VERBOSE"))
-        fprintf(stderr, "... further failures not printed\n");
-}
-
-#define EXPECT(cond)                                                                        \
-    do {                                                                                    \
-        if (cond)                                                                           \
-            check_passed++;                                                                 \
-        else {                                                                              \
-            check_failed++;                                                                 \
-            report(__LINE__, #cond);                                                        \
-        }                                                                                   \
-    } while (0)
-
-#define EXPECT_ST(expr, want)                                                               \
-    do {                                                                                    \
-        uint32_t got_ = (uint32_t)(expr), want_ = (uint32_t)(want);                         \
-        if (got_ == want_)                                                                  \
-            check_passed++;                                                                 \
-        else {                                                                              \
-            char m_[200];                                                                   \
-            check_failed++;                                                                 \
-            snprintf(m_, sizeof m_, "%s = 0x%08x, want 0x%08x", #expr, got_, want_);        \
-            report(__LINE__, m_);                                                           \
-        }                                                                                   \
-    } while (0)
+#define EXPECT_CTX ctx
+#include "expect.h"
 
 enum { T10 = 1, T11 = 2, T12 = 4, D10 = 8, D12 = 16, ALL5 = 31, V12 = T12 | D12 };
 enum kind { K_CBC, K_GCM, K_CCM, K_CHACHA, K_NULL, K_STREAM };
