@@ -486,4 +486,38 @@ static inline uint8_t *json_hex(const struct json *j, const char *key, size_t *l
     return v != NULL && v->type == JSON_STRING ? hex_decode(v->str, v->len, len) : NULL;
 }
 
+/* Hex fields of one vector, freed together: json_field returns NULL (and sets bad, naming the
+ * vector set in what) when a field is missing, malformed or not want bytes long (want 0: any). */
+struct json_fields {
+    const char *what;
+    uint8_t *buf[24];
+    size_t n;
+    bool bad;
+};
+
+static inline const uint8_t *json_field(struct json_fields *f, const struct json *obj, const char *key, size_t want,
+                                        size_t *len)
+{
+    size_t l = 0;
+    uint8_t *b = json_hex(obj, key, &l);
+
+    if (b == NULL || (want != 0 && l != want) || f->n == sizeof(f->buf) / sizeof(f->buf[0])) {
+        fprintf(stderr, "%s: field %s missing or malformed\n", f->what, key);
+        free(b);
+        f->bad = true;
+        return NULL;
+    }
+    f->buf[f->n++] = b;
+    if (len != NULL)
+        *len = l;
+    return b;
+}
+
+static inline void json_fields_free(struct json_fields *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->buf[i]);
+    f->n = 0;
+}
+
 #endif

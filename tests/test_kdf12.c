@@ -39,40 +39,6 @@ static enum md_id md_from_name(const char *name)
     return MD_NONE;
 }
 
-/* A case's hex fields. get() decodes one, checks its length when want != 0 and keeps it for
- * release(); a missing or malformed field fails the case. */
-struct fields {
-    const char *what;
-    uint8_t *buf[16];
-    size_t n;
-    bool bad;
-};
-
-static const uint8_t *get(struct fields *f, const struct json *obj, const char *key, size_t want,
-                          size_t *len)
-{
-    size_t l = 0;
-    uint8_t *b = json_hex(obj, key, &l);
-
-    if (b == NULL || (want != 0 && l != want) || f->n == sizeof(f->buf) / sizeof(f->buf[0])) {
-        fprintf(stderr, "%s: field %s missing or malformed\n", f->what, key);
-        free(b);
-        f->bad = true;
-        return NULL;
-    }
-    f->buf[f->n++] = b;
-    if (len != NULL)
-        *len = l;
-    return b;
-}
-
-static void release(struct fields *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        free(f->buf[i]);
-    f->n = 0;
-}
-
 /* Compare a derived value with the expected one; name the case on a mismatch. */
 static bool same(const char *what, const char *field, const uint8_t *got, const uint8_t *want,
                  size_t len)
@@ -116,14 +82,14 @@ static const struct json *load(const char *file, struct json **root)
 static bool cavp_case(const struct json *t, const enum proto *protos, size_t nprotos, enum md_id md,
                       size_t kb_len)
 {
-    struct fields f = {.what = "nist_cavp_tls_kdf"};
-    const uint8_t *pms = get(&f, t, "pre_master_secret", 48, NULL);
-    const uint8_t *chr = get(&f, t, "clientHello_random", 32, NULL);
-    const uint8_t *shr = get(&f, t, "serverHello_random", 32, NULL);
-    const uint8_t *cr = get(&f, t, "client_random", 32, NULL);
-    const uint8_t *sr = get(&f, t, "server_random", 32, NULL);
-    const uint8_t *ms_want = get(&f, t, "master_secret", 48, NULL);
-    const uint8_t *kb_want = get(&f, t, "key_block", kb_len, NULL);
+    struct json_fields f = {.what = "nist_cavp_tls_kdf"};
+    const uint8_t *pms = json_field(&f, t, "pre_master_secret", 48, NULL);
+    const uint8_t *chr = json_field(&f, t, "clientHello_random", 32, NULL);
+    const uint8_t *shr = json_field(&f, t, "serverHello_random", 32, NULL);
+    const uint8_t *cr = json_field(&f, t, "client_random", 32, NULL);
+    const uint8_t *sr = json_field(&f, t, "server_random", 32, NULL);
+    const uint8_t *ms_want = json_field(&f, t, "master_secret", 48, NULL);
+    const uint8_t *kb_want = json_field(&f, t, "key_block", kb_len, NULL);
     uint8_t ms[48], kb[256];
     bool ok = !f.bad && kb_len <= sizeof(kb);
 
@@ -134,7 +100,7 @@ static bool cavp_case(const struct json *t, const enum proto *protos, size_t npr
         CHECK_ST(kdf12_key_block(be, protos[i], md, ms_want, cr, sr, kb, kb_len), SEC_E_OK);
         ok &= same(proto_name(protos[i]), "CAVP key_block", kb, kb_want, kb_len);
     }
-    release(&f);
+    json_fields_free(&f);
     return ok;
 }
 
@@ -173,14 +139,14 @@ static void test_cavp(void)
  * keyBlock = PRF(ms, "key expansion", serverRandom || clientRandom). */
 static bool ems_case(const struct json *t, enum md_id md, size_t pms_len, size_t kb_len)
 {
-    struct fields f = {.what = "acvp_tls12_ems_kdf"};
+    struct json_fields f = {.what = "acvp_tls12_ems_kdf"};
     size_t sh_len = 0;
-    const uint8_t *pms = get(&f, t, "preMasterSecret", pms_len, NULL);
-    const uint8_t *sh = get(&f, t, "sessionHash", md_size(md), &sh_len);
-    const uint8_t *cr = get(&f, t, "clientRandom", 32, NULL);
-    const uint8_t *sr = get(&f, t, "serverRandom", 32, NULL);
-    const uint8_t *ms_want = get(&f, t, "masterSecret", 48, NULL);
-    const uint8_t *kb_want = get(&f, t, "keyBlock", kb_len, NULL);
+    const uint8_t *pms = json_field(&f, t, "preMasterSecret", pms_len, NULL);
+    const uint8_t *sh = json_field(&f, t, "sessionHash", md_size(md), &sh_len);
+    const uint8_t *cr = json_field(&f, t, "clientRandom", 32, NULL);
+    const uint8_t *sr = json_field(&f, t, "serverRandom", 32, NULL);
+    const uint8_t *ms_want = json_field(&f, t, "masterSecret", 48, NULL);
+    const uint8_t *kb_want = json_field(&f, t, "keyBlock", kb_len, NULL);
     uint8_t ms[48], kb[128];
     bool ok = !f.bad && kb_len <= sizeof(kb);
 
@@ -196,7 +162,7 @@ static bool ems_case(const struct json *t, enum md_id md, size_t pms_len, size_t
         CHECK_ST(kdf12_key_block(be, PROTO_TLS12, md, ms_want, cr, sr, kb, kb_len), SEC_E_OK);
         ok &= same("ACVP EMS", "keyBlock", kb, kb_want, kb_len);
     }
-    release(&f);
+    json_fields_free(&f);
     return ok;
 }
 
@@ -231,18 +197,18 @@ static void test_acvp_ems(void)
  * concatenate (api.md §8.1). */
 static bool prf_case(const struct json *v, enum md_id md)
 {
-    struct fields f = {.what = "tls_prf"};
+    struct json_fields f = {.what = "tls_prf"};
     size_t secret_len = 0, seed_len = 0, label_len = 0, out_len = 0;
     const char *label = json_str(v, "label");
-    const uint8_t *secret = get(&f, v, "secret", 0, &secret_len);
-    const uint8_t *seed = get(&f, v, "seed", 0, &seed_len);
-    const uint8_t *label_hex = get(&f, v, "label_hex", 0, &label_len);
+    const uint8_t *secret = json_field(&f, v, "secret", 0, &secret_len);
+    const uint8_t *seed = json_field(&f, v, "seed", 0, &seed_len);
+    const uint8_t *label_hex = json_field(&f, v, "label_hex", 0, &label_len);
     const uint8_t *want;
     uint8_t *out = NULL;
     bool ok = !f.bad && label != NULL && json_uint(v, "output_length", &out_len) &&
               label_len == strlen(label) && memcmp(label_hex, label, label_len) == 0;
 
-    want = get(&f, v, "output", out_len, NULL);
+    want = json_field(&f, v, "output", out_len, NULL);
     ok = ok && want != NULL && (out = malloc(out_len)) != NULL;
     CHECK(ok);
     if (ok) {
@@ -260,7 +226,7 @@ static bool prf_case(const struct json *v, enum md_id md)
         ok &= same(json_str(v, "prf"), "4-part seed", out, want, out_len);
     }
     free(out);
-    release(&f);
+    json_fields_free(&f);
     return ok;
 }
 
@@ -318,14 +284,14 @@ static size_t exporter_cases(const struct json *v, enum md_id md, const uint8_t 
     size_t ok = 0;
 
     for (const struct json *e = first(v, "rfc5705_exporter"); e != NULL; e = e->next, (*n)++) {
-        struct fields f = {.what = "rfc5705_exporter"};
+        struct json_fields f = {.what = "rfc5705_exporter"};
         const struct json *jctx = json_get(e, "context");
         const char *label = json_str(e, "label");
         size_t len = 0, ctx_len = 0;
         const uint8_t *ctx = jctx != NULL && jctx->type != JSON_NULL
-                                 ? get(&f, e, "context", 0, &ctx_len)
+                                 ? json_field(&f, e, "context", 0, &ctx_len)
                                  : NULL;
-        const uint8_t *want = json_uint(e, "length", &len) ? get(&f, e, "output", len, NULL) : NULL;
+        const uint8_t *want = json_uint(e, "length", &len) ? json_field(&f, e, "output", len, NULL) : NULL;
         uint8_t out[64], *cctx = malloc(2 + ctx_len);
         bool good = !f.bad && want != NULL && label != NULL && len <= sizeof(out) && cctx != NULL &&
                     (jctx == NULL || jctx->type == JSON_NULL || ctx != NULL);
@@ -345,7 +311,7 @@ static size_t exporter_cases(const struct json *v, enum md_id md, const uint8_t 
             ok += same("RFC 5705 exporter", label, out, want, len);
         }
         free(cctx);
-        release(&f);
+        json_fields_free(&f);
     }
     return ok;
 }
@@ -353,15 +319,15 @@ static size_t exporter_cases(const struct json *v, enum md_id md, const uint8_t 
 /* master_secret, then the key block split by kdf12_layout and compared field by field. */
 static bool keyderiv_case(const struct json *v, size_t *nexp, size_t *okexp)
 {
-    struct fields f = {.what = "key_derivation"};
+    struct json_fields f = {.what = "key_derivation"};
     enum proto p = PROTO_COUNT;
     const struct suite *s = suite_from_label(json_str(v, "cipher_suite"));
     struct key_block_layout lay;
     size_t pms_len = 0, mac = 0, enc = 0, iv = 0;
-    const uint8_t *pms = get(&f, v, "pre_master_secret", 0, &pms_len);
-    const uint8_t *cr = get(&f, v, "client_random", 32, NULL);
-    const uint8_t *sr = get(&f, v, "server_random", 32, NULL);
-    const uint8_t *ms_want = get(&f, v, "master_secret", 48, NULL);
+    const uint8_t *pms = json_field(&f, v, "pre_master_secret", 0, &pms_len);
+    const uint8_t *cr = json_field(&f, v, "client_random", 32, NULL);
+    const uint8_t *sr = json_field(&f, v, "server_random", 32, NULL);
+    const uint8_t *ms_want = json_field(&f, v, "master_secret", 48, NULL);
     bool ok = !f.bad && proto_from_label(json_str(v, "version"), &p) && s != NULL &&
               json_uint(v, "mac_key_length", &mac) && json_uint(v, "enc_key_length", &enc) &&
               json_uint(v, "iv_length", &iv);
@@ -370,7 +336,7 @@ static bool keyderiv_case(const struct json *v, size_t *nexp, size_t *okexp)
 
     CHECK(ok);
     if (!ok) {
-        release(&f);
+        json_fields_free(&f);
         return false;
     }
     md = suite_prf_md(s, p);
@@ -379,11 +345,11 @@ static bool keyderiv_case(const struct json *v, size_t *nexp, size_t *okexp)
     CHECK(lay.mac_key == mac && lay.enc_key == enc && lay.iv == iv);
     ok &= lay.mac_key == mac && lay.enc_key == enc && lay.iv == iv && lay.total <= sizeof(kb);
     {
-        const uint8_t *prefix = get(&f, v, "key_block_prefix", 2 * (mac + enc), NULL);
-        const uint8_t *cmac = get(&f, v, "client_write_MAC_key", mac, NULL);
-        const uint8_t *smac = get(&f, v, "server_write_MAC_key", mac, NULL);
-        const uint8_t *ckey = get(&f, v, "client_write_key", enc, NULL);
-        const uint8_t *skey = get(&f, v, "server_write_key", enc, NULL);
+        const uint8_t *prefix = json_field(&f, v, "key_block_prefix", 2 * (mac + enc), NULL);
+        const uint8_t *cmac = json_field(&f, v, "client_write_MAC_key", mac, NULL);
+        const uint8_t *smac = json_field(&f, v, "server_write_MAC_key", mac, NULL);
+        const uint8_t *ckey = json_field(&f, v, "client_write_key", enc, NULL);
+        const uint8_t *skey = json_field(&f, v, "server_write_key", enc, NULL);
 
         ok &= !f.bad;
         CHECK(ok);
@@ -399,7 +365,7 @@ static bool keyderiv_case(const struct json *v, size_t *nexp, size_t *okexp)
             *okexp += exporter_cases(v, md, ms_want, cr, sr, nexp);
         }
     }
-    release(&f);
+    json_fields_free(&f);
     return ok;
 }
 
@@ -422,12 +388,12 @@ static void test_go_tls10(void)
  * so it runs as kdf12_key_block with the 64-byte random split as server || client. */
 static bool ssl3_prf_case(const struct json *v)
 {
-    struct fields f = {.what = "ssl3_prf"};
+    struct json_fields f = {.what = "ssl3_prf"};
     size_t out_len = 0;
-    const uint8_t *secret = get(&f, v, "secret", 48, NULL);
-    const uint8_t *random = get(&f, v, "random", 64, NULL);
+    const uint8_t *secret = json_field(&f, v, "secret", 48, NULL);
+    const uint8_t *random = json_field(&f, v, "random", 64, NULL);
     const uint8_t *want =
-        json_uint(v, "output_length", &out_len) ? get(&f, v, "output", out_len, NULL) : NULL;
+        json_uint(v, "output_length", &out_len) ? json_field(&f, v, "output", out_len, NULL) : NULL;
     uint8_t out[KDF12_SSL3_MAX_OUT];
     bool ok = !f.bad && want != NULL && out_len <= sizeof(out);
 
@@ -437,7 +403,7 @@ static bool ssl3_prf_case(const struct json *v)
                  SEC_E_OK);
         ok &= same("ssl3_prf", "output", out, want, out_len);
     }
-    release(&f);
+    json_fields_free(&f);
     return ok;
 }
 

@@ -118,44 +118,11 @@ static DWORD suite_from_name(const char *name)
     return 0;
 }
 
-/* A case's hex fields. get() decodes one, checks its length when want != 0 and keeps it for
- * release(); a missing or malformed field fails the case. opt() is get() for a field that may
- * be absent (NULL, length 0). */
-struct fields {
-    const char *what;
-    uint8_t *buf[24];
-    size_t n;
-    bool bad;
-};
-
-static const uint8_t *get(struct fields *f, const struct json *obj, const char *key, size_t want, size_t *len)
-{
-    size_t l = 0;
-    uint8_t *b = json_hex(obj, key, &l);
-
-    if (b == NULL || (want != 0 && l != want) || f->n == sizeof(f->buf) / sizeof(f->buf[0])) {
-        fprintf(stderr, "%s: field %s missing or malformed\n", f->what, key);
-        free(b);
-        f->bad = true;
-        return NULL;
-    }
-    f->buf[f->n++] = b;
-    if (len != NULL)
-        *len = l;
-    return b;
-}
-
-static const uint8_t *opt(struct fields *f, const struct json *obj, const char *key, size_t *len)
+/* json_field() for a field that may be absent (NULL, length 0). */
+static const uint8_t *opt(struct json_fields *f, const struct json *obj, const char *key, size_t *len)
 {
     *len = 0;
-    return json_get(obj, key) != NULL ? get(f, obj, key, 0, len) : NULL;
-}
-
-static void release(struct fields *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        free(f->buf[i]);
-    f->n = 0;
+    return json_get(obj, key) != NULL ? json_field(f, obj, key, 0, len) : NULL;
 }
 
 /* Compare a derived value with the expected one; name the case on a mismatch. */
@@ -415,7 +382,7 @@ static bool acvp_api(const struct acvp_in *in, DWORD suite, struct acvp_out *o)
 }
 
 /* The case's inputs; false when a field is missing, malformed or contradicts the mode. */
-static bool acvp_read(struct fields *f, const struct json *t, enum md_id md, const char *mode, struct acvp_in *in,
+static bool acvp_read(struct json_fields *f, const struct json *t, enum md_id md, const char *mode, struct acvp_in *in,
                       const uint8_t *want[ACVP_NOUT])
 {
     bool has_psk = mode != NULL && strstr(mode, "PSK") != NULL, has_dhe = mode != NULL && strstr(mode, "DHE") != NULL;
@@ -425,9 +392,9 @@ static bool acvp_read(struct fields *f, const struct json *t, enum md_id md, con
     in->psk = opt(f, t, "psk", &in->psk_len);
     in->dhe = opt(f, t, "dhe", &in->dhe_len);
     for (int i = 0; i < 4; i++)
-        in->r[i] = get(f, t, acvp_random_names[i], 0, &in->r_len[i]);
+        in->r[i] = json_field(f, t, acvp_random_names[i], 0, &in->r_len[i]);
     for (int i = 0; i < ACVP_NOUT; i++)
-        want[i] = get(f, t, acvp_names[i], md_size(md), NULL);
+        want[i] = json_field(f, t, acvp_names[i], md_size(md), NULL);
     return !f->bad && md != MD_NONE && (in->psk != NULL) == has_psk && (in->dhe != NULL) == has_dhe &&
            (!has_psk || in->psk_len > 0) && (!has_dhe || in->dhe_len > 0);
 }
@@ -436,7 +403,7 @@ static bool acvp_case(const struct json *t, enum md_id md, const char *mode, DWO
 {
     char what[64];
     size_t tc = 0, h = md_size(md);
-    struct fields f = {.what = "acvp_tls13_kdf"};
+    struct json_fields f = {.what = "acvp_tls13_kdf"};
     struct acvp_in in;
     const uint8_t *want[ACVP_NOUT];
     struct acvp_out a, b;
@@ -459,7 +426,7 @@ static bool acvp_case(const struct json *t, enum md_id md, const char *mode, DWO
         ok &= ok && same(what, "handshake secret (API vs kdf13)", b.hs, a.hs, h);
         ok &= ok && same(what, "master secret (API vs kdf13)", b.ms, a.ms, h);
     }
-    release(&f);
+    json_fields_free(&f);
     return ok;
 }
 
@@ -469,7 +436,7 @@ static bool acvp_case(const struct json *t, enum md_id md, const char *mode, DWO
  * secrets derived after it, finishedClientRandom only the resumption master secret. */
 static void acvp_flips(const struct json *t, enum md_id md, const char *mode, DWORD suite)
 {
-    struct fields f = {.what = "acvp flips"};
+    struct json_fields f = {.what = "acvp flips"};
     struct acvp_in in, mod;
     const uint8_t *want[ACVP_NOUT];
     struct acvp_out base, got;
@@ -480,7 +447,7 @@ static void acvp_flips(const struct json *t, enum md_id md, const char *mode, DW
 
     if (!acvp_read(&f, t, md, mode, &in, want) || !acvp_internal(&in, &base)) {
         CHECK(!"acvp flips: case unreadable");
-        release(&f);
+        json_fields_free(&f);
         return;
     }
     for (int which = -2; which < 4; which++) {
@@ -529,14 +496,14 @@ static void acvp_flips(const struct json *t, enum md_id md, const char *mode, DW
         mod = in, mod.dhe_len--;
         CHECK(acvp_internal(&mod, &got) && memcmp(got.hs, base.hs, h) != 0 && memcmp(got.early, base.early, h) == 0);
     }
-    release(&f);
+    json_fields_free(&f);
 }
 
 /* The hash is part of every step: a case's inputs under the other hash give other secrets,
  * through kdf13 and through the API (the other suite's hash). */
 static void acvp_wrong_hash(const struct json *t, enum md_id md, const char *mode)
 {
-    struct fields f = {.what = "acvp wrong hash"};
+    struct json_fields f = {.what = "acvp wrong hash"};
     struct acvp_in in;
     const uint8_t *want[ACVP_NOUT];
     struct acvp_out got;
@@ -544,7 +511,7 @@ static void acvp_wrong_hash(const struct json *t, enum md_id md, const char *mod
 
     if (!acvp_read(&f, t, md, mode, &in, want)) {
         CHECK(!"acvp wrong hash: case unreadable");
-        release(&f);
+        json_fields_free(&f);
         return;
     }
     in.md = other;
@@ -554,7 +521,7 @@ static void acvp_wrong_hash(const struct json *t, enum md_id md, const char *mod
     CHECK(acvp_api(&in, suite_for(other, 0), &got));
     for (int i = 0; i < ACVP_NOUT; i++)
         CHECK(memcmp(got.s[i], want[i], 32) != 0);
-    release(&f);
+    json_fields_free(&f);
 }
 
 static void test_acvp(void)
@@ -644,12 +611,12 @@ static void expand_label_twins(enum md_id md, const uint8_t *secret, const char 
  * (SslExtractHandshakeKey(hProv, 0, 0, hEarly)) and the master secret from a handshake
  * secret (SslExtractMasterKey) -- the same computation, both checked. An input with an ikm is a
  * DHE shared secret: no API path (top of file), kdf13_extract only. */
-static bool mb_secret_evolution(struct fields *f, const struct json *v, enum md_id md, const char *what,
+static bool mb_secret_evolution(struct json_fields *f, const struct json *v, enum md_id md, const char *what,
                                 struct how *how)
 {
     size_t h = md_size(md), in_len, ikm_len;
-    const uint8_t *in = get(f, v, "input_secret", 0, &in_len), *ikm = get(f, v, "ikm", 0, &ikm_len);
-    const uint8_t *want = get(f, v, "output", h, NULL);
+    const uint8_t *in = json_field(f, v, "input_secret", 0, &in_len), *ikm = json_field(f, v, "ikm", 0, &ikm_len);
+    const uint8_t *want = json_field(f, v, "output", h, NULL);
     DWORD suite = suite_for(md, 0);
     uint8_t out[HMAX];
     NCRYPT_KEY_HANDLE k[3] = {0};
@@ -727,12 +694,12 @@ static bool api_write_key(const char *what, enum md_id md, size_t key_len, const
  * be the one keyed with the vector's finished_key -- the finished key itself never leaves the
  * provider), "resumption" (SslExpandPreSharedKey of a resumption master secret, the PSK read
  * back raw) and "traffic upd" (SslExpandNextGenTrafficKey). */
-static bool mb_expand_label(struct fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
+static bool mb_expand_label(struct json_fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
 {
     size_t h = md_size(md), cl = 0, len = 0;
     const char *label = strip_prefix(json_str(v, "label"));
-    const uint8_t *secret = get(f, v, "secret", h, NULL), *ctx = get(f, v, "context", 0, &cl);
-    const uint8_t *want = json_uint(v, "length", &len) ? get(f, v, "output", len, NULL) : NULL;
+    const uint8_t *secret = json_field(f, v, "secret", h, NULL), *ctx = json_field(f, v, "context", 0, &cl);
+    const uint8_t *want = json_uint(v, "length", &len) ? json_field(f, v, "output", len, NULL) : NULL;
     uint8_t out[256], iv[12];
     bool ok = !f->bad && label != NULL && want != NULL && len <= sizeof(out);
 
@@ -790,7 +757,7 @@ static bool mb_expand_label(struct fields *f, const struct json *v, enum md_id m
 }
 
 /* RFC 8446 §7.3 for both directions: kdf13 and SslExpandWriteKey. */
-static bool mb_traffic_keys(struct fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
+static bool mb_traffic_keys(struct json_fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
 {
     static const char *const side[2][4] = {{"server_secret", "server_key", "server_iv", "server"},
                                            {"client_secret", "client_key", "client_iv", "client"}};
@@ -798,8 +765,8 @@ static bool mb_traffic_keys(struct fields *f, const struct json *v, enum md_id m
     bool ok = json_uint(v, "key_length", &kl) && json_uint(v, "iv_length", &il) && il == 12 && kl <= 32;
 
     for (int s = 0; s < 2; s++) {
-        const uint8_t *secret = get(f, v, side[s][0], h, NULL), *key = get(f, v, side[s][1], kl, NULL),
-                      *iv = get(f, v, side[s][2], il, NULL);
+        const uint8_t *secret = json_field(f, v, side[s][0], h, NULL), *key = json_field(f, v, side[s][1], kl, NULL),
+                      *iv = json_field(f, v, side[s][2], il, NULL);
         uint8_t out[64], oiv[12];
 
         if (f->bad || !ok) {
@@ -820,12 +787,12 @@ static bool mb_traffic_keys(struct fields *f, const struct json *v, enum md_id m
 /* Derive-Secret(secret, label, transcript_hash): the transcript is given as a hash, which
  * cannot enter the API (top of file): kdf13_expand_label only. "derived" over no messages
  * also checks that the given hash is kdf13_hash(""). */
-static bool mb_derive_secret(struct fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
+static bool mb_derive_secret(struct json_fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
 {
     size_t h = md_size(md), len = 0;
     const char *label = strip_prefix(json_str(v, "label"));
-    const uint8_t *secret = get(f, v, "secret", h, NULL), *th = get(f, v, "transcript_hash", h, NULL);
-    const uint8_t *want = json_uint(v, "length", &len) ? get(f, v, "output", len, NULL) : NULL;
+    const uint8_t *secret = json_field(f, v, "secret", h, NULL), *th = json_field(f, v, "transcript_hash", h, NULL);
+    const uint8_t *want = json_uint(v, "length", &len) ? json_field(f, v, "output", len, NULL) : NULL;
     uint8_t out[HMAX];
     bool ok = !f->bad && label != NULL && want != NULL && len == h;
 
@@ -846,13 +813,13 @@ static bool mb_derive_secret(struct fields *f, const struct json *v, enum md_id 
 /* RFC 8446 §7.5: kdf13 (Derive-Secret(ems, label, "") then Expand-Label(.., "exporter",
  * Hash(context), L)) and SslExportKeyingMaterial on the exporter master secret as a stage-6
  * OpaqueKeyBlob. The label comes from label_hex (it must equal "label"). */
-static bool mb_exporter(struct fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
+static bool mb_exporter(struct json_fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
 {
     size_t h = md_size(md), ll = 0, cl = 0, len = 0;
     const char *slabel = json_str(v, "label"), *sctx = json_str(v, "context");
-    const uint8_t *ems = get(f, v, "exporter_master_secret", h, NULL), *lb = get(f, v, "label_hex", 0, &ll);
-    const uint8_t *ctx = get(f, v, "context_hex", 0, &cl);
-    const uint8_t *want = json_uint(v, "length", &len) ? get(f, v, "output", len, NULL) : NULL;
+    const uint8_t *ems = json_field(f, v, "exporter_master_secret", h, NULL), *lb = json_field(f, v, "label_hex", 0, &ll);
+    const uint8_t *ctx = json_field(f, v, "context_hex", 0, &cl);
+    const uint8_t *want = json_uint(v, "length", &len) ? json_field(f, v, "output", len, NULL) : NULL;
     DWORD suite = suite_for(md, 0);
     char label[256];
     uint8_t eh[HMAX], ch[HMAX], derived[HMAX], out[256];
@@ -902,16 +869,16 @@ static bool mb_exporter(struct fields *f, const struct json *v, enum md_id md, c
 
 /* The derivation helpers: several Derive-Secret from one secret and one transcript hash
  * (given as a hash: kdf13 only). */
-static bool mb_derive_many(struct fields *f, const struct json *v, enum md_id md, const char *what, struct how *how,
+static bool mb_derive_many(struct json_fields *f, const struct json *v, enum md_id md, const char *what, struct how *how,
                            const char *secret_name, const char *const (*outs)[2], size_t nouts)
 {
     size_t h = md_size(md);
-    const uint8_t *secret = get(f, v, secret_name, h, NULL), *th = get(f, v, "transcript_hash", h, NULL);
+    const uint8_t *secret = json_field(f, v, secret_name, h, NULL), *th = json_field(f, v, "transcript_hash", h, NULL);
     uint8_t out[HMAX];
     bool ok = !f->bad;
 
     for (size_t i = 0; ok && i < nouts; i++) {
-        const uint8_t *want = get(f, v, outs[i][1], h, NULL);
+        const uint8_t *want = json_field(f, v, outs[i][1], h, NULL);
 
         ok &= want != NULL && EXPECT_OK(what, kdf13_expand_label(be, md, secret, outs[i][0], th, h, out, h));
         ok &= same(what, outs[i][1], out, want, h);
@@ -926,13 +893,13 @@ static bool mb_derive_many(struct fields *f, const struct json *v, enum md_id md
  * SslExtractEarlyKey, SslExpandBinderKey (read back, equal to kdf13's), and
  * SslComputeFinishedHash keyed by it must equal kdf13_hmac under kdf13's finished key. The
  * binder value itself: the transcript is given as a hash, so kdf13_hmac. */
-static bool mb_psk_binder(struct fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
+static bool mb_psk_binder(struct json_fields *f, const struct json *v, enum md_id md, const char *what, struct how *how)
 {
     static const uint8_t msg[] = {0x01, 0x00, 0x00, 0x02, 'c', 'h'};
     size_t h = md_size(md), pl = 0;
     const char *type = json_str(v, "psk_type");
-    const uint8_t *psk = get(f, v, "psk", 0, &pl), *th = get(f, v, "transcript_hash_truncated_client_hello", h, NULL);
-    const uint8_t *want = get(f, v, "binder", h, NULL);
+    const uint8_t *psk = json_field(f, v, "psk", 0, &pl), *th = json_field(f, v, "transcript_hash_truncated_client_hello", h, NULL);
+    const uint8_t *want = json_field(f, v, "binder", h, NULL);
     bool res = type != NULL && strncmp(type, "resumption", 10) == 0;
     DWORD suite = suite_for(md, 0);
     uint8_t early[HMAX], eh[HMAX], bk[HMAX], fk[HMAX], out[HMAX], mh[HMAX], mac[HMAX];
@@ -976,18 +943,18 @@ static bool mb_psk_binder(struct fields *f, const struct json *v, enum md_id md,
  * OpaqueKeyBlob; SslEncryptPacket of plaintext || inner type reproduces header ||
  * encrypted_record, SslDecryptPacket returns it; a flipped tag byte, the wrong sequence number
  * and the other direction's key are STATUS_AUTH_TAG_MISMATCH. (No kdf13 involvement.) */
-static bool mb_record(struct fields *f, const struct json *v, const char *what, struct how *how)
+static bool mb_record(struct json_fields *f, const struct json *v, const char *what, struct how *how)
 {
     const char *sender = json_str(v, "sender");
     DWORD suite = suite_from_name(json_str(v, "cipher_suite"));
     bool client = sender != NULL && strcmp(sender, "client") == 0;
     size_t seq = 0, type = 0, pl = 0, el = 0, kl = 0;
-    const uint8_t *key = get(f, v, client ? "client_write_key" : "server_write_key", 0, &kl);
-    const uint8_t *iv = get(f, v, client ? "client_write_iv" : "server_write_iv", 12, NULL);
-    const uint8_t *okey = get(f, v, client ? "server_write_key" : "client_write_key", 0, NULL);
-    const uint8_t *oiv = get(f, v, client ? "server_write_iv" : "client_write_iv", 12, NULL);
-    const uint8_t *pt = get(f, v, "plaintext", 0, &pl), *hdr = get(f, v, "record_header", 5, NULL);
-    const uint8_t *enc = get(f, v, "encrypted_record", 0, &el);
+    const uint8_t *key = json_field(f, v, client ? "client_write_key" : "server_write_key", 0, &kl);
+    const uint8_t *iv = json_field(f, v, client ? "client_write_iv" : "server_write_iv", 12, NULL);
+    const uint8_t *okey = json_field(f, v, client ? "server_write_key" : "client_write_key", 0, NULL);
+    const uint8_t *oiv = json_field(f, v, client ? "server_write_iv" : "client_write_iv", 12, NULL);
+    const uint8_t *pt = json_field(f, v, "plaintext", 0, &pl), *hdr = json_field(f, v, "record_header", 5, NULL);
+    const uint8_t *enc = json_field(f, v, "encrypted_record", 0, &el);
     uint8_t inner[1024], rec[1100], out[1100];
     NCRYPT_KEY_HANDLE k[3] = {0};
     DWORD got = 0;
@@ -1038,7 +1005,7 @@ static bool mb_case(const struct json *v, size_t kind, struct how *how)
     const char *title = json_str(v, "title");
     const char *what = title != NULL ? title : "Mbed TLS vector";
     enum md_id md = md_from_name(json_str(v, "hash"));
-    struct fields f = {.what = what};
+    struct json_fields f = {.what = what};
     bool ok;
 
     if (kind != 10 && md == MD_NONE) {
@@ -1059,7 +1026,7 @@ static bool mb_case(const struct json *v, size_t kind, struct how *how)
     case 9: ok = mb_psk_binder(&f, v, md, what, how); break;
     default: ok = mb_record(&f, v, what, how); break;
     }
-    release(&f);
+    json_fields_free(&f);
     return ok;
 }
 
