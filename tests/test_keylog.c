@@ -165,25 +165,51 @@ static void tls13(const struct json *root)
     free(ch);
 }
 
-/* No variable: no file. A symlink at the path: not followed, logging off, the provider works. */
+/* A TLS 1.3 schedule up to the application traffic secrets, over a transcript that starts with
+ * a ClientHello: two lines when p logs. */
+static void app_secrets(NCRYPT_PROV_HANDLE p)
+{
+    BYTE hello[38] = {1, 0, 0, 34, 3, 3};
+    NCRYPT_HASH_HANDLE h;
+    NCRYPT_KEY_HANDLE early, hs, master, cap, sap;
+
+    memset(hello + 6, 0x5A, 32);
+    CHECK_ST(SslCreateHandshakeHash(p, &h, P13, S13, 0), SEC_E_OK);
+    CHECK_ST(SslHashHandshake(p, h, hello, sizeof(hello), 0), SEC_E_OK);
+    CHECK_ST(SslExtractEarlyKey(p, 0, &early, P13, S13, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslExtractHandshakeKey(p, 0, 0, early, &hs, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslExtractMasterKey(p, hs, &master, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslExpandTrafficKeys(p, master, h, &cap, &sap, NULL, 0), SEC_E_OK);
+    SslFreeObject(cap, 0), SslFreeObject(sap, 0), SslFreeObject(master, 0), SslFreeObject(hs, 0);
+    SslFreeObject(early, 0), SslFreeObject(h, 0);
+}
+
+/* Mode 0600. No variable: no logging. A symlink at the path: not followed, logging off, the
+ * provider works. */
 static void file_rules(void)
 {
     NCRYPT_PROV_HANDLE p2;
     char target[128], link_path[128];
+    static char log[8192];
     struct stat st;
-    NCRYPT_KEY_HANDLE early;
+    size_t before;
 
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    before = read_log(log, sizeof(log));
+    app_secrets(prov); /* the positive control: prov logs */
+    CHECK(read_log(log, sizeof(log)) > before && count(log + before, "_TRAFFIC_SECRET_0 5a5a") == 2);
     unsetenv("SSLKEYLOGFILE");
+    before = read_log(log, sizeof(log));
+    CHECK_ST(SslOpenProvider(&p2, NULL, 0), SEC_E_OK);
+    app_secrets(p2);
+    SslFreeObject(p2, 0);
+    CHECK(read_log(log, sizeof(log)) == before);
     snprintf(target, sizeof(target), "%s/target", dir);
     snprintf(link_path, sizeof(link_path), "%s/link", dir);
-    CHECK_ST(SslOpenProvider(&p2, NULL, 0), SEC_E_OK);
-    SslFreeObject(p2, 0);
     CHECK(symlink(target, link_path) == 0);
     setenv("SSLKEYLOGFILE", link_path, 1);
     CHECK_ST(SslOpenProvider(&p2, NULL, 0), SEC_E_OK);
-    CHECK_ST(SslExtractEarlyKey(p2, 0, &early, P13, S13, NULL, 0), SEC_E_OK);
-    SslFreeObject(early, 0);
+    app_secrets(p2);
     SslFreeObject(p2, 0);
     CHECK(lstat(target, &st) != 0); /* nothing created through the link */
     unlink(link_path);
