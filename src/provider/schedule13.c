@@ -208,7 +208,6 @@ SECURITY_STATUS s13_exporter(const struct secret_key *base, const struct transcr
 {
     bool early = base->kind == KEY_EARLY;
     struct log_as as = {early ? "EARLY_EXPORTER_SECRET" : "EXPORTER_SECRET", 0};
-
     struct th th;
     SECURITY_STATUS st = transcript_hash(base, t, &th);
 
