@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include "check.h"
+#include "wipe_scan.h"
 #include "json.h"
 #include "kdf12.h"
 #include "provider.h"
@@ -773,46 +774,6 @@ static void test_layouts(void)
 /* ---- no secret in freed heap memory (DESIGN.md "Secrets") -------------------------------- */
 
 static const uint8_t pattern[16] = "kdf12-PMS-MARK!";
-static bool scanning;
-static unsigned found;
-
-static void *hook_malloc(size_t n, const char *file, int line)
-{
-    size_t *p = calloc(1, n + 16);
-
-    if (p == NULL)
-        return NULL;
-    *p = n;
-    return (char *)p + 16;
-}
-
-static void hook_free(void *ptr, const char *file, int line)
-{
-    unsigned char *b = ptr;
-    size_t n;
-
-    if (ptr == NULL)
-        return;
-    n = *(size_t *)(b - 16);
-    for (size_t j = 0; scanning && j + sizeof(pattern) <= n; j++)
-        if (memcmp(b + j, pattern, sizeof(pattern)) == 0)
-            found++;
-    free(b - 16);
-}
-
-static void *hook_realloc(void *ptr, size_t n, const char *file, int line)
-{
-    void *q = hook_malloc(n, file, line);
-
-    if (q != NULL && ptr != NULL) {
-        size_t old = *(size_t *)((unsigned char *)ptr - 16);
-
-        memcpy(q, ptr, old < n ? old : n);
-        hook_free(ptr, file, line);
-    }
-    return q;
-}
-
 /* The pre-master (and master) secrets carry a marker; no block OpenSSL frees during the
  * derivations may still hold it. */
 static void test_no_secret_in_freed_memory(void)
@@ -822,7 +783,7 @@ static void test_no_secret_in_freed_memory(void)
     memset(pms, 0x33, sizeof(pms));
     memcpy(pms + 16, pattern, sizeof(pattern));
     memcpy(ms, pms, sizeof(ms));
-    scanning = true;
+    wipe_scanning = true;
     CHECK_ST(kdf12_master_secret(be, PROTO_TLS10, MD_MD5_SHA1, pms, 48, cr0, sr0, NULL, 0, kb),
              SEC_E_OK);
     CHECK_ST(kdf12_master_secret(be, PROTO_TLS12, MD_SHA384, pms, 48, cr0, sr0, NULL, 0, kb),
@@ -832,8 +793,8 @@ static void test_no_secret_in_freed_memory(void)
     CHECK_ST(kdf12_master_secret(be, PROTO_SSL3, MD_NONE, pms, 48, cr0, sr0, NULL, 0, kb), SEC_E_OK);
     CHECK_ST(kdf12_key_block(be, PROTO_TLS12, MD_SHA256, ms, cr0, sr0, kb, sizeof(kb)), SEC_E_OK);
     CHECK_ST(kdf12_key_block(be, PROTO_SSL3, MD_NONE, ms, cr0, sr0, kb, sizeof(kb)), SEC_E_OK);
-    scanning = false;
-    CHECK(found == 0);
+    wipe_scanning = false;
+    CHECK(wipe_found == 0);
     /* the detector itself works */
     {
         unsigned char *p = OPENSSL_malloc(32);
@@ -841,11 +802,11 @@ static void test_no_secret_in_freed_memory(void)
         CHECK(p != NULL);
         if (p != NULL) {
             memcpy(p + 3, pattern, sizeof(pattern));
-            scanning = true;
+            wipe_scanning = true;
             OPENSSL_free(p);
-            scanning = false;
+            wipe_scanning = false;
         }
-        CHECK(found == 1);
+        CHECK(wipe_found == 1);
     }
 }
 
@@ -853,7 +814,7 @@ int main(void)
 {
     NCRYPT_PROV_HANDLE h = 0;
     struct provider *prov = NULL;
-    bool hooked = CRYPTO_set_mem_functions(hook_malloc, hook_realloc, hook_free) == 1;
+    bool hooked = wipe_scan_install(pattern, sizeof(pattern));
 
     CHECK(hooked);
     CHECK_ST(SslOpenProvider(&h, NULL, 0), SEC_E_OK);
