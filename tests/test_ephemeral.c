@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include "buffer.h"
 #include "check.h"
+#include "keyprop.h"
 #include "handles.h"
 #include "sslprovider.h"
 
@@ -98,46 +99,6 @@ static void import_expect(const WCHAR *type, const uint8_t *b, size_t n, SECURIT
         SslFreeObject(h, 0);
 }
 
-static DWORD dword_prop(NCRYPT_KEY_HANDLE h, const WCHAR *name)
-{
-    PBYTE p = NULL;
-    DWORD cb = 0, v = 0xFFFFFFFF;
-
-    if (SslGetKeyProperty(h, name, &p, &cb, 0) == SEC_E_OK && cb == 4)
-        memcpy(&v, p, 4);
-    if (p != NULL)
-        SslFreeBuffer(p);
-    return v;
-}
-
-static bool string_prop(NCRYPT_KEY_HANDLE h, const WCHAR *name, const char *want)
-{
-    PBYTE p = NULL;
-    DWORD cb = 0;
-    bool ok = SslGetKeyProperty(h, name, &p, &cb, 0) == SEC_E_OK && cb == 2 * (strlen(want) + 1);
-
-    for (size_t i = 0; ok && i <= strlen(want); i++) {
-        WCHAR c;
-
-        memcpy(&c, p + 2 * i, 2);
-        ok = c == (WCHAR)(unsigned char)want[i];
-    }
-    if (p != NULL)
-        SslFreeBuffer(p);
-    return ok;
-}
-
-static SECURITY_STATUS prop_status(NCRYPT_KEY_HANDLE h, const WCHAR *name)
-{
-    PBYTE p = NULL;
-    DWORD cb = 0;
-    SECURITY_STATUS st = SslGetKeyProperty(h, name, &p, &cb, 0);
-
-    if (p != NULL)
-        SslFreeBuffer(p);
-    return st;
-}
-
 /* Export in type, import back, export again: the same bytes. */
 static void round_trip(NCRYPT_KEY_HANDLE h, const WCHAR *type, DWORD keytype)
 {
@@ -147,7 +108,7 @@ static void round_trip(NCRYPT_KEY_HANDLE h, const WCHAR *type, DWORD keytype)
 
     CHECK_ST(export_blob(h, type, a, sizeof(a), &na), SEC_E_OK);
     CHECK_ST(import_blob(type, a, na, &back), SEC_E_OK);
-    CHECK(dword_prop(back, SSL_KEY_TYPE_PROPERTY) == keytype);
+    CHECK(prop_dword(back, SSL_KEY_TYPE_PROPERTY, keytype));
     CHECK_ST(export_blob(back, type, b, sizeof(b), &nb), SEC_E_OK);
     CHECK(na == nb && memcmp(a, b, na) == 0);
     CHECK_ST(SslFreeObject(back, 0), SEC_E_OK);
@@ -254,12 +215,12 @@ static void test_named_group(const struct grp *g, DWORD proto, DWORD suite)
 
     CHECK_ST(SslCreateEphemeralKey(prov, &h, proto, suite, g->id, 0, NULL, 0, 0), SEC_E_OK);
     CHECK(h != 0 && h != 0xdead);
-    CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == g->id);
-    CHECK(string_prop(h, NCRYPT_ALGORITHM_GROUP_PROPERTY, "ECDH"));
-    CHECK(string_prop(h, NCRYPT_ALGORITHM_PROPERTY, g->alg));
-    CHECK(dword_prop(h, NCRYPT_LENGTH_PROPERTY) == g->bits);
-    CHECK(string_prop(h, NCRYPT_ECC_CURVE_NAME_PROPERTY, g->curve));
-    CHECK(dword_prop(h, NCRYPT_EXPORT_POLICY_PROPERTY) == 0);
+    CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, g->id));
+    CHECK(prop_string(h, NCRYPT_ALGORITHM_GROUP_PROPERTY, "ECDH"));
+    CHECK(prop_string(h, NCRYPT_ALGORITHM_PROPERTY, g->alg));
+    CHECK(prop_dword(h, NCRYPT_LENGTH_PROPERTY, g->bits));
+    CHECK(prop_string(h, NCRYPT_ECC_CURVE_NAME_PROPERTY, g->curve));
+    CHECK(prop_dword(h, NCRYPT_EXPORT_POLICY_PROPERTY, 0));
     CHECK_ST(prop_status(h, NCRYPT_KEY_USAGE_PROPERTY), NTE_NOT_SUPPORTED);
 
     /* SSL_ECCPUBLIC_BLOB: {dwCurveType, cbKey} + the TLS encoding */
@@ -311,15 +272,15 @@ static void test_groups(void)
         static const DWORD bits[] = {256, 384, 521};
 
         CHECK_ST(SslCreateEphemeralKey(prov, &h, T12, ECDHE12, 0, bits[k], NULL, 0, 0), SEC_E_OK);
-        CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == 23 + k);
+        CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, 23 + k));
         SslFreeObject(h, 0);
         CHECK_ST(SslCreateEphemeralKey(prov, &h, T13, S13, 0, bits[k], NULL, 0, 0), SEC_E_OK);
-        CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == 23 + k);
+        CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, 23 + k));
         SslFreeObject(h, 0);
     }
     /* with a named group, dwKeyBitLen is not consulted; dwFlags are reserved and ignored */
     CHECK_ST(SslCreateEphemeralKey(prov, &h, T12, ECDHE12, 29, 1234, NULL, 0, 0xFFFFFFFF), SEC_E_OK);
-    CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == 29);
+    CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, 29));
     SslFreeObject(h, 0);
 }
 
@@ -353,10 +314,10 @@ static void check_ffdhe_key(NCRYPT_KEY_HANDLE h, DWORD id)
     size_t n = 0, cb = ffdhe_p(id, p);
     BIGNUM *y, *pm1;
 
-    CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == id);
-    CHECK(string_prop(h, NCRYPT_ALGORITHM_GROUP_PROPERTY, "DH"));
-    CHECK(string_prop(h, NCRYPT_ALGORITHM_PROPERTY, "DH"));
-    CHECK(dword_prop(h, NCRYPT_LENGTH_PROPERTY) == cb * 8);
+    CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, id));
+    CHECK(prop_string(h, NCRYPT_ALGORITHM_GROUP_PROPERTY, "DH"));
+    CHECK(prop_string(h, NCRYPT_ALGORITHM_PROPERTY, "DH"));
+    CHECK(prop_dword(h, NCRYPT_LENGTH_PROPERTY, cb * 8));
     CHECK_ST(prop_status(h, NCRYPT_ECC_CURVE_NAME_PROPERTY), NTE_NOT_SUPPORTED);
     CHECK_ST(export_blob(h, BCRYPT_DH_PUBLIC_BLOB, out, sizeof(out), &n), SEC_E_OK);
     CHECK(cb > 0 && n == 8 + 3 * cb && get32(out) == 0x42504844 && get32(out + 4) == cb);
@@ -395,7 +356,7 @@ static void test_ffdhe(void)
         check_ffdhe_key(h, id);
         SslFreeObject(h, 0);
         CHECK_ST(SslCreateEphemeralKey(prov, &h, T12, DHE12, id, 0, NULL, 0, 0), SEC_E_OK);
-        CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == id);
+        CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, id));
         SslFreeObject(h, 0);
     }
     /* DHE without parameters: dwKeyBitLen picks the group, 0 means 2048 (api.md C2) */
@@ -404,7 +365,7 @@ static void test_ffdhe(void)
 
         for (size_t i = 0; i < 4; i++) {
             CHECK_ST(SslCreateEphemeralKey(prov, &h, T12, DHE12, 0, bits[i][0], NULL, 0, 0), SEC_E_OK);
-            CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == bits[i][1]);
+            CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, bits[i][1]));
             SslFreeObject(h, 0);
         }
         CHECK_ST(SslCreateEphemeralKey(prov, &h, T12, DHE12, 0, 1024, NULL, 0, 0), NTE_NOT_SUPPORTED);
@@ -430,8 +391,8 @@ static void test_ffdhe(void)
         static uint8_t out[8 + 3 * 256];
         size_t m = 0;
 
-        CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == 0);
-        CHECK(dword_prop(h, NCRYPT_LENGTH_PROPERTY) == 2048);
+        CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, 0));
+        CHECK(prop_dword(h, NCRYPT_LENGTH_PROPERTY, 2048));
         CHECK_ST(export_blob(h, BCRYPT_DH_PUBLIC_BLOB, out, sizeof(out), &m), SEC_E_OK);
         CHECK(m == 8 + 3 * 256 && memcmp(out + 8, p, 256) == 0 && out[8 + 511] == 5);
         round_trip(h, BCRYPT_DH_PUBLIC_BLOB, 0);
@@ -610,8 +571,8 @@ static void test_rfc7748(void)
         n = unhex(vec[i][1], key);
         ssl_ecc_blob(blob, curve, key, n);
         CHECK_ST(import_blob(SSL_ECCPUBLIC_BLOB, blob, 8 + n, &h), SEC_E_OK);
-        CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == curve);
-        CHECK(dword_prop(h, NCRYPT_LENGTH_PROPERTY) == (curve == 29 ? 255u : 448u));
+        CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, curve));
+        CHECK(prop_dword(h, NCRYPT_LENGTH_PROPERTY, (curve == 29 ? 255u : 448u)));
         CHECK_ST(export_blob(h, SSL_ECCPUBLIC_BLOB, out, sizeof(out), &m), SEC_E_OK);
         CHECK(m == 8 + n && memcmp(out, blob, m) == 0);
         CHECK_ST(export_blob(h, BCRYPT_ECCPUBLIC_BLOB, out, sizeof(out), &m), NTE_NOT_SUPPORTED);
@@ -826,10 +787,10 @@ static void test_rsa_blobs(void)
     CHECK_ST(import_blob(BCRYPT_RSAPUBLIC_BLOB, blob, len, &h), SEC_E_OK);
     CHECK_ST(export_blob(h, BCRYPT_RSAPUBLIC_BLOB, out, sizeof(out), &m), SEC_E_OK);
     CHECK(m == len && memcmp(out, blob, len) == 0);
-    CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == 0);
-    CHECK(dword_prop(h, NCRYPT_LENGTH_PROPERTY) == 2048);
-    CHECK(string_prop(h, NCRYPT_ALGORITHM_GROUP_PROPERTY, "RSA"));
-    CHECK(string_prop(h, NCRYPT_ALGORITHM_PROPERTY, "RSA"));
+    CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, 0));
+    CHECK(prop_dword(h, NCRYPT_LENGTH_PROPERTY, 2048));
+    CHECK(prop_string(h, NCRYPT_ALGORITHM_GROUP_PROPERTY, "RSA"));
+    CHECK(prop_string(h, NCRYPT_ALGORITHM_PROPERTY, "RSA"));
     CHECK_ST(prop_status(h, NCRYPT_KEY_USAGE_PROPERTY), NTE_NOT_SUPPORTED);
     CHECK_ST(prop_status(h, NCRYPT_ECC_CURVE_NAME_PROPERTY), NTE_NOT_SUPPORTED);
     CHECK_ST(export_blob(h, SSL_ECCPUBLIC_BLOB, out, sizeof(out), &m), NTE_NOT_SUPPORTED);
@@ -906,7 +867,7 @@ static void test_psk(void)
     CHECK_ST(export_blob(h, BCRYPT_KEY_DATA_BLOB, out, sizeof(out), &m), SEC_E_OK);
     CHECK(m == 44 && get32(out) == 0x4D42444B && get32(out + 4) == 1 && get32(out + 8) == 32 &&
           memcmp(out + 12, blob, 32) == 0);
-    CHECK(dword_prop(h, SSL_KEY_TYPE_PROPERTY) == 0);
+    CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, 0));
     CHECK_ST(prop_status(h, NCRYPT_LENGTH_PROPERTY), NTE_NOT_SUPPORTED);
     CHECK_ST(export_blob(h, SSL_ECCPUBLIC_BLOB, out, sizeof(out), &m), NTE_NOT_SUPPORTED);
     CHECK_ST(export_blob(h, BCRYPT_RSAPUBLIC_BLOB, out, sizeof(out), &m), NTE_NOT_SUPPORTED);
@@ -1016,7 +977,7 @@ static void test_arguments(void)
         CHECK_ST(SslCreateEphemeralKey(other, &k, T12, ECDHE12, 23, 0, NULL, 0, 0), SEC_E_OK);
         CHECK_ST(SslExportKey(prov, k, SSL_ECCPUBLIC_BLOB, out, sizeof(out), &cb, 0), NTE_INVALID_HANDLE);
         /* SslGetKeyProperty has no provider: any live key answers */
-        CHECK(dword_prop(k, SSL_KEY_TYPE_PROPERTY) == 23);
+        CHECK(prop_dword(k, SSL_KEY_TYPE_PROPERTY, 23));
         SslFreeObject(k, 0);
         SslFreeObject(other, 0);
     }
