@@ -557,6 +557,25 @@ static void one_record(const struct combo *c, NCRYPT_KEY_HANDLE w, NCRYPT_KEY_HA
     EXPECT(cb == n && memcmp(out, pt, n) == 0);
 }
 
+/* Two key objects with the same key material (an exported and re-imported copy) draw
+ * unrelated explicit IVs: each key's IV generator is seeded on its own, not from the key. */
+static void twin_key_ivs(const struct combo *c, NCRYPT_KEY_HANDLE wr, const BYTE *ivs, size_t nivs)
+{
+    static BYTE pt[16], rec[MAX_REC];
+    BYTE blob[512];
+    DWORD blen = 0, cb = 0;
+    NCRYPT_KEY_HANDLE twin;
+
+    if (!export_blob(wr, blob, &blen) || (twin = import_blob(blob, blen)) == 0) {
+        EXPECT(!"a copy of the write key");
+        return;
+    }
+    EXPECT_ST(enc(twin, pt, sizeof pt, rec, sizeof rec, &cb, seq_base(c), 23), SEC_E_OK);
+    for (size_t i = 0; i < nivs; i++)
+        EXPECT(memcmp(rec + c->hdr, ivs + i * c->block, c->block) != 0);
+    SslFreeObject(twin, 0);
+}
+
 static void stream_test(const struct combo *c)
 {
     static BYTE pt[16385], ivs[64 * 16];
@@ -583,6 +602,8 @@ static void stream_test(const struct combo *c)
     for (size_t i = 0; i < nivs; i++)
         for (size_t j = i + 1; j < nivs; j++)
             EXPECT(memcmp(ivs + i * c->block, ivs + j * c->block, c->block) != 0);
+    if (nivs > 0)
+        twin_key_ivs(c, k.c_wr, ivs, nivs);
     oracle_free(&oc);
     oracle_free(&os);
     free_keys(&k);

@@ -142,6 +142,7 @@ SECURITY_STATUS backend_open(struct backend *be)
         (be->tls13_kdf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_TLS1_3_KDF, NULL)) == NULL ||
         (be->hkdf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_HKDF, NULL)) == NULL)
         goto out;
+    be->ctr_drbg = EVP_RAND_fetch(be->libctx, "CTR-DRBG", NULL);
     st = SEC_E_OK;
 out:
     ERR_pop_to_mark();
@@ -162,6 +163,7 @@ void backend_close(struct backend *be)
     EVP_KDF_free(be->tls1_prf);
     EVP_KDF_free(be->tls13_kdf);
     EVP_KDF_free(be->hkdf);
+    EVP_RAND_free(be->ctr_drbg);
     for (size_t i = 0; i < be->n_extra; i++)
         OSSL_PROVIDER_unload(be->extra[i]);
     if (be->prov_legacy != NULL)

@@ -62,6 +62,9 @@ struct backend {
     EVP_KDF *tls1_prf;
     EVP_KDF *tls13_kdf;
     EVP_KDF *hkdf;
+    /* Optional: the DRBG behind a CBC write key's explicit IVs (record12.c); NULL leaves
+     * those IVs to RAND_bytes_ex. */
+    EVP_RAND *ctr_drbg;
 };
 
 SECURITY_STATUS backend_open(struct backend *be);

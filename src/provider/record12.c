@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -62,6 +63,7 @@ struct rec12 {
     EVP_MD_CTX *md;             /* SSL 3.0 MAC */
     const struct backend *be;
     uint8_t *scratch;           /* CBC decrypt work area (OpenSSL's TLS mode works in place) */
+    EVP_RAND_CTX *iv_drbg;      /* CBC TLS 1.1+: this key's explicit-IV generator */
     uint8_t iv_pool[IV_POOL];
     size_t pool_used;
 };
@@ -93,6 +95,7 @@ void rec12_free(struct rec12 *r)
     EVP_CIPHER_CTX_free(r->rc4_saved);
     EVP_MAC_CTX_free(r->hmac);
     EVP_MD_CTX_free(r->md);
+    EVP_RAND_CTX_free(r->iv_drbg); /* uninstantiates: the DRBG state is wiped */
     OPENSSL_clear_free(r->scratch, REC_MAX_BODY);
     OPENSSL_clear_free(r, sizeof(*r));
 }
@@ -169,6 +172,35 @@ static SECURITY_STATUS mac_init(const struct secret_key *k, struct rec12 *r)
     return EVP_MAC_init(r->hmac, k->mac_key, k->mac_key_len, params) ? SEC_E_OK : NTE_INTERNAL_ERROR;
 }
 
+/* The explicit IVs of a TLS 1.1+ CBC write key come from a CTR-DRBG of its own, seeded from
+ * the library context's primary DRBG. Explicit IVs are public once sent and need only be
+ * unpredictable; a per-key DRBG allowed up to 2^32 requests between reseeds (SP 800-90A
+ * allows 2^48 for CTR_DRBG) keeps OpenSSL's reseed, which allocates, out of the record path:
+ * the thread's shared DRBG reseeds every 2^16 requests. It still reseeds when the primary
+ * does and after OpenSSL's time interval. Without CTR-DRBG the IVs come from RAND_bytes_ex. */
+static SECURITY_STATUS iv_drbg_new(struct rec12 *r)
+{
+    static const char pers[] = "sslprov explicit IV";
+    unsigned int requests = UINT_MAX;
+    OSSL_PARAM params[3] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER, (char *)"AES-256-CTR", 0),
+        OSSL_PARAM_construct_uint(OSSL_DRBG_PARAM_RESEED_REQUESTS, &requests),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_RAND *parent_type = r->be->ctr_drbg;
+    EVP_RAND_CTX *parent;
+
+    if (parent_type == NULL)
+        return SEC_E_OK;
+    if ((parent = RAND_get0_primary(r->be->libctx)) == NULL ||
+        (r->iv_drbg = EVP_RAND_CTX_new(parent_type, parent)) == NULL)
+        return NTE_NO_MEMORY;
+    if (!EVP_RAND_instantiate(r->iv_drbg, 256, 0, (const unsigned char *)pers, sizeof(pers) - 1,
+                              params))
+        return NTE_INTERNAL_ERROR;
+    return SEC_E_OK;
+}
+
 SECURITY_STATUS rec12_init(struct secret_key *k)
 {
     const struct suite *s = k->suite;
@@ -227,6 +259,9 @@ SECURITY_STATUS rec12_init(struct secret_key *k)
     }
     if (r->kind == REC_CBC && (r->scratch = OPENSSL_malloc(REC_MAX_BODY)) == NULL)
         goto out;
+    if (r->kind == REC_CBC && !r->chained_iv && (st = iv_drbg_new(r)) != SEC_E_OK)
+        goto out;
+    st = NTE_INTERNAL_ERROR;
     r->tls_aead = r->kind == REC_AEAD && !r->ccm;
     r->refix[0] = r->refix[1] = true;
     if (r->tls_aead && (r->scratch = OPENSSL_malloc(REC_MAX_BODY)) == NULL)
@@ -432,7 +467,8 @@ static void write_header(const struct rec12 *r, uint8_t *out, uint8_t type, uint
 static bool next_explicit_iv(struct rec12 *r, uint8_t *iv)
 {
     if (r->pool_used + r->block > IV_POOL) {
-        if (RAND_bytes_ex(r->be->libctx, r->iv_pool, IV_POOL, 0) != 1)
+        if (r->iv_drbg != NULL ? EVP_RAND_generate(r->iv_drbg, r->iv_pool, IV_POOL, 0, 0, NULL, 0) != 1
+                               : RAND_bytes_ex(r->be->libctx, r->iv_pool, IV_POOL, 0) != 1)
             return false;
         r->pool_used = 0;
     }
