@@ -1302,6 +1302,64 @@ static void run_combo(DWORD proto, const NCRYPT_SSL_CIPHER_SUITE *info)
     blob_test(&c);
 }
 
+/* The provider argument of a record call with a working key (the calls' fast path pins only
+ * the key): another provider, a stale provider, zero, a random value and the key itself are
+ * NTE_INVALID_HANDLE with *pcbResult untouched, before and after the key's own provider
+ * handle is freed while the key lives on. Each case has its positive control. */
+static void provider_argument_test(DWORD suite)
+{
+    static const BYTE pt[32] = {1, 2, 3};
+    static BYTE rec[MAX_REC], out[MAX_REC];
+    NCRYPT_PROV_HANDLE mine = prov, other = 0, gone = 0;
+    struct keys k;
+    DWORD cb = 0, rl;
+
+    ctx = "provider argument";
+    CHECK_ST(SslOpenProvider(&other, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslOpenProvider(&gone, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslFreeObject(gone, 0), SEC_E_OK);
+    /* the keys belong to a provider of their own, freed in the middle */
+    CHECK_ST(SslOpenProvider(&prov, NULL, 0), SEC_E_OK);
+    if (!make_keys_for(TLS1_2_PROTOCOL_VERSION, suite, &k)) {
+        EXPECT(!"keys");
+        goto out;
+    }
+    for (int freed = 0; freed <= 1; freed++) {
+        /* last: the test's main provider (foreign to these keys); once freed, the keys' own */
+        const NCRYPT_PROV_HANDLE bad[] = {other, gone, 0, (NCRYPT_PROV_HANDLE)0x123456789abcdef0ull,
+                                          (NCRYPT_PROV_HANDLE)k.c_wr, freed ? prov : mine};
+
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            cb = SENTINEL;
+            EXPECT_ST(SslEncryptPacket(bad[i], k.c_wr, (PBYTE)pt, sizeof pt, rec, sizeof rec, &cb,
+                                       (ULONGLONG)(i + 10 * freed), 23, 0), NTE_INVALID_HANDLE);
+            EXPECT(cb == SENTINEL);
+        }
+        if (freed)
+            break;
+        /* positive control: the key's own provider */
+        EXPECT_ST(enc(k.c_wr, pt, sizeof pt, rec, sizeof rec, &cb, 0, 23), SEC_E_OK);
+        rl = cb;
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            cb = SENTINEL;
+            EXPECT_ST(SslDecryptPacket(bad[i], k.s_rd, rec, rl, out, sizeof out, &cb, 0, 0),
+                      NTE_INVALID_HANDLE);
+            EXPECT(cb == SENTINEL);
+        }
+        EXPECT_ST(dec(k.s_rd, rec, rl, out, sizeof out, &cb, 0), SEC_E_OK);
+        EXPECT(cb == sizeof pt && memcmp(out, pt, sizeof pt) == 0);
+        /* the provider's handle goes; its keys live on, but no handle names their provider */
+        CHECK_ST(SslFreeObject(prov, 0), SEC_E_OK);
+    }
+    cb = SENTINEL;
+    EXPECT_ST(SslDecryptPacket(prov, k.s_rd, rec, rl, out, sizeof out, &cb, 0, 0), NTE_INVALID_HANDLE);
+    EXPECT(cb == SENTINEL);
+out:
+    free_keys(&k);
+    prov = mine;
+    CHECK_ST(SslFreeObject(other, 0), SEC_E_OK);
+}
+
 int main(void)
 {
     static const DWORD protos[] = {SSL3_PROTOCOL_VERSION, TLS1_0_PROTOCOL_VERSION, TLS1_1_PROTOCOL_VERSION,
@@ -1338,6 +1396,9 @@ int main(void)
            combos, per_proto[0], per_proto[1], per_proto[2], per_proto[3], per_proto[4], per_proto[5], records,
            tampered, skipped);
     EXPECT(combos >= 150 && per_proto[0] > 0);
+    provider_argument_test(0xC02F); /* AES-128-GCM */
+    provider_argument_test(0xCCA8); /* ChaCha20-Poly1305 */
+    provider_argument_test(0xC027); /* AES-128-CBC-SHA256 */
     CHECK_ST(SslFreeObject(prov, 0), SEC_E_OK);
     CHECK(handle_live_count() == 0);
     EVP_MAC_free(hmac);

@@ -17,6 +17,54 @@ static SECURITY_STATUS record_key(const struct object *obj)
 
 #define MAX_CONTENT_TYPE 0xFF
 
+/* The record calls' fast path, for well-formed calls: only the key is pinned. A pinned key
+ * holds a reference on its provider, so the provider needs no pin of its own (two atomic
+ * read-modify-writes less per record); hSslProvider must still be a live handle of that very
+ * provider. NULL on any doubt: the general path then finds the exact status. */
+static struct secret_key *record_fast_pin(NCRYPT_PROV_HANDLE hp, NCRYPT_KEY_HANDLE hk)
+{
+    struct object *key;
+
+    if (handle_pin(hk, CLASS_BIT(OBJ_KEY), &key) != SEC_E_OK)
+        return NULL;
+    if (record_key(key) == SEC_E_OK && handle_names(hp, &key->prov->hdr))
+        return (struct secret_key *)key;
+    handle_unpin(key);
+    return NULL;
+}
+
+static SECURITY_STATUS record_encrypt(struct secret_key *k, PBYTE in, DWORD in_len, PBYTE out,
+                                      DWORD out_cap, DWORD *result, ULONGLONG seq, DWORD type)
+{
+    size_t len;
+    SECURITY_STATUS st;
+
+    if (k->kind == KEY_WRITE)
+        st = rec13_encrypt(k, in, in_len, out, out_cap, &len, seq, (uint8_t)type);
+    else if (in_len > REC_MAX_PLAINTEXT)
+        return NTE_INVALID_PARAMETER;
+    else
+        st = rec12_encrypt(k, in, in_len, out, out_cap, &len, seq, (uint8_t)type);
+    if (st == SEC_E_OK)
+        *result = (DWORD)len;
+    return st;
+}
+
+static SECURITY_STATUS record_decrypt(struct secret_key *k, PBYTE in, DWORD in_len, PBYTE out,
+                                      DWORD out_cap, DWORD *result, ULONGLONG seq)
+{
+    size_t len;
+    SECURITY_STATUS st;
+
+    if (k->kind == KEY_WRITE)
+        st = rec13_decrypt(k, in, in_len, out, out_cap, &len, seq);
+    else
+        st = rec12_decrypt(k, in, in_len, out, out_cap, &len, seq);
+    if (st == SEC_E_OK)
+        *result = (DWORD)len;
+    return st;
+}
+
 SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
                                         PBYTE pbInput, DWORD cbInput, PBYTE pbOutput,
                                         DWORD cbOutput, DWORD *pcbResult,
@@ -25,9 +73,16 @@ SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
 {
     struct call c;
     struct object *key;
-    size_t len;
+    struct secret_key *k;
     SECURITY_STATUS st;
 
+    if (pbOutput != NULL && pcbResult != NULL && dwFlags == 0 && pbInput != NULL &&
+        dwContentType <= MAX_CONTENT_TYPE && (k = record_fast_pin(hSslProvider, hKey)) != NULL) {
+        st = record_encrypt(k, pbInput, cbInput, pbOutput, cbOutput, pcbResult, SequenceNumber,
+                            dwContentType);
+        handle_unpin(&k->hdr);
+        return st;
+    }
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
         return call_end(&c, st);
     if (pbOutput == NULL || pcbResult == NULL)
@@ -40,20 +95,8 @@ SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
         return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = record_key(key)) != SEC_E_OK)
         return call_end(&c, st);
-    if (((struct secret_key *)key)->kind == KEY_WRITE) {
-        st = rec13_encrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
-                           SequenceNumber, (uint8_t)dwContentType);
-        if (st == SEC_E_OK)
-            *pcbResult = (DWORD)len;
-        return call_end(&c, st);
-    }
-    if (cbInput > REC_MAX_PLAINTEXT)
-        return call_end(&c, NTE_INVALID_PARAMETER);
-    st = rec12_encrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
-                       SequenceNumber, (uint8_t)dwContentType);
-    if (st == SEC_E_OK)
-        *pcbResult = (DWORD)len;
-    return call_end(&c, st);
+    return call_end(&c, record_encrypt((struct secret_key *)key, pbInput, cbInput, pbOutput,
+                                       cbOutput, pcbResult, SequenceNumber, dwContentType));
 }
 
 SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
@@ -63,9 +106,15 @@ SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
 {
     struct call c;
     struct object *key;
-    size_t len;
+    struct secret_key *k;
     SECURITY_STATUS st;
 
+    if (pbOutput != NULL && pcbResult != NULL && dwFlags == 0 && pbInput != NULL &&
+        (k = record_fast_pin(hSslProvider, hKey)) != NULL) {
+        st = record_decrypt(k, pbInput, cbInput, pbOutput, cbOutput, pcbResult, SequenceNumber);
+        handle_unpin(&k->hdr);
+        return st;
+    }
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
         return call_end(&c, st);
     if (pbOutput == NULL || pcbResult == NULL)
@@ -78,13 +127,6 @@ SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
         return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = record_key(key)) != SEC_E_OK)
         return call_end(&c, st);
-    if (((struct secret_key *)key)->kind == KEY_WRITE)
-        st = rec13_decrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
-                           SequenceNumber);
-    else
-        st = rec12_decrypt((struct secret_key *)key, pbInput, cbInput, pbOutput, cbOutput, &len,
-                           SequenceNumber);
-    if (st == SEC_E_OK)
-        *pcbResult = (DWORD)len;
-    return call_end(&c, st);
+    return call_end(&c, record_decrypt((struct secret_key *)key, pbInput, cbInput, pbOutput,
+                                       cbOutput, pcbResult, SequenceNumber));
 }

@@ -129,6 +129,23 @@ SECURITY_STATUS handle_pin(ULONG_PTR h, unsigned class_mask, struct object **out
     return SEC_E_OK;
 }
 
+bool handle_names(ULONG_PTR h, const struct object *obj)
+{
+    uint64_t raw = (uint64_t)h ^ handle_mask;
+    uint32_t low = (uint32_t)raw;
+    struct slot *s;
+    uint64_t w;
+
+    if (h == 0 || low == 0 || (s = slot_get(low - 1)) == NULL)
+        return false;
+    w = atomic_load_explicit(&s->state, memory_order_acquire);
+    /* obj cannot be freed and its address reused meanwhile (the caller keeps it alive), so
+     * seeing it in a slot whose state matched is seeing this handle's object; a close racing
+     * with the check answers either way, as it would for a pin. */
+    return GEN(w) == GEN(raw) && (w & LIVE_BIT) &&
+           atomic_load_explicit(&s->obj, memory_order_acquire) == obj;
+}
+
 /* The last pin of a closed slot: drop the table's reference and recycle the slot under a
  * new generation, so every old handle to it stays invalid. A slot whose generation would
  * wrap is never reused: after 2^32 - 1 lives an old handle would otherwise name a new

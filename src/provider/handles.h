@@ -5,6 +5,7 @@
 #ifndef SSLPROV_HANDLES_H
 #define SSLPROV_HANDLES_H
 
+#include <stdbool.h>
 #include "object.h"
 
 /* Register obj (its refs == 1 belongs to the table). On failure the caller still owns obj. */
@@ -14,6 +15,10 @@ SECURITY_STATUS handle_create(struct object *obj, ULONG_PTR *out);
  * NTE_INVALID_HANDLE for anything else. */
 SECURITY_STATUS handle_pin(ULONG_PTR h, unsigned class_mask, struct object **out);
 void handle_unpin(struct object *obj);
+
+/* Whether h is, at this moment, a live handle of obj, without pinning it or reading obj: for
+ * an object the caller keeps alive otherwise (a pinned child's provider). */
+bool handle_names(ULONG_PTR h, const struct object *obj);
 
 /* Invalidate h at once (it must be pinned by the caller through pinned); the object is
  * released when the last pin goes. NTE_INVALID_HANDLE if another thread closed it first. */

@@ -410,14 +410,17 @@ static bool aead_run(struct rec12 *r, int enc, const uint8_t nonce[AEAD_NONCE], 
     return !enc || EVP_CIPHER_CTX_get_params(ctx, tag_param);
 }
 
-/* OpenSSL's TLS-mode AEAD, in place on body = explicit || data || tag. GCM's nonce comes from
+/* OpenSSL's TLS-mode AEAD on body = explicit || data || tag, from src: GCM works in place only
+ * (src == body); ChaCha20-Poly1305 also from a separate src, which it reads only up to the
+ * data's end when encrypting and which, when decrypting, it reads data || tag of (writing the
+ * data alone to body). GCM's nonce comes from
  * its fixed part and, when encrypting, an invocation field we set to the sequence number
  * (SET_IV_FIXED with the whole nonce), when decrypting, the record's explicit bytes;
  * ChaCha20-Poly1305 XORs the AAD's sequence number into its fixed IV (RFC 7905). The AAD
  * length field counts what the record carries: GCM subtracts its explicit nonce (and on
  * decryption, like ChaCha20, the tag). Returns the data length, or -1. */
 static int aead_tls(struct secret_key *k, int enc, uint64_t seq, uint8_t type, uint8_t *body,
-                    size_t body_len, size_t aad_len)
+                    const uint8_t *src, size_t body_len, size_t aad_len)
 {
     struct rec12 *r = k->rec;
     EVP_CIPHER_CTX *ctx = enc ? r->enc : r->dec;
@@ -447,7 +450,7 @@ static int aead_tls(struct secret_key *k, int enc, uint64_t seq, uint8_t type, u
     *p = OSSL_PARAM_construct_end();
     if (!EVP_CIPHER_CTX_set_params(ctx, params))
         return -1;
-    return EVP_Cipher(ctx, body, body, (unsigned int)body_len);
+    return EVP_Cipher(ctx, body, src, (unsigned int)body_len);
 }
 
 /* ---- encrypt ------------------------------------------------------------------------- */
@@ -619,10 +622,15 @@ SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in
     if (r->kind == REC_AEAD && (seq < k->seq_mark || k->seq_spent))
         return NTE_INVALID_PARAMETER;
     if (r->tls_aead && (in == dst || in_len <= TLS_MODE_MAX)) {
-        if (in != dst)
+        /* ChaCha20-Poly1305 reads a separate plaintext where it is; GCM needs it in place */
+        const uint8_t *src = out + r->hdr_len;
+
+        if (in != dst && r->xor_nonce && !overlaps(in, in_len, out, total))
+            src = in;
+        else if (in != dst)
             memmove(dst, in, in_len);
         write_header(r, out, type, seq, body);
-        if (aead_tls(k, 1, seq, type, out + r->hdr_len, body, r->explicit_len + in_len) < 0)
+        if (aead_tls(k, 1, seq, type, out + r->hdr_len, src, body, r->explicit_len + in_len) < 0)
             return NTE_INTERNAL_ERROR;
         aead_advance(k, seq);
         *out_len = total;
@@ -845,9 +853,11 @@ static SECURITY_STATUS decrypt_stitched(struct secret_key *k, uint8_t *in, size_
     return SEC_E_OK;
 }
 
-/* TLS-mode AEAD decryption in place: in the caller's record for the in-place layout, else in
- * the key's scratch area for a small record. NULL when neither applies. */
-static uint8_t *aead_tls_work(struct rec12 *r, uint8_t *in, size_t body, const uint8_t *out)
+/* Where TLS-mode AEAD decryption writes: the caller's record for the in-place layout; for
+ * ChaCha20-Poly1305, which reads its input elsewhere, straight into a separate output that
+ * holds the data; else, for a small record, the key's scratch area (GCM works in place only).
+ * NULL when none applies. */
+static uint8_t *aead_tls_work(struct rec12 *r, uint8_t *in, size_t body, uint8_t *out, size_t out_cap)
 {
     uint8_t *src = in + r->hdr_len;
 
@@ -855,6 +865,8 @@ static uint8_t *aead_tls_work(struct rec12 *r, uint8_t *in, size_t body, const u
         return NULL;
     if (out == src + r->explicit_len)
         return src;
+    if (r->xor_nonce && body >= TAG && out_cap >= body - TAG && !overlaps(src, body, out, body - TAG))
+        return out;
     return body <= TLS_MODE_MAX + r->explicit_len + TAG ? r->scratch : NULL;
 }
 
@@ -870,12 +882,13 @@ static SECURITY_STATUS decrypt_aead_tls(struct secret_key *k, uint8_t *in, size_
     len = body - r->explicit_len - TAG;
     if (out_cap < len && work != in + r->hdr_len)
         return NTE_BUFFER_TOO_SMALL;
-    if (work != in + r->hdr_len)
+    if (work == r->scratch)
         memcpy(work, in + r->hdr_len, body);
     /* OpenSSL's GCM returns the body length here, ChaCha20-Poly1305 the data length */
-    n = aead_tls(k, 0, seq, in[0], work, body, body);
+    n = aead_tls(k, 0, seq, in[0], work, work == out ? in + r->hdr_len : work, body, body);
     if (n < 0) {
-        OPENSSL_cleanse(work, body); /* never hand out unauthenticated plaintext */
+        /* never hand out unauthenticated plaintext; a separate output holds only the data */
+        OPENSSL_cleanse(work, work == out ? len : body);
         return NTE_DECRYPTION_FAILURE;
     }
     if (out != work + r->explicit_len)
@@ -895,7 +908,7 @@ SECURITY_STATUS rec12_decrypt(struct secret_key *k, uint8_t *in, size_t in_len, 
 
     if ((st = parse_header(k->rec, in, in_len, &body)) != SEC_E_OK)
         return st;
-    if ((work = aead_tls_work(k->rec, in, body, out)) != NULL)
+    if ((work = aead_tls_work(k->rec, in, body, out, out_cap)) != NULL)
         return decrypt_aead_tls(k, in, body, work, out, out_cap, out_len, seq);
     if (k->rec->stitched)
         return decrypt_stitched(k, in, body, out, out_cap, out_len, seq);
