@@ -27,7 +27,8 @@ static struct secret_key *record_fast_pin(NCRYPT_PROV_HANDLE hp, NCRYPT_KEY_HAND
 
     if (handle_pin(hk, CLASS_BIT(OBJ_KEY), &key) != SEC_E_OK)
         return NULL;
-    if (record_key(key) == SEC_E_OK && handle_names(hp, &key->prov->hdr))
+    /* both handles are checked before the key is read (the handle tests rely on that) */
+    if (handle_names(hp, &key->prov->hdr) && record_key(key) == SEC_E_OK)
         return (struct secret_key *)key;
     handle_unpin(key);
     return NULL;
