@@ -61,7 +61,7 @@ struct th {
     const struct transcript *t; /* for SSLKEYLOGFILE's client random */
 };
 
-static SECURITY_STATUS transcript_hash(const struct secret_key *base, const struct transcript *t, struct th *th)
+static SECURITY_STATUS transcript_hash(const struct secret_key *base, struct transcript *t, struct th *th)
 {
     th->t = t;
     th->len = hash_len(base);
@@ -151,7 +151,7 @@ SECURITY_STATUS s13_master(const struct secret_key *hs, ULONG_PTR *out)
 }
 
 /* behavior.md §5: the labels come from the base key's stage. */
-SECURITY_STATUS s13_traffic(const struct secret_key *base, const struct transcript *t,
+SECURITY_STATUS s13_traffic(const struct secret_key *base, struct transcript *t,
                             ULONG_PTR *client, ULONG_PTR *server)
 {
     static const char *const labels[][2] = {
@@ -204,7 +204,7 @@ SECURITY_STATUS s13_write_key(const struct secret_key *traffic, ULONG_PTR *out)
     return st;
 }
 
-SECURITY_STATUS s13_exporter(const struct secret_key *base, const struct transcript *t, ULONG_PTR *out)
+SECURITY_STATUS s13_exporter(const struct secret_key *base, struct transcript *t, ULONG_PTR *out)
 {
     bool early = base->kind == KEY_EARLY;
     struct log_as as = {early ? "EARLY_EXPORTER_SECRET" : "EXPORTER_SECRET", 0};
@@ -215,7 +215,7 @@ SECURITY_STATUS s13_exporter(const struct secret_key *base, const struct transcr
     return st == SEC_E_OK ? derive(base, early ? "e exp master" : "exp master", &th, KEY_EXPORTER, as, out) : st;
 }
 
-SECURITY_STATUS s13_resumption(const struct secret_key *master, const struct transcript *t, ULONG_PTR *out)
+SECURITY_STATUS s13_resumption(const struct secret_key *master, struct transcript *t, ULONG_PTR *out)
 {
     struct th th;
     SECURITY_STATUS st = transcript_hash(master, t, &th);
@@ -274,7 +274,7 @@ SECURITY_STATUS s13_next_traffic(const struct secret_key *traffic, ULONG_PTR *ou
     return st;
 }
 
-SECURITY_STATUS s13_finished(const struct secret_key *key, const struct transcript *t, uint8_t *out,
+SECURITY_STATUS s13_finished(const struct secret_key *key, struct transcript *t, uint8_t *out,
                              size_t out_len)
 {
     const struct backend *be = &key->hdr.prov->be;
