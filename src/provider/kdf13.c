@@ -17,21 +17,48 @@ static bool md_ok(enum md_id md)
     return md > MD_NONE && md < MD_COUNT && md_size(md) > 0 && md_size(md) <= KDF13_MAX_HASH;
 }
 
-/* One TLS13-KDF call; the KDF object is the backend's, fetched once. */
-static SECURITY_STATUS tls13_kdf(const struct backend *be, OSSL_PARAM *params, uint8_t *out, size_t len)
+/* A TLS13-KDF context keeps copies of its inputs after a derivation (OpenSSL 3.0 hkdf.c,
+ * KDF_HKDF), and a caller who frees a secret expects it gone: a new empty key clear_frees the
+ * old one and every set clear_frees the data (a transcript hash), leaving the digest, the
+ * mode and the public prefix and label. A salt -- the previous secret of an extract with the
+ * "derived" step -- is replaced by an empty one; 3.0 frees the old salt without cleansing it,
+ * as it always does when a context is freed. An empty salt still counts as a salt, so such a
+ * context goes back to the salted pool, for extracts that always set their own. */
+static void tls13_kdf_release(const struct backend *be, enum md_id md, bool salted, EVP_KDF_CTX *ctx)
 {
+    static const uint8_t none[1];
+    OSSL_PARAM forget[3] = {
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)none, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)none, 0),
+        OSSL_PARAM_construct_end(),
+    };
+
+    if (!salted)
+        forget[1] = OSSL_PARAM_construct_end();
+    if (EVP_KDF_CTX_set_params(ctx, forget))
+        backend_tls13_kdf_give(be, md, salted, ctx);
+    else
+        EVP_KDF_CTX_free(ctx);
+}
+
+/* One TLS13-KDF call on a pooled context, its digest set once: params give the mode, the key
+ * and the rest; a context that never took a salt serves every derivation without one. */
+static SECURITY_STATUS tls13_kdf(const struct backend *be, enum md_id md, const OSSL_PARAM *params,
+                                 uint8_t *out, size_t len)
+{
+    bool salted = OSSL_PARAM_locate_const(params, OSSL_KDF_PARAM_SALT) != NULL;
     SECURITY_STATUS st = NTE_INTERNAL_ERROR;
     EVP_KDF_CTX *ctx;
 
     ERR_set_mark();
-    if ((ctx = EVP_KDF_CTX_new(be->tls13_kdf)) == NULL) {
+    if ((ctx = backend_tls13_kdf_take(be, md, salted)) == NULL) {
         st = NTE_NO_MEMORY;
         goto out;
     }
     if (EVP_KDF_derive(ctx, out, len, params) > 0)
         st = SEC_E_OK;
+    tls13_kdf_release(be, md, salted, ctx);
 out:
-    EVP_KDF_CTX_free(ctx);
     ERR_pop_to_mark();
     if (st != SEC_E_OK)
         OPENSSL_cleanse(out, len);
@@ -48,14 +75,13 @@ SECURITY_STATUS kdf13_extract(const struct backend *be, enum md_id md, const uin
     uint8_t zeros[KDF13_MAX_HASH] = {0};
     size_t hlen = md_size(md);
     int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
-    OSSL_PARAM params[7], *p = params;
+    OSSL_PARAM params[6], *p = params;
 
     if (!md_ok(md))
         return NTE_INVALID_PARAMETER;
     if (ikm == NULL)
         ikm = zeros, ikm_len = hlen;
     *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md_ossl_name(md), 0);
     *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
     if (prev != NULL) {
         *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)prev, hlen);
@@ -64,7 +90,7 @@ SECURITY_STATUS kdf13_extract(const struct backend *be, enum md_id md, const uin
         *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)"derived", 7);
     }
     *p = OSSL_PARAM_construct_end();
-    return tls13_kdf(be, params, out, hlen);
+    return tls13_kdf(be, md, params, out, hlen);
 }
 
 SECURITY_STATUS kdf13_expand_label(const struct backend *be, enum md_id md, const uint8_t *secret,
@@ -73,7 +99,7 @@ SECURITY_STATUS kdf13_expand_label(const struct backend *be, enum md_id md, cons
 {
     static const uint8_t empty[1];
     int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    OSSL_PARAM params[7], *p = params;
+    OSSL_PARAM params[6], *p = params;
 
     if (context == NULL) /* TLS13-KDF refuses a NULL context even of length 0 */
         context = empty, context_len = 0;
@@ -81,14 +107,13 @@ SECURITY_STATUS kdf13_expand_label(const struct backend *be, enum md_id md, cons
         context_len > MAX_CONTEXT)
         return NTE_INVALID_PARAMETER;
     *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md_ossl_name(md), 0);
     *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, md_size(md));
     *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, (void *)TLS13_PREFIX,
                                              sizeof(TLS13_PREFIX) - 1);
     *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)label, strlen(label));
     *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_DATA, (void *)context, context_len);
     *p = OSSL_PARAM_construct_end();
-    return tls13_kdf(be, params, out, out_len);
+    return tls13_kdf(be, md, params, out, out_len);
 }
 
 SECURITY_STATUS kdf13_hash(const struct backend *be, enum md_id md, const uint8_t *data,

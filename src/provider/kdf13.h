@@ -1,5 +1,6 @@
 /* The TLS 1.3 key schedule (RFC 8446 §7.1) over a backend: HKDF-Extract with the "derived"
- * step and HKDF-Expand-Label, both through OpenSSL's TLS13-KDF (fetched once). */
+ * step and HKDF-Expand-Label, both through OpenSSL's TLS13-KDF (fetched once), on contexts
+ * the backend keeps with their digest set; none keeps a secret after a call returns. */
 #ifndef SSLPROV_KDF13_H
 #define SSLPROV_KDF13_H
 
