@@ -20,6 +20,20 @@ SECURITY_STATUS kdf13_expand_label(const struct backend *be, enum md_id md, cons
                                    const char *label, const uint8_t *context, size_t context_len,
                                    uint8_t *out, size_t out_len);
 
+/* Several Expand-Labels of one secret at once (a write key and its IV, both traffic secrets of
+ * a stage), on one KDF context. No output may overlap the secret; on failure all are
+ * cleansed. */
+#define KDF13_MAX_EXPANSIONS 2
+struct kdf13_expansion {
+    const char *label;
+    const uint8_t *context; /* NULL: empty */
+    size_t context_len;
+    uint8_t *out;
+    size_t out_len;
+};
+SECURITY_STATUS kdf13_expand_labels(const struct backend *be, enum md_id md, const uint8_t *secret,
+                                    const struct kdf13_expansion *x, size_t n);
+
 /* Hash(data) with the schedule's hash (e.g. Hash("") for Derive-Secret on no messages). */
 SECURITY_STATUS kdf13_hash(const struct backend *be, enum md_id md, const uint8_t *data,
                            size_t len, uint8_t *out);
