@@ -38,7 +38,7 @@ check-asan: deps
 
 check-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DSSLPROV_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_handles_threads
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_handles_threads test_kdf13_threads
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest -L threads --output-on-failure
 
 install: build

@@ -1189,6 +1189,44 @@ static void test_expand_lengths(void)
     free(a), free(b);
 }
 
+/* Several Expand-Labels of one secret on one KDF context (a write key and its IV, both
+ * traffic secrets of a stage) give libcrypto's HKDF-Expand of each, as one call each does; one
+ * argument out of range refuses the whole call before any output is written. */
+static void test_expand_labels(void)
+{
+    static const enum md_id mds[] = {MD_SHA256, MD_SHA384};
+    uint8_t secret[HMAX], th[HMAX], key[32], iv[12], c[HMAX], s[HMAX], want[HMAX];
+
+    memset(secret, 0x6b, sizeof(secret)), memset(th, 0x19, sizeof(th));
+    for (size_t i = 0; i < 2; i++) {
+        enum md_id md = mds[i];
+        size_t h = md_size(md);
+        struct kdf13_expansion kiv[2] = {{"key", NULL, 0, key, 32}, {"iv", NULL, 0, iv, 12}};
+        struct kdf13_expansion cs[2] = {{"c hs traffic", th, h, c, h}, {"s hs traffic", th, h, s, h}};
+
+        CHECK_ST(kdf13_expand_labels(be, md, secret, kiv, 2), SEC_E_OK);
+        CHECK(ref_expand_label(md, secret, "key", NULL, 0, want, 32));
+        CHECK_MEM(key, want, 32);
+        CHECK(ref_expand_label(md, secret, "iv", NULL, 0, want, 12));
+        CHECK_MEM(iv, want, 12);
+        CHECK_ST(kdf13_expand_labels(be, md, secret, cs, 2), SEC_E_OK);
+        CHECK(ref_expand_label(md, secret, "c hs traffic", th, h, want, h));
+        CHECK_MEM(c, want, h);
+        CHECK(ref_expand_label(md, secret, "s hs traffic", th, h, want, h));
+        CHECK_MEM(s, want, h);
+        CHECK_ST(kdf13_expand_label(be, md, secret, "s hs traffic", th, h, want, h), SEC_E_OK);
+        CHECK_MEM(s, want, h);
+
+        memset(c, 0xAA, h), memset(s, 0xAA, h);
+        cs[1].out_len = 0;
+        CHECK_ST(kdf13_expand_labels(be, md, secret, cs, 2), NTE_INVALID_PARAMETER);
+        CHECK(all_bytes(c, h, 0xAA) && all_bytes(s, h, 0xAA));
+        CHECK_ST(kdf13_expand_labels(be, md, secret, cs, 0), NTE_INVALID_PARAMETER);
+        CHECK_ST(kdf13_expand_labels(be, md, secret, cs, KDF13_MAX_EXPANSIONS + 1), NTE_INVALID_PARAMETER);
+        CHECK(all_bytes(c, h, 0xAA));
+    }
+}
+
 int main(void)
 {
     struct provider *prov = NULL;
@@ -1204,6 +1242,7 @@ int main(void)
     test_unknown_digest();
     test_hash_length();
     test_expand_lengths();
+    test_expand_labels();
     CHECK(ERR_peek_error() == 0); /* nothing left on the error queue */
 
     provider_unpin(prov);

@@ -1,9 +1,13 @@
 /* Handshake hashes (api.md D1, D2, D4, D6, D7): the running hash, session hash and
  * duplicates against libcrypto digests of the same bytes; SSL 3.0 Finished against RFC 6101
- * §5.6.9 computed here with libcrypto; every argument rule's negative twin. (TLS Finished
- * values are checked against libssl in test_tls12_diff.) */
+ * §5.6.9 computed here with libcrypto; the digest a hash object keeps between updates, read
+ * by TLS 1.3 Finished and Derive-Secret, against HMAC and HKDF over libcrypto digests; every
+ * argument rule's negative twin. (TLS Finished values are checked against libssl in
+ * test_tls12_diff.) */
 #include <string.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include "check.h"
 #include "handles.h"
 #include "sslprovider.h"
@@ -166,6 +170,111 @@ static void test_finished_rules(void)
     SslFreeObject(mk10, 0), SslFreeObject(mk12, 0);
 }
 
+/* HKDF-Expand-Label (RFC 8446 §7.1) with libcrypto's plain HKDF, the HkdfLabel built here. */
+static void expand_label(const BYTE secret[32], const char *label, const BYTE *ctx, size_t cl, BYTE *out, size_t len)
+{
+    BYTE info[2 + 1 + 6 + 32 + 1 + 32];
+    size_t n = 0, ll = strlen(label);
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *k = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
+
+    info[n++] = 0, info[n++] = (BYTE)len, info[n++] = (BYTE)(6 + ll);
+    memcpy(info + n, "tls13 ", 6), n += 6;
+    memcpy(info + n, label, ll), n += ll;
+    info[n++] = (BYTE)cl;
+    if (cl != 0)
+        memcpy(info + n, ctx, cl), n += cl;
+    OSSL_PARAM p[] = {
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, 32),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n),
+        OSSL_PARAM_construct_end(),
+    };
+    CHECK(k != NULL && EVP_KDF_derive(k, out, len, p) > 0);
+    EVP_KDF_CTX_free(k);
+    EVP_KDF_free(kdf);
+}
+
+/* The 32 bytes of a TLS 1.3 secret, from its OpaqueKeyBlob (length at 88, bytes at 92). */
+static void secret_of(NCRYPT_KEY_HANDLE k, BYTE out[32])
+{
+    BYTE blob[256];
+    DWORD cb = 0;
+
+    memset(out, 0, 32);
+    CHECK_ST(SslExportKey(prov, k, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0), SEC_E_OK);
+    CHECK(cb >= 92 + 32 && blob[88] == 32);
+    if (cb >= 92 + 32)
+        memcpy(out, blob + 92, 32);
+}
+
+/* What TLS 1.3 reads at one point of the transcript, given the bytes hashed so far: the
+ * client early traffic secret from the early secret, and Finished keyed by cet (RFC 8446
+ * §7.1, §4.4.4). */
+static void tls13_expect(const BYTE early[32], const BYTE cet_secret[32], const BYTE *b, size_t bl, BYTE cet[32],
+                         BYTE fin[32])
+{
+    BYTE th[32], fk[32];
+    unsigned tl = 0;
+    size_t fl = 0;
+
+    digest("SHA256", msg1, sizeof(msg1), b, bl, th, &tl);
+    expand_label(early, "c e traffic", th, 32, cet, 32);
+    expand_label(cet_secret, "finished", NULL, 0, fk, 32);
+    CHECK(EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, fk, 32, th, 32, fin, 32, &fl) != NULL && fl == 32);
+}
+
+/* The digest a hash object keeps is the digest of everything hashed so far: read, read again,
+ * hash more, read again (it must change); a duplicate keeps the old messages only. */
+static void test_tls13_cached_digest(void)
+{
+    static const DWORD P13 = TLS1_3_PROTOCOL_VERSION, S = TLS_AES_128_GCM_SHA256;
+    BYTE psk[32], early[32], got[32], cet1[32], fin1[32], want_cet[32], want_fin[32], fin[32];
+    NCRYPT_KEY_HANDLE hpsk = 0, he = 0, hcet = 0, hcet2 = 0;
+    NCRYPT_HASH_HANDLE h = 0, dup = 0;
+
+    memset(psk, 0x11, sizeof(psk));
+    CHECK_ST(SslImportKey(prov, &hpsk, TLS_13_PRE_SHARED_KEY, psk, sizeof(psk), 0), SEC_E_OK);
+    CHECK_ST(SslExtractEarlyKey(prov, hpsk, &he, P13, S, NULL, 0), SEC_E_OK);
+    secret_of(he, early);
+    CHECK_ST(SslCreateHandshakeHash(prov, &h, P13, S, 0), SEC_E_OK);
+    CHECK_ST(SslHashHandshake(prov, h, msg1, sizeof(msg1), 0), SEC_E_OK);
+
+    /* after msg1: the secret, then Finished twice (the second read is the kept digest) */
+    CHECK_ST(SslExpandTrafficKeys(prov, he, h, &hcet, NULL, NULL, 0), SEC_E_OK);
+    secret_of(hcet, cet1);
+    tls13_expect(early, cet1, NULL, 0, want_cet, want_fin);
+    CHECK_MEM(cet1, want_cet, 32);
+    CHECK_ST(SslComputeFinishedHash(prov, hcet, h, fin1, 32, 0), SEC_E_OK);
+    CHECK_MEM(fin1, want_fin, 32);
+    CHECK_ST(SslComputeFinishedHash(prov, hcet, h, fin, 32, 0), SEC_E_OK);
+    CHECK_MEM(fin, want_fin, 32);
+    CHECK_ST(SslDuplicateTranscriptHash(prov, h, &dup, 0), SEC_E_OK);
+
+    /* an empty update changes nothing; msg2 changes both */
+    CHECK_ST(SslHashHandshake(prov, h, msg2, 0, 0), SEC_E_OK);
+    CHECK_ST(SslComputeFinishedHash(prov, hcet, h, fin, 32, 0), SEC_E_OK);
+    CHECK_MEM(fin, fin1, 32);
+    CHECK_ST(SslHashHandshake(prov, h, msg2, sizeof(msg2), 0), SEC_E_OK);
+    tls13_expect(early, cet1, msg2, sizeof(msg2), want_cet, want_fin);
+    CHECK_ST(SslComputeFinishedHash(prov, hcet, h, fin, 32, 0), SEC_E_OK);
+    CHECK_MEM(fin, want_fin, 32);
+    CHECK(memcmp(fin, fin1, 32) != 0);
+    CHECK_ST(SslExpandTrafficKeys(prov, he, h, &hcet2, NULL, NULL, 0), SEC_E_OK);
+    secret_of(hcet2, got);
+    CHECK_MEM(got, want_cet, 32);
+    CHECK(memcmp(got, cet1, 32) != 0);
+
+    /* the duplicate, made before msg2, still reads msg1 only */
+    CHECK_ST(SslComputeFinishedHash(prov, hcet, dup, fin, 32, 0), SEC_E_OK);
+    CHECK_MEM(fin, fin1, 32);
+
+    SslFreeObject(hcet2, 0), SslFreeObject(hcet, 0), SslFreeObject(he, 0), SslFreeObject(hpsk, 0);
+    SslFreeObject(dup, 0), SslFreeObject(h, 0);
+}
+
 static void test_create_rules(void)
 {
     NCRYPT_HASH_HANDLE h = 5;
@@ -196,6 +305,7 @@ int main(void)
     test_session_hash(DTLS1_0_PROTOCOL_VERSION, TLS_RSA_WITH_AES_128_CBC_SHA, "MD5", "SHA1", 36);
     test_ssl3_finished();
     test_finished_rules();
+    test_tls13_cached_digest();
     test_create_rules();
     CHECK_ST(SslFreeObject(prov, 0), SEC_E_OK);
     CHECK(handle_live_count() == 0);

@@ -1,8 +1,11 @@
 /* An OpenSSL allocator (CRYPTO_set_mem_functions) that scans every block it frees for a known
  * secret pattern, to prove secrets are wiped before their memory is released. Each block
- * carries its size in a 16-byte prefix, so free can scan it; blocks are zeroed at allocation
- * so the scan reads only what was written. wipe_scan_install sets the pattern; scanning runs
- * while wipe_scanning is true and counts hits in wipe_found. */
+ * carries a 32-byte header (its size and its place in a list of live blocks), so free can
+ * scan it and wipe_scan_live can scan every block still allocated, to prove a secret does not
+ * linger in memory kept for reuse; blocks are zeroed at allocation so the scans read only
+ * what was written. wipe_scan_install sets the pattern; free-time scanning runs while
+ * wipe_scanning is true and counts hits in wipe_found. Single-threaded tests only: the list
+ * has no lock. */
 #ifndef SSLPROV_TEST_WIPE_SCAN_H
 #define SSLPROV_TEST_WIPE_SCAN_H
 
@@ -11,35 +14,55 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+struct wipe_block {
+    struct wipe_block *prev, *next;
+    size_t n;
+    size_t pad; /* keeps the block 16-byte aligned, as malloc's are */
+};
+
 static const unsigned char *wipe_pattern;
 static size_t wipe_pattern_len;
 static bool wipe_scanning;
 static unsigned wipe_found;
+static struct wipe_block wipe_live = {&wipe_live, &wipe_live, 0, 0};
+
+static unsigned wipe_count_pattern(const unsigned char *b, size_t n)
+{
+    unsigned hits = 0;
+
+    for (size_t j = 0; wipe_pattern_len > 0 && j + wipe_pattern_len <= n; j++)
+        hits += memcmp(b + j, wipe_pattern, wipe_pattern_len) == 0;
+    return hits;
+}
 
 static void *wipe_scan_malloc(size_t n, const char *file, int line)
 {
-    size_t *p = calloc(1, n + 16);
+    struct wipe_block *h = calloc(1, n + sizeof(*h));
 
     (void)file, (void)line;
-    if (p == NULL)
+    if (h == NULL)
         return NULL;
-    *p = n;
-    return (char *)p + 16;
+    h->n = n;
+    h->prev = &wipe_live;
+    h->next = wipe_live.next;
+    wipe_live.next->prev = h;
+    wipe_live.next = h;
+    return h + 1;
 }
 
 static void wipe_scan_free(void *ptr, const char *file, int line)
 {
-    unsigned char *b = ptr;
-    size_t n;
+    struct wipe_block *h;
 
     (void)file, (void)line;
     if (ptr == NULL)
         return;
-    n = *(size_t *)(b - 16);
-    for (size_t j = 0; wipe_scanning && j + wipe_pattern_len <= n; j++)
-        if (memcmp(b + j, wipe_pattern, wipe_pattern_len) == 0)
-            wipe_found++;
-    free(b - 16);
+    h = (struct wipe_block *)ptr - 1;
+    h->prev->next = h->next;
+    h->next->prev = h->prev;
+    if (wipe_scanning)
+        wipe_found += wipe_count_pattern(ptr, h->n);
+    free(h);
 }
 
 static void *wipe_scan_realloc(void *ptr, size_t n, const char *file, int line)
@@ -47,12 +70,22 @@ static void *wipe_scan_realloc(void *ptr, size_t n, const char *file, int line)
     void *q = wipe_scan_malloc(n, file, line);
 
     if (q != NULL && ptr != NULL) {
-        size_t old = *(size_t *)((unsigned char *)ptr - 16);
+        size_t old = ((struct wipe_block *)ptr - 1)->n;
 
         memcpy(q, ptr, old < n ? old : n);
         wipe_scan_free(ptr, file, line);
     }
     return q;
+}
+
+/* How many blocks allocated through OpenSSL, and not yet freed, hold the pattern now. */
+static inline unsigned wipe_scan_live(void)
+{
+    unsigned hits = 0;
+
+    for (const struct wipe_block *h = wipe_live.next; h != &wipe_live; h = h->next)
+        hits += wipe_count_pattern((const unsigned char *)(h + 1), h->n) > 0;
+    return hits;
 }
 
 /* Before the first OpenSSL allocation of the process; false if OpenSSL refused. */

@@ -110,6 +110,73 @@ static SECURITY_STATUS load_configured_providers(struct backend *be)
     return st;
 }
 
+/* The pools exist from backend_open on, empty; contexts are made on first use. */
+static SECURITY_STATUS pools_create(struct backend *be)
+{
+    if ((be->tls13_pool = OPENSSL_zalloc(MD_COUNT * sizeof(*be->tls13_pool))) == NULL)
+        return NTE_NO_MEMORY;
+    for (int i = 0; i < MD_COUNT; i++)
+        for (int salted = 0; salted < 2; salted++)
+            pthread_mutex_init(&be->tls13_pool[i][salted].lock, NULL);
+    return SEC_E_OK;
+}
+
+/* Pooled contexts hold no secret; EVP_KDF_CTX_free clear_frees what they do hold anyway. */
+static void pools_free(struct backend *be)
+{
+    if (be->tls13_pool == NULL)
+        return;
+    for (int i = 0; i < MD_COUNT; i++) {
+        for (int salted = 0; salted < 2; salted++) {
+            struct kdf_pool *pool = &be->tls13_pool[i][salted];
+
+            for (size_t j = 0; j < pool->n; j++)
+                EVP_KDF_CTX_free(pool->ctx[j]);
+            pthread_mutex_destroy(&pool->lock);
+        }
+    }
+    OPENSSL_free(be->tls13_pool);
+}
+
+/* TLS13-KDF refuses any set while the mode is the default EXTRACT_AND_EXPAND: a mode goes
+ * with the digest (each derivation sets its own). */
+EVP_KDF_CTX *backend_tls13_kdf_take(const struct backend *be, enum md_id md, bool salted)
+{
+    struct kdf_pool *pool = &be->tls13_pool[md][salted];
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    OSSL_PARAM params[3] = {
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md_names[md], 0),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_KDF_CTX *ctx = NULL;
+
+    pthread_mutex_lock(&pool->lock);
+    if (pool->n > 0)
+        ctx = pool->ctx[--pool->n];
+    pthread_mutex_unlock(&pool->lock);
+    if (ctx == NULL && (ctx = EVP_KDF_CTX_new(be->tls13_kdf)) != NULL &&
+        !EVP_KDF_CTX_set_params(ctx, params)) {
+        EVP_KDF_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+/* A full pool frees the context: the pool only needs as many as threads derive at once. */
+void backend_tls13_kdf_give(const struct backend *be, enum md_id md, bool salted, EVP_KDF_CTX *ctx)
+{
+    struct kdf_pool *pool = &be->tls13_pool[md][salted];
+
+    pthread_mutex_lock(&pool->lock);
+    if (pool->n < KDF_POOL_MAX) {
+        pool->ctx[pool->n++] = ctx;
+        ctx = NULL;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    EVP_KDF_CTX_free(ctx);
+}
+
 SECURITY_STATUS backend_open(struct backend *be)
 {
     SECURITY_STATUS st = NTE_INTERNAL_ERROR;
@@ -143,7 +210,7 @@ SECURITY_STATUS backend_open(struct backend *be)
         (be->hkdf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_HKDF, NULL)) == NULL)
         goto out;
     be->ctr_drbg = EVP_RAND_fetch(be->libctx, "CTR-DRBG", NULL);
-    st = SEC_E_OK;
+    st = pools_create(be);
 out:
     ERR_pop_to_mark();
     if (st != SEC_E_OK)
@@ -153,6 +220,7 @@ out:
 
 void backend_close(struct backend *be)
 {
+    pools_free(be); /* first: the contexts hold references into the library context */
     for (int i = 0; i < MD_COUNT; i++)
         EVP_MD_free(be->md[i]);
     for (int i = 0; i < CIPHER_COUNT; i++)

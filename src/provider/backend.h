@@ -4,6 +4,7 @@
 #ifndef SSLPROV_BACKEND_H
 #define SSLPROV_BACKEND_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -46,6 +47,17 @@ enum stitched_id {
 };
 
 #define BACKEND_MAX_EXTRA 8
+#define KDF_POOL_MAX 16
+
+/* Spare TLS13-KDF contexts whose digest is already set. OpenSSL 3.0's TLS13-KDF fetches its
+ * digest by name each time the digest parameter is given (~10 % of a key schedule) and its
+ * contexts cannot be duplicated, so a context is set up once and kept. A context in a pool
+ * holds no secret. */
+struct kdf_pool {
+    pthread_mutex_t lock;
+    size_t n;
+    EVP_KDF_CTX *ctx[KDF_POOL_MAX];
+};
 
 struct backend {
     OSSL_LIB_CTX *libctx;
@@ -65,10 +77,19 @@ struct backend {
     /* Optional: the DRBG behind a CBC write key's explicit IVs (record12.c); NULL leaves
      * those IVs to RAND_bytes_ex. */
     EVP_RAND *ctr_drbg;
+    /* [MD_COUNT][2]: contexts that never took a salt, and contexts that did (an empty one
+     * now). Allocated, so that derivations through a const backend can use them. */
+    struct kdf_pool (*tls13_pool)[2];
 };
 
 SECURITY_STATUS backend_open(struct backend *be);
 void backend_close(struct backend *be);
+
+/* A TLS13-KDF context set to md's digest, for a derivation that sets a salt (salted) or one
+ * that must find none: a spare one, else a new one; NULL if none can be made. Give it back
+ * to the same pool once it holds no secret, or free it. */
+EVP_KDF_CTX *backend_tls13_kdf_take(const struct backend *be, enum md_id md, bool salted);
+void backend_tls13_kdf_give(const struct backend *be, enum md_id md, bool salted, EVP_KDF_CTX *ctx);
 
 /* OpenSSL names, for fetching and for messages. */
 const char *md_ossl_name(enum md_id md);

@@ -17,24 +17,59 @@ static bool md_ok(enum md_id md)
     return md > MD_NONE && md < MD_COUNT && md_size(md) > 0 && md_size(md) <= KDF13_MAX_HASH;
 }
 
-/* One TLS13-KDF call; the KDF object is the backend's, fetched once. */
-static SECURITY_STATUS tls13_kdf(const struct backend *be, OSSL_PARAM *params, uint8_t *out, size_t len)
+/* A TLS13-KDF context keeps copies of its inputs after a derivation (OpenSSL 3.0 hkdf.c,
+ * KDF_HKDF), and a caller who frees a secret expects it gone: a new empty key clear_frees the
+ * old one and every set clear_frees the data (a transcript hash), leaving the digest, the
+ * mode and the public prefix and label. A salt -- the previous secret of an extract with the
+ * "derived" step -- is replaced by an empty one; 3.0 frees the old salt without cleansing it,
+ * as it always does when a context is freed. An empty salt still counts as a salt, so such a
+ * context goes back to the salted pool, for extracts that always set their own. */
+static void tls13_kdf_release(const struct backend *be, enum md_id md, bool salted, EVP_KDF_CTX *ctx)
 {
-    SECURITY_STATUS st = NTE_INTERNAL_ERROR;
+    static const uint8_t none[1];
+    OSSL_PARAM forget[3] = {
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)none, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)none, 0),
+        OSSL_PARAM_construct_end(),
+    };
+
+    if (!salted)
+        forget[1] = OSSL_PARAM_construct_end();
+    if (EVP_KDF_CTX_set_params(ctx, forget))
+        backend_tls13_kdf_give(be, md, salted, ctx);
+    else
+        EVP_KDF_CTX_free(ctx);
+}
+
+/* One derivation: its parameters (mode, key, salt, prefix, label, data) and its output. */
+struct kdf_call {
+    int mode;
+    OSSL_PARAM params[6];
+    uint8_t *out;
+    size_t len;
+};
+
+/* TLS13-KDF calls, all with or all without a salt, on one pooled context with its digest set
+ * once; a context that never took a salt serves every derivation without one. On failure
+ * every output is cleansed. */
+static SECURITY_STATUS tls13_kdf(const struct backend *be, enum md_id md, const struct kdf_call *calls,
+                                 size_t n)
+{
+    bool salted = OSSL_PARAM_locate_const(calls[0].params, OSSL_KDF_PARAM_SALT) != NULL;
+    SECURITY_STATUS st = SEC_E_OK;
     EVP_KDF_CTX *ctx;
 
     ERR_set_mark();
-    if ((ctx = EVP_KDF_CTX_new(be->tls13_kdf)) == NULL) {
+    if ((ctx = backend_tls13_kdf_take(be, md, salted)) == NULL)
         st = NTE_NO_MEMORY;
-        goto out;
-    }
-    if (EVP_KDF_derive(ctx, out, len, params) > 0)
-        st = SEC_E_OK;
-out:
-    EVP_KDF_CTX_free(ctx);
+    for (size_t i = 0; i < n && st == SEC_E_OK; i++)
+        if (EVP_KDF_derive(ctx, calls[i].out, calls[i].len, calls[i].params) <= 0)
+            st = NTE_INTERNAL_ERROR;
+    if (ctx != NULL)
+        tls13_kdf_release(be, md, salted, ctx);
     ERR_pop_to_mark();
-    if (st != SEC_E_OK)
-        OPENSSL_cleanse(out, len);
+    for (size_t i = 0; i < n && st != SEC_E_OK; i++)
+        OPENSSL_cleanse(calls[i].out, calls[i].len);
     return st;
 }
 
@@ -47,15 +82,14 @@ SECURITY_STATUS kdf13_extract(const struct backend *be, enum md_id md, const uin
 {
     uint8_t zeros[KDF13_MAX_HASH] = {0};
     size_t hlen = md_size(md);
-    int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
-    OSSL_PARAM params[7], *p = params;
+    struct kdf_call c = {.mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY, .out = out, .len = hlen};
+    OSSL_PARAM *p = c.params;
 
     if (!md_ok(md))
         return NTE_INVALID_PARAMETER;
     if (ikm == NULL)
         ikm = zeros, ikm_len = hlen;
-    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md_ossl_name(md), 0);
+    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &c.mode);
     *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
     if (prev != NULL) {
         *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)prev, hlen);
@@ -64,31 +98,55 @@ SECURITY_STATUS kdf13_extract(const struct backend *be, enum md_id md, const uin
         *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)"derived", 7);
     }
     *p = OSSL_PARAM_construct_end();
-    return tls13_kdf(be, params, out, hlen);
+    return tls13_kdf(be, md, &c, 1);
+}
+
+/* The call for one HKDF-Expand-Label, built in place (its mode parameter points into it);
+ * false when a length is out of range. */
+static bool expand_call(enum md_id md, const uint8_t *secret, const struct kdf13_expansion *x,
+                        struct kdf_call *c)
+{
+    static const uint8_t empty[1];
+    /* TLS13-KDF refuses a NULL context even of length 0 */
+    const uint8_t *context = x->context != NULL ? x->context : empty;
+    size_t context_len = x->context != NULL ? x->context_len : 0;
+
+    if (x->out_len == 0 || x->out_len > 255 * md_size(md) || strlen(x->label) > MAX_LABEL ||
+        context_len > MAX_CONTEXT)
+        return false;
+    c->mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    c->out = x->out;
+    c->len = x->out_len;
+    c->params[0] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &c->mode);
+    c->params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, md_size(md));
+    c->params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, (void *)TLS13_PREFIX,
+                                                     sizeof(TLS13_PREFIX) - 1);
+    c->params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)x->label, strlen(x->label));
+    c->params[4] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_DATA, (void *)context, context_len);
+    c->params[5] = OSSL_PARAM_construct_end();
+    return true;
+}
+
+SECURITY_STATUS kdf13_expand_labels(const struct backend *be, enum md_id md, const uint8_t *secret,
+                                    const struct kdf13_expansion *x, size_t n)
+{
+    struct kdf_call calls[KDF13_MAX_EXPANSIONS];
+
+    if (!md_ok(md) || n == 0 || n > KDF13_MAX_EXPANSIONS)
+        return NTE_INVALID_PARAMETER;
+    for (size_t i = 0; i < n; i++)
+        if (!expand_call(md, secret, &x[i], &calls[i]))
+            return NTE_INVALID_PARAMETER;
+    return tls13_kdf(be, md, calls, n);
 }
 
 SECURITY_STATUS kdf13_expand_label(const struct backend *be, enum md_id md, const uint8_t *secret,
                                    const char *label, const uint8_t *context, size_t context_len,
                                    uint8_t *out, size_t out_len)
 {
-    static const uint8_t empty[1];
-    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    OSSL_PARAM params[7], *p = params;
+    struct kdf13_expansion x = {label, context, context_len, out, out_len};
 
-    if (context == NULL) /* TLS13-KDF refuses a NULL context even of length 0 */
-        context = empty, context_len = 0;
-    if (!md_ok(md) || out_len == 0 || out_len > 255 * md_size(md) || strlen(label) > MAX_LABEL ||
-        context_len > MAX_CONTEXT)
-        return NTE_INVALID_PARAMETER;
-    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md_ossl_name(md), 0);
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, md_size(md));
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, (void *)TLS13_PREFIX,
-                                             sizeof(TLS13_PREFIX) - 1);
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)label, strlen(label));
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_DATA, (void *)context, context_len);
-    *p = OSSL_PARAM_construct_end();
-    return tls13_kdf(be, params, out, out_len);
+    return kdf13_expand_labels(be, md, secret, &x, 1);
 }
 
 SECURITY_STATUS kdf13_hash(const struct backend *be, enum md_id md, const uint8_t *data,

@@ -61,7 +61,7 @@ struct th {
     const struct transcript *t; /* for SSLKEYLOGFILE's client random */
 };
 
-static SECURITY_STATUS transcript_hash(const struct secret_key *base, const struct transcript *t, struct th *th)
+static SECURITY_STATUS transcript_hash(const struct secret_key *base, struct transcript *t, struct th *th)
 {
     th->t = t;
     th->len = hash_len(base);
@@ -69,25 +69,33 @@ static SECURITY_STATUS transcript_hash(const struct secret_key *base, const stru
                      : kdf13_hash(&base->hdr.prov->be, hash_of(base), NULL, 0, th->hash);
 }
 
-/* Derive-Secret(base, label, Transcript-Hash) as a new object (RFC 8446 §7.1). The secret is
- * logged when the transcript saw a ClientHello. */
-static SECURITY_STATUS derive(const struct secret_key *base, const char *label, const struct th *th,
-                              enum key_kind kind, struct log_as as, ULONG_PTR *out)
+/* A derived secret as a new object of stage kind, logged when the transcript saw a
+ * ClientHello. */
+static SECURITY_STATUS secret_object(const struct secret_key *base, const uint8_t *secret, const struct th *th,
+                                     enum key_kind kind, struct log_as as, ULONG_PTR *out)
 {
     struct provider *prov = base->hdr.prov;
-    uint8_t secret[KDF13_MAX_HASH];
     struct keylog_tag tag = {.side = as.side};
-    SECURITY_STATUS st;
 
-    *out = 0;
-    st = kdf13_expand_label(&prov->be, hash_of(base), base->key, label, th->hash, th->len, secret, hash_len(base));
-    if (st == SEC_E_OK && as.label != NULL && keylog_enabled(&prov->log) &&
-        transcript_client_random(th->t, tag.random)) {
+    if (as.label != NULL && keylog_enabled(&prov->log) && transcript_client_random(th->t, tag.random)) {
         tag.on = true;
         keylog_line(&prov->log, as.label, tag.random, secret, hash_len(base));
     }
+    return new_secret(prov, base->suite, kind, secret, tag.on && as.side ? &tag : NULL, out);
+}
+
+/* Derive-Secret(base, label, Transcript-Hash) as a new object (RFC 8446 §7.1). */
+static SECURITY_STATUS derive(const struct secret_key *base, const char *label, const struct th *th,
+                              enum key_kind kind, struct log_as as, ULONG_PTR *out)
+{
+    uint8_t secret[KDF13_MAX_HASH];
+    SECURITY_STATUS st;
+
+    *out = 0;
+    st = kdf13_expand_label(&base->hdr.prov->be, hash_of(base), base->key, label, th->hash, th->len, secret,
+                            hash_len(base));
     if (st == SEC_E_OK)
-        st = new_secret(prov, base->suite, kind, secret, tag.on && as.side ? &tag : NULL, out);
+        st = secret_object(base, secret, th, kind, as, out);
     OPENSSL_cleanse(secret, sizeof(secret));
     return st;
 }
@@ -151,7 +159,7 @@ SECURITY_STATUS s13_master(const struct secret_key *hs, ULONG_PTR *out)
 }
 
 /* behavior.md §5: the labels come from the base key's stage. */
-SECURITY_STATUS s13_traffic(const struct secret_key *base, const struct transcript *t,
+SECURITY_STATUS s13_traffic(const struct secret_key *base, struct transcript *t,
                             ULONG_PTR *client, ULONG_PTR *server)
 {
     static const char *const labels[][2] = {
@@ -164,20 +172,32 @@ SECURITY_STATUS s13_traffic(const struct secret_key *base, const struct transcri
         [KEY_HANDSHAKE] = {{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0}, {"SERVER_HANDSHAKE_TRAFFIC_SECRET", 0}},
         [KEY_MASTER13] = {{"CLIENT_TRAFFIC_SECRET_0", 'C'}, {"SERVER_TRAFFIC_SECRET_0", 'S'}},
     };
+    ULONG_PTR *outs[2] = {client, server};
+    uint8_t secrets[2][KDF13_MAX_HASH];
+    struct kdf13_expansion x[2];
+    size_t n = 0;
     struct th th;
     SECURITY_STATUS st;
 
     if (server != NULL && labels[base->kind][1] == NULL)
         return NTE_INVALID_PARAMETER; /* early data flows from the client only */
     st = transcript_hash(base, t, &th);
-    if (st == SEC_E_OK && client != NULL)
-        st = derive(base, labels[base->kind][0], &th, KEY_TRAFFIC, log_as[base->kind][0], client);
-    if (st == SEC_E_OK && server != NULL &&
-        (st = derive(base, labels[base->kind][1], &th, KEY_TRAFFIC, log_as[base->kind][1], server)) != SEC_E_OK &&
-        client != NULL) {
+    /* both sides from one KDF context */
+    for (int i = 0; i < 2; i++)
+        if (outs[i] != NULL) {
+            *outs[i] = 0;
+            x[n++] = (struct kdf13_expansion){labels[base->kind][i], th.hash, th.len, secrets[i], hash_len(base)};
+        }
+    if (st == SEC_E_OK)
+        st = kdf13_expand_labels(&base->hdr.prov->be, hash_of(base), base->key, x, n);
+    for (int i = 0; i < 2 && st == SEC_E_OK; i++)
+        if (outs[i] != NULL)
+            st = secret_object(base, secrets[i], &th, KEY_TRAFFIC, log_as[base->kind][i], outs[i]);
+    if (st != SEC_E_OK && client != NULL && *client != 0) {
         handle_discard(*client);
         *client = 0;
     }
+    OPENSSL_cleanse(secrets, sizeof(secrets));
     return st;
 }
 
@@ -191,12 +211,11 @@ SECURITY_STATUS s13_write_key(const struct secret_key *traffic, ULONG_PTR *out)
         .kind = KEY_WRITE, .has_proto = true, .proto = PROTO_TLS13, .suite = traffic->suite,
         .key = key, .key_len = traffic->suite->key_len, .iv = iv, .iv_len = T13_IV_LEN,
     };
+    struct kdf13_expansion x[2] = {{"key", NULL, 0, key, init.key_len}, {"iv", NULL, 0, iv, T13_IV_LEN}};
     SECURITY_STATUS st;
 
     *out = 0;
-    st = kdf13_expand_label(be, hash_of(traffic), traffic->key, "key", NULL, 0, key, init.key_len);
-    if (st == SEC_E_OK)
-        st = kdf13_expand_label(be, hash_of(traffic), traffic->key, "iv", NULL, 0, iv, T13_IV_LEN);
+    st = kdf13_expand_labels(be, hash_of(traffic), traffic->key, x, 2);
     if (st == SEC_E_OK)
         st = secret_key_create(traffic->hdr.prov, &init, out);
     OPENSSL_cleanse(key, sizeof(key));
@@ -204,7 +223,7 @@ SECURITY_STATUS s13_write_key(const struct secret_key *traffic, ULONG_PTR *out)
     return st;
 }
 
-SECURITY_STATUS s13_exporter(const struct secret_key *base, const struct transcript *t, ULONG_PTR *out)
+SECURITY_STATUS s13_exporter(const struct secret_key *base, struct transcript *t, ULONG_PTR *out)
 {
     bool early = base->kind == KEY_EARLY;
     struct log_as as = {early ? "EARLY_EXPORTER_SECRET" : "EXPORTER_SECRET", 0};
@@ -215,7 +234,7 @@ SECURITY_STATUS s13_exporter(const struct secret_key *base, const struct transcr
     return st == SEC_E_OK ? derive(base, early ? "e exp master" : "exp master", &th, KEY_EXPORTER, as, out) : st;
 }
 
-SECURITY_STATUS s13_resumption(const struct secret_key *master, const struct transcript *t, ULONG_PTR *out)
+SECURITY_STATUS s13_resumption(const struct secret_key *master, struct transcript *t, ULONG_PTR *out)
 {
     struct th th;
     SECURITY_STATUS st = transcript_hash(master, t, &th);
@@ -274,7 +293,7 @@ SECURITY_STATUS s13_next_traffic(const struct secret_key *traffic, ULONG_PTR *ou
     return st;
 }
 
-SECURITY_STATUS s13_finished(const struct secret_key *key, const struct transcript *t, uint8_t *out,
+SECURITY_STATUS s13_finished(const struct secret_key *key, struct transcript *t, uint8_t *out,
                              size_t out_len)
 {
     const struct backend *be = &key->hdr.prov->be;

@@ -22,16 +22,16 @@ SECURITY_STATUS s13_handshake(const struct secret_key *early, const struct pkey_
 SECURITY_STATUS s13_master(const struct secret_key *hs, ULONG_PTR *out);
 /* "c e traffic" (early, client only), "c/s hs traffic", "c/s ap traffic"; either output may be
  * NULL. */
-SECURITY_STATUS s13_traffic(const struct secret_key *base, const struct transcript *t,
+SECURITY_STATUS s13_traffic(const struct secret_key *base, struct transcript *t,
                             ULONG_PTR *client, ULONG_PTR *server);
 SECURITY_STATUS s13_write_key(const struct secret_key *traffic, ULONG_PTR *out);
-SECURITY_STATUS s13_exporter(const struct secret_key *base, const struct transcript *t, ULONG_PTR *out);
-SECURITY_STATUS s13_resumption(const struct secret_key *master, const struct transcript *t, ULONG_PTR *out);
+SECURITY_STATUS s13_exporter(const struct secret_key *base, struct transcript *t, ULONG_PTR *out);
+SECURITY_STATUS s13_resumption(const struct secret_key *master, struct transcript *t, ULONG_PTR *out);
 SECURITY_STATUS s13_binder(const struct secret_key *early, bool external, ULONG_PTR *out);
 SECURITY_STATUS s13_psk(const struct secret_key *res, const uint8_t *nonce, size_t nonce_len, ULONG_PTR *out);
 SECURITY_STATUS s13_next_traffic(const struct secret_key *traffic, ULONG_PTR *out);
 /* HMAC(Expand-Label(key, "finished", "", L), Transcript-Hash) truncated to out_len (1..L). */
-SECURITY_STATUS s13_finished(const struct secret_key *key, const struct transcript *t, uint8_t *out,
+SECURITY_STATUS s13_finished(const struct secret_key *key, struct transcript *t, uint8_t *out,
                              size_t out_len);
 /* RFC 8446 §7.5: Expand-Label(Derive-Secret(secret, label, ""), "exporter", Hash(context), L);
  * a NULL context is an empty one. */

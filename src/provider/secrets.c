@@ -36,7 +36,8 @@ static void secret_key_destroy(struct object *obj)
 
     rec12_free(k->rec);
     rec13_free(k->rec13);
-    OPENSSL_clear_free(k->key, k->key_len);
+    if (k->key != k->key_inline)
+        OPENSSL_clear_free(k->key, k->key_len);
     OPENSSL_clear_free(k, sizeof(*k));
 }
 
@@ -53,7 +54,8 @@ SECURITY_STATUS secret_key_create(struct provider *prov, const struct secret_ini
         return NTE_NO_MEMORY;
     obj_init(&k->hdr, OBJ_KEY, prov, secret_key_destroy);
     /* a zero-length key (NULL ciphers) still gets a buffer, so key is never NULL */
-    if ((k->key = OPENSSL_zalloc(init->key_len ? init->key_len : 1)) == NULL) {
+    k->key = k->key_inline;
+    if (init->key_len > sizeof(k->key_inline) && (k->key = OPENSSL_zalloc(init->key_len)) == NULL) {
         obj_unref(&k->hdr);
         return NTE_NO_MEMORY;
     }

@@ -40,6 +40,7 @@ enum key_kind {
 
 #define SECRET_MAX_MAC_KEY 64
 #define SECRET_MAX_IV 48
+#define SECRET_INLINE_KEY 64
 
 struct secret_key {
     struct object hdr; /* OBJ_KEY */
@@ -48,8 +49,9 @@ struct secret_key {
     enum proto proto;
     const struct suite *suite;
     bool read;         /* session keys: 1 read (peer's material) / 0 write (ours) */
-    uint8_t *key;      /* cipher key, or the secret / PSK bytes */
+    uint8_t *key;      /* cipher key, or the secret / PSK bytes: key_inline when it fits */
     size_t key_len;
+    uint8_t key_inline[SECRET_INLINE_KEY]; /* one allocation per object for every TLS secret */
     uint8_t mac_key[SECRET_MAX_MAC_KEY];
     size_t mac_key_len;
     uint8_t iv[SECRET_MAX_IV]; /* fixed IV (AEAD), or the CBC IV / residue (SSL 3.0, TLS 1.0) */

@@ -15,6 +15,7 @@ static void transcript_destroy(struct object *obj)
 
     EVP_MD_CTX_free(t->ctx[0]); /* frees (and clears) the digest state */
     EVP_MD_CTX_free(t->ctx[1]);
+    pthread_mutex_destroy(&t->lock);
     OPENSSL_clear_free(t, sizeof(*t));
 }
 
@@ -36,6 +37,7 @@ SECURITY_STATUS transcript_create(struct provider *prov, enum proto p, const str
         return NTE_NOT_SUPPORTED;
     if ((t = OPENSSL_zalloc(sizeof(*t))) == NULL)
         return NTE_NO_MEMORY;
+    pthread_mutex_init(&t->lock, NULL);
     obj_init(&t->hdr, OBJ_HASH, prov, transcript_destroy);
     t->proto = p;
     t->suite = s;
@@ -102,12 +104,17 @@ bool transcript_client_random(const struct transcript *t, uint8_t random[KEYLOG_
 
 SECURITY_STATUS transcript_update(struct transcript *t, const uint8_t *in, size_t len)
 {
+    SECURITY_STATUS st = SEC_E_OK;
+
+    pthread_mutex_lock(&t->lock);
+    t->have_digest = false;
     if (t->cr_state == CR_PENDING && len > 0)
         find_client_random(t, in, len);
-    for (int i = 0; i < 2 && t->ctx[i] != NULL; i++)
+    for (int i = 0; i < 2 && t->ctx[i] != NULL && st == SEC_E_OK; i++)
         if (!EVP_DigestUpdate(t->ctx[i], in, len))
-            return NTE_INTERNAL_ERROR;
-    return SEC_E_OK;
+            st = NTE_INTERNAL_ERROR;
+    pthread_mutex_unlock(&t->lock);
+    return st;
 }
 
 /* Finish a copy of ctx after feeding it the extra parts: the running hash goes on. */
@@ -131,7 +138,8 @@ out:
     return st;
 }
 
-SECURITY_STATUS transcript_digest(const struct transcript *t, uint8_t *out, size_t *out_len)
+/* The running hash (both halves of the dual hash) finished on copies, now. */
+static SECURITY_STATUS finish_running(const struct transcript *t, uint8_t *out, size_t *out_len)
 {
     SECURITY_STATUS st;
 
@@ -144,6 +152,21 @@ SECURITY_STATUS transcript_digest(const struct transcript *t, uint8_t *out, size
         *out_len += (size_t)EVP_MD_CTX_get_size(t->ctx[1]);
     }
     return SEC_E_OK;
+}
+
+SECURITY_STATUS transcript_digest(struct transcript *t, uint8_t *out, size_t *out_len)
+{
+    SECURITY_STATUS st = SEC_E_OK;
+
+    pthread_mutex_lock(&t->lock);
+    if (!t->have_digest && (st = finish_running(t, t->digest, &t->digest_len)) == SEC_E_OK)
+        t->have_digest = true;
+    if (st == SEC_E_OK) {
+        memcpy(out, t->digest, t->digest_len);
+        *out_len = t->digest_len;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return st;
 }
 
 /* RFC 6101 §5.6.9: hash(ms || pad2 || hash(handshake || sender || ms || pad1)), for MD5 and
@@ -177,7 +200,7 @@ out:
     return st;
 }
 
-SECURITY_STATUS transcript_finished12(const struct transcript *t, const struct master_key *mk,
+SECURITY_STATUS transcript_finished12(struct transcript *t, const struct master_key *mk,
                                       bool sender_client, uint8_t *out, size_t out_len)
 {
     const struct backend *be = &mk->hdr.prov->be;
@@ -221,6 +244,7 @@ SECURITY_STATUS transcript_duplicate(const struct transcript *t, ULONG_PTR *out)
     *out = 0;
     if ((d = OPENSSL_zalloc(sizeof(*d))) == NULL)
         return NTE_NO_MEMORY;
+    pthread_mutex_init(&d->lock, NULL);
     obj_init(&d->hdr, OBJ_HASH, t->hdr.prov, transcript_destroy);
     d->proto = t->proto;
     d->suite = t->suite;

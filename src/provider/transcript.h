@@ -5,6 +5,8 @@
 #ifndef SSLPROV_TRANSCRIPT_H
 #define SSLPROV_TRANSCRIPT_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include "object.h"
 #include "provider.h"
@@ -26,6 +28,14 @@ struct transcript {
     enum { CR_NONE, CR_PENDING, CR_KNOWN } cr_state;
     size_t prefix_len;
     uint8_t prefix[TRANSCRIPT_PREFIX_MAX];
+    /* The hash of everything so far, kept until the next update: TLS 1.3 asks for
+     * Transcript-Hash at one point for several secrets and both Finished (RFC 8446 §7.1,
+     * §4.4.4). Calls that only read a hash object may run at once, and the first of them
+     * fills the cache: lock guards it, and updates take it too. */
+    pthread_mutex_t lock;
+    bool have_digest;
+    size_t digest_len;
+    uint8_t digest[TRANSCRIPT_MAX_DIGEST];
 };
 
 /* The ClientHello random of a TLS 1.3 transcript, if it has one and SSLKEYLOGFILE is on. */
@@ -37,8 +47,9 @@ enum md_id transcript_md(enum proto p, const struct suite *s);
 SECURITY_STATUS transcript_create(struct provider *prov, enum proto p, const struct suite *s,
                                   ULONG_PTR *out);
 SECURITY_STATUS transcript_update(struct transcript *t, const uint8_t *in, size_t len);
-/* Hash of everything so far (MD5 || SHA-1 for the dual hash); the running hash goes on. */
-SECURITY_STATUS transcript_digest(const struct transcript *t, uint8_t *out, size_t *out_len);
+/* Hash of everything so far (MD5 || SHA-1 for the dual hash); the running hash goes on.
+ * Computed once per point of the transcript, then served from the object. */
+SECURITY_STATUS transcript_digest(struct transcript *t, uint8_t *out, size_t *out_len);
 
 /* An independent copy: same protocol, suite and state (api.md D7). */
 SECURITY_STATUS transcript_duplicate(const struct transcript *t, ULONG_PTR *out);
@@ -47,7 +58,7 @@ SECURITY_STATUS transcript_duplicate(const struct transcript *t, ULONG_PTR *out)
  * SSL 3.0 (RFC 6101 §5.6.9, 36 bytes) or PRF(ms, "client/server finished", Hash(hs))
  * (RFC 5246 §7.4.9). out_len: 36 for SSL 3.0, 12 for TLS 1.0/1.1/DTLS 1.0, 12..64 for
  * TLS 1.2/DTLS 1.2, else NTE_BAD_LEN. */
-SECURITY_STATUS transcript_finished12(const struct transcript *t, const struct master_key *mk,
+SECURITY_STATUS transcript_finished12(struct transcript *t, const struct master_key *mk,
                                       bool sender_client, uint8_t *out, size_t out_len);
 
 #endif
