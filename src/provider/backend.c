@@ -116,8 +116,7 @@ static SECURITY_STATUS pools_create(struct backend *be)
     if ((be->tls13_pool = OPENSSL_zalloc(MD_COUNT * sizeof(*be->tls13_pool))) == NULL)
         return NTE_NO_MEMORY;
     for (int i = 0; i < MD_COUNT; i++)
-        for (int salted = 0; salted < 2; salted++)
-            pthread_mutex_init(&be->tls13_pool[i][salted].lock, NULL);
+        pthread_mutex_init(&be->tls13_pool[i].lock, NULL);
     return SEC_E_OK;
 }
 
@@ -127,22 +126,20 @@ static void pools_free(struct backend *be)
     if (be->tls13_pool == NULL)
         return;
     for (int i = 0; i < MD_COUNT; i++) {
-        for (int salted = 0; salted < 2; salted++) {
-            struct kdf_pool *pool = &be->tls13_pool[i][salted];
+        struct kdf_pool *pool = &be->tls13_pool[i];
 
-            for (size_t j = 0; j < pool->n; j++)
-                EVP_KDF_CTX_free(pool->ctx[j]);
-            pthread_mutex_destroy(&pool->lock);
-        }
+        for (size_t j = 0; j < pool->n; j++)
+            EVP_KDF_CTX_free(pool->ctx[j]);
+        pthread_mutex_destroy(&pool->lock);
     }
     OPENSSL_free(be->tls13_pool);
 }
 
 /* TLS13-KDF refuses any set while the mode is the default EXTRACT_AND_EXPAND: a mode goes
  * with the digest (each derivation sets its own). */
-EVP_KDF_CTX *backend_tls13_kdf_take(const struct backend *be, enum md_id md, bool salted)
+EVP_KDF_CTX *backend_tls13_kdf_take(const struct backend *be, enum md_id md)
 {
-    struct kdf_pool *pool = &be->tls13_pool[md][salted];
+    struct kdf_pool *pool = &be->tls13_pool[md];
     int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
     OSSL_PARAM params[3] = {
         OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
@@ -164,9 +161,9 @@ EVP_KDF_CTX *backend_tls13_kdf_take(const struct backend *be, enum md_id md, boo
 }
 
 /* A full pool frees the context: the pool only needs as many as threads derive at once. */
-void backend_tls13_kdf_give(const struct backend *be, enum md_id md, bool salted, EVP_KDF_CTX *ctx)
+void backend_tls13_kdf_give(const struct backend *be, enum md_id md, EVP_KDF_CTX *ctx)
 {
-    struct kdf_pool *pool = &be->tls13_pool[md][salted];
+    struct kdf_pool *pool = &be->tls13_pool[md];
 
     pthread_mutex_lock(&pool->lock);
     if (pool->n < KDF_POOL_MAX) {

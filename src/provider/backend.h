@@ -77,19 +77,18 @@ struct backend {
     /* Optional: the DRBG behind a CBC write key's explicit IVs (record12.c); NULL leaves
      * those IVs to RAND_bytes_ex. */
     EVP_RAND *ctr_drbg;
-    /* [MD_COUNT][2]: contexts that never took a salt, and contexts that did (an empty one
-     * now). Allocated, so that derivations through a const backend can use them. */
-    struct kdf_pool (*tls13_pool)[2];
+    /* [MD_COUNT]: spare TLS13-KDF contexts, digest set. Allocated, so that derivations
+     * through a const backend can use them. */
+    struct kdf_pool *tls13_pool;
 };
 
 SECURITY_STATUS backend_open(struct backend *be);
 void backend_close(struct backend *be);
 
-/* A TLS13-KDF context set to md's digest, for a derivation that sets a salt (salted) or one
- * that must find none: a spare one, else a new one; NULL if none can be made. Give it back
- * to the same pool once it holds no secret, or free it. */
-EVP_KDF_CTX *backend_tls13_kdf_take(const struct backend *be, enum md_id md, bool salted);
-void backend_tls13_kdf_give(const struct backend *be, enum md_id md, bool salted, EVP_KDF_CTX *ctx);
+/* A TLS13-KDF context set to md's digest, for a derivation that sets no salt: a spare one,
+ * else a new one; NULL if none can be made. Give it back once it holds no secret, or free it. */
+EVP_KDF_CTX *backend_tls13_kdf_take(const struct backend *be, enum md_id md);
+void backend_tls13_kdf_give(const struct backend *be, enum md_id md, EVP_KDF_CTX *ctx);
 
 /* OpenSSL names, for fetching and for messages. */
 const char *md_ossl_name(enum md_id md);

@@ -20,23 +20,17 @@ static bool md_ok(enum md_id md)
 /* A TLS13-KDF context keeps copies of its inputs after a derivation (OpenSSL 3.0 hkdf.c,
  * KDF_HKDF), and a caller who frees a secret expects it gone: a new empty key clear_frees the
  * old one and every set clear_frees the data (a transcript hash), leaving the digest, the
- * mode and the public prefix and label. A salt -- the previous secret of an extract with the
- * "derived" step -- is replaced by an empty one; 3.0 frees the old salt without cleansing it,
- * as it always does when a context is freed. An empty salt still counts as a salt, so such a
- * context goes back to the salted pool, for extracts that always set their own. */
-static void tls13_kdf_release(const struct backend *be, enum md_id md, bool salted, EVP_KDF_CTX *ctx)
+ * mode and the public prefix and label. No context here ever takes a salt (kdf13_extract). */
+static void tls13_kdf_release(const struct backend *be, enum md_id md, EVP_KDF_CTX *ctx)
 {
     static const uint8_t none[1];
-    OSSL_PARAM forget[3] = {
+    OSSL_PARAM forget[2] = {
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)none, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)none, 0),
         OSSL_PARAM_construct_end(),
     };
 
-    if (!salted)
-        forget[1] = OSSL_PARAM_construct_end();
     if (EVP_KDF_CTX_set_params(ctx, forget))
-        backend_tls13_kdf_give(be, md, salted, ctx);
+        backend_tls13_kdf_give(be, md, ctx);
     else
         EVP_KDF_CTX_free(ctx);
 }
@@ -49,24 +43,22 @@ struct kdf_call {
     size_t len;
 };
 
-/* TLS13-KDF calls, all with or all without a salt, on one pooled context with its digest set
- * once; a context that never took a salt serves every derivation without one. On failure
- * every output is cleansed. */
+/* TLS13-KDF calls on one pooled context with its digest set once. On failure every output is
+ * cleansed. */
 static SECURITY_STATUS tls13_kdf(const struct backend *be, enum md_id md, const struct kdf_call *calls,
                                  size_t n)
 {
-    bool salted = OSSL_PARAM_locate_const(calls[0].params, OSSL_KDF_PARAM_SALT) != NULL;
     SECURITY_STATUS st = SEC_E_OK;
     EVP_KDF_CTX *ctx;
 
     ERR_set_mark();
-    if ((ctx = backend_tls13_kdf_take(be, md, salted)) == NULL)
+    if ((ctx = backend_tls13_kdf_take(be, md)) == NULL)
         st = NTE_NO_MEMORY;
     for (size_t i = 0; i < n && st == SEC_E_OK; i++)
         if (EVP_KDF_derive(ctx, calls[i].out, calls[i].len, calls[i].params) <= 0)
             st = NTE_INTERNAL_ERROR;
     if (ctx != NULL)
-        tls13_kdf_release(be, md, salted, ctx);
+        tls13_kdf_release(be, md, ctx);
     ERR_pop_to_mark();
     for (size_t i = 0; i < n && st != SEC_E_OK; i++)
         OPENSSL_cleanse(calls[i].out, calls[i].len);
@@ -74,31 +66,41 @@ static SECURITY_STATUS tls13_kdf(const struct backend *be, enum md_id md, const 
 }
 
 /* RFC 8446 §7.1: Early = Extract(0, PSK); Handshake = Extract(Derive-Secret(Early, "derived",
- * ""), (EC)DHE); Master = Extract(Derive-Secret(Handshake, "derived", ""), 0). TLS13-KDF's
- * EXTRACT_ONLY mode performs the "derived" step itself when given the previous secret as salt
- * and the "derived" label. */
+ * ""), (EC)DHE); Master = Extract(Derive-Secret(Handshake, "derived", ""), 0).
+ * The early secret is TLS13-KDF's EXTRACT_ONLY with the PSK as its key (which it clear_frees).
+ * For the other two TLS13-KDF would take the previous secret as its salt and do the "derived"
+ * step itself, but OpenSSL 3.0 frees a KDF's salt without cleansing it (hkdf.c), which would
+ * leave the early or handshake secret in freed heap (test_wipe). So the "derived" step is
+ * TLS13-KDF's Expand-Label, and the extract, HMAC(salt, IKM) (RFC 5869 §2.2), is OpenSSL's
+ * HMAC, which keeps its key in memory it cleanses (docs/tls13.md). */
 SECURITY_STATUS kdf13_extract(const struct backend *be, enum md_id md, const uint8_t *prev,
                               const uint8_t *ikm, size_t ikm_len, uint8_t *out)
 {
-    uint8_t zeros[KDF13_MAX_HASH] = {0};
+    static const uint8_t nothing[1];
+    uint8_t zeros[KDF13_MAX_HASH] = {0}, empty_hash[KDF13_MAX_HASH], derived[KDF13_MAX_HASH];
     size_t hlen = md_size(md);
     struct kdf_call c = {.mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY, .out = out, .len = hlen};
-    OSSL_PARAM *p = c.params;
+    SECURITY_STATUS st;
 
     if (!md_ok(md))
         return NTE_INVALID_PARAMETER;
     if (ikm == NULL)
         ikm = zeros, ikm_len = hlen;
-    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &c.mode);
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
-    if (prev != NULL) {
-        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)prev, hlen);
-        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, (void *)TLS13_PREFIX,
-                                                 sizeof(TLS13_PREFIX) - 1);
-        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)"derived", 7);
+    if (prev == NULL) {
+        c.params[0] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &c.mode);
+        c.params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
+        c.params[2] = OSSL_PARAM_construct_end();
+        return tls13_kdf(be, md, &c, 1);
     }
-    *p = OSSL_PARAM_construct_end();
-    return tls13_kdf(be, md, &c, 1);
+    st = kdf13_hash(be, md, nothing, 0, empty_hash);
+    if (st == SEC_E_OK)
+        st = kdf13_expand_label(be, md, prev, "derived", empty_hash, hlen, derived, hlen);
+    if (st == SEC_E_OK)
+        st = kdf13_hmac(be, md, derived, ikm, ikm_len, out);
+    OPENSSL_cleanse(derived, sizeof(derived));
+    if (st != SEC_E_OK)
+        OPENSSL_cleanse(out, hlen);
+    return st;
 }
 
 /* The call for one HKDF-Expand-Label, built in place (its mode parameter points into it);
