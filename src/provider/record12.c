@@ -614,6 +614,9 @@ SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in
     struct rec12 *r = k->rec;
     size_t body = body_len(r, in_len), total = r->hdr_len + body;
     uint8_t *dst = out + r->hdr_len + r->explicit_len;
+    /* ChaCha20-Poly1305 reads a separate plaintext where it is, whatever its size; GCM needs
+     * it in place, so only a small record is copied there */
+    bool apart = r->xor_nonce && !overlaps(in, in_len, out, total);
     SECURITY_STATUS st;
 
     if (out_cap < total)
@@ -621,13 +624,10 @@ SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in
     /* no nonce reuse within one key object (conventions.md §5) */
     if (r->kind == REC_AEAD && (seq < k->seq_mark || k->seq_spent))
         return NTE_INVALID_PARAMETER;
-    if (r->tls_aead && (in == dst || in_len <= TLS_MODE_MAX)) {
-        /* ChaCha20-Poly1305 reads a separate plaintext where it is; GCM needs it in place */
-        const uint8_t *src = out + r->hdr_len;
+    if (r->tls_aead && (in == dst || apart || in_len <= TLS_MODE_MAX)) {
+        const uint8_t *src = apart ? in : out + r->hdr_len;
 
-        if (in != dst && r->xor_nonce && !overlaps(in, in_len, out, total))
-            src = in;
-        else if (in != dst)
+        if (!apart && in != dst)
             memmove(dst, in, in_len);
         write_header(r, out, type, seq, body);
         if (aead_tls(k, 1, seq, type, out + r->hdr_len, src, body, r->explicit_len + in_len) < 0)
