@@ -28,6 +28,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include "acvp13.h"
 #include "check.h"
 #include "handles.h"
 #include "json.h"
@@ -276,20 +277,9 @@ static bool ref_expand_label(enum md_id md, const uint8_t *secret, const char *l
 
 /* ---- ACVP TLS-v1.3 KDF (acvp_tls13_kdf.json) --------------------------------------------- */
 
-/* The file's transcript mapping: T0 = Hash(helloClientRandom), T1 = Hash(.. || helloServerRandom),
- * T2 = Hash(.. || finishedServerRandom), T3 = Hash(.. || finishedClientRandom). */
-enum { CET, EEMS, CHTS, SHTS, CATS, SATS, EMS, RMS, ACVP_NOUT };
-static const char *const acvp_names[ACVP_NOUT] = {
-    "clientEarlyTrafficSecret",       "earlyExporterMasterSecret",      "clientHandshakeTrafficSecret",
-    "serverHandshakeTrafficSecret",   "clientApplicationTrafficSecret", "serverApplicationTrafficSecret",
-    "exporterMasterSecret",           "resumptionMasterSecret"};
-static const char *const acvp_labels[ACVP_NOUT] = {"c e traffic",  "e exp master", "c hs traffic", "s hs traffic",
-                                                   "c ap traffic", "s ap traffic", "exp master",   "res master"};
-static const int acvp_transcript[ACVP_NOUT] = {0, 0, 1, 1, 2, 2, 2, 3};
+/* The file's layout: tests/acvp13.h. */
 static const DWORD acvp_stage[ACVP_NOUT] = {ST_TRAFFIC, ST_EXPORTER, ST_TRAFFIC,  ST_TRAFFIC,
                                             ST_TRAFFIC, ST_TRAFFIC,  ST_EXPORTER, ST_RESUMPTION};
-static const char *const acvp_random_names[4] = {"helloClientRandom", "helloServerRandom", "finishedServerRandom",
-                                                 "finishedClientRandom"};
 
 struct acvp_in {
     enum md_id md;

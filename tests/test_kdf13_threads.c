@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include "acvp13.h"
 #include "check.h"
 #include "json.h"
 #include "kdf13.h"
@@ -30,25 +31,13 @@
 #define HMAX KDF13_MAX_HASH
 #define P13 TLS1_3_PROTOCOL_VERSION
 
-enum { CET, EEMS, CHTS, SHTS, CATS, SATS, EMS, RMS, NOUT };
-static const char *const out_names[NOUT] = {
-    "clientEarlyTrafficSecret",       "earlyExporterMasterSecret",      "clientHandshakeTrafficSecret",
-    "serverHandshakeTrafficSecret",   "clientApplicationTrafficSecret", "serverApplicationTrafficSecret",
-    "exporterMasterSecret",           "resumptionMasterSecret"};
-static const char *const labels[NOUT] = {"c e traffic",  "e exp master", "c hs traffic", "s hs traffic",
-                                         "c ap traffic", "s ap traffic", "exp master",   "res master"};
-/* The file's transcript points: Hash(helloClientRandom), then with each next random appended. */
-static const int transcript_of[NOUT] = {0, 0, 1, 1, 2, 2, 2, 3};
-static const char *const random_names[4] = {"helloClientRandom", "helloServerRandom", "finishedServerRandom",
-                                            "finishedClientRandom"};
-
 struct vcase {
     enum md_id md;
     DWORD suite;
     const uint8_t *psk, *dhe, *r[4]; /* psk / dhe NULL when the mode has none */
     size_t psk_len, dhe_len, r_len[4];
     uint8_t th[4][HMAX];             /* transcript hashes, by libcrypto here */
-    const uint8_t *want[NOUT];
+    const uint8_t *want[ACVP_NOUT];
     struct json_fields f;
 };
 
@@ -85,11 +74,11 @@ static bool read_case(const struct json *g, const struct json *t, struct vcase *
         c->psk = json_field(&c->f, t, "psk", 0, &c->psk_len);
     if (json_get(t, "dhe") != NULL)
         c->dhe = json_field(&c->f, t, "dhe", 0, &c->dhe_len);
-    for (int i = 0; i < NOUT; i++)
-        c->want[i] = json_field(&c->f, t, out_names[i], md_size(c->md), NULL);
+    for (int i = 0; i < ACVP_NOUT; i++)
+        c->want[i] = json_field(&c->f, t, acvp_names[i], md_size(c->md), NULL);
     ok = ok && EVP_DigestInit_ex(run, md, NULL);
     for (int i = 0; i < 4 && ok; i++) {
-        c->r[i] = json_field(&c->f, t, random_names[i], 0, &c->r_len[i]);
+        c->r[i] = json_field(&c->f, t, acvp_random_names[i], 0, &c->r_len[i]);
         ok = c->r[i] != NULL && EVP_DigestUpdate(run, c->r[i], c->r_len[i]);
         /* a copy finished at each point, the running hash goes on */
         {
@@ -144,10 +133,10 @@ static bool schedule(const struct vcase *c)
               kdf13_extract(be, c->md, early, c->dhe, c->dhe_len, hs) == SEC_E_OK &&
               kdf13_extract(be, c->md, hs, NULL, 0, ms) == SEC_E_OK;
 
-    for (int i = 0; ok && i < NOUT; i++) {
+    for (int i = 0; ok && i < ACVP_NOUT; i++) {
         const uint8_t *base = i < CHTS ? early : i < CATS ? hs : ms;
 
-        ok = kdf13_expand_label(be, c->md, base, labels[i], c->th[transcript_of[i]], h, s, h) == SEC_E_OK &&
+        ok = kdf13_expand_label(be, c->md, base, acvp_labels[i], c->th[acvp_transcript[i]], h, s, h) == SEC_E_OK &&
              memcmp(s, c->want[i], h) == 0;
     }
     return ok;
