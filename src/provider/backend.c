@@ -206,6 +206,9 @@ SECURITY_STATUS backend_open(struct backend *be)
         (be->tls13_kdf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_TLS1_3_KDF, NULL)) == NULL ||
         (be->hkdf = EVP_KDF_fetch(be->libctx, OSSL_KDF_NAME_HKDF, NULL)) == NULL)
         goto out;
+    for (int i = MD_NONE + 1; i < MD_COUNT; i++)
+        if (!EVP_Digest("", 0, be->empty_hash[i], NULL, be->md[i], NULL))
+            goto out;
     be->ctr_drbg = EVP_RAND_fetch(be->libctx, "CTR-DRBG", NULL);
     st = pools_create(be);
 out:

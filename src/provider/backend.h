@@ -80,6 +80,8 @@ struct backend {
     /* [MD_COUNT]: spare TLS13-KDF contexts, digest set. Allocated, so that derivations
      * through a const backend can use them. */
     struct kdf_pool *tls13_pool;
+    /* Hash("") per digest, which TLS 1.3 uses as a context in Derive-Secret(.., "") */
+    uint8_t empty_hash[MD_COUNT][EVP_MAX_MD_SIZE];
 };
 
 SECURITY_STATUS backend_open(struct backend *be);

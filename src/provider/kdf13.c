@@ -76,8 +76,7 @@ static SECURITY_STATUS tls13_kdf(const struct backend *be, enum md_id md, const 
 SECURITY_STATUS kdf13_extract(const struct backend *be, enum md_id md, const uint8_t *prev,
                               const uint8_t *ikm, size_t ikm_len, uint8_t *out)
 {
-    static const uint8_t nothing[1];
-    uint8_t zeros[KDF13_MAX_HASH] = {0}, empty_hash[KDF13_MAX_HASH], derived[KDF13_MAX_HASH];
+    uint8_t zeros[KDF13_MAX_HASH] = {0}, derived[KDF13_MAX_HASH];
     size_t hlen = md_size(md);
     struct kdf_call c = {.mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY, .out = out, .len = hlen};
     SECURITY_STATUS st;
@@ -92,9 +91,7 @@ SECURITY_STATUS kdf13_extract(const struct backend *be, enum md_id md, const uin
         c.params[2] = OSSL_PARAM_construct_end();
         return tls13_kdf(be, md, &c, 1);
     }
-    st = kdf13_hash(be, md, nothing, 0, empty_hash);
-    if (st == SEC_E_OK)
-        st = kdf13_expand_label(be, md, prev, "derived", empty_hash, hlen, derived, hlen);
+    st = kdf13_expand_label(be, md, prev, "derived", be->empty_hash[md], hlen, derived, hlen);
     if (st == SEC_E_OK)
         st = kdf13_hmac(be, md, derived, ikm, ikm_len, out);
     OPENSSL_cleanse(derived, sizeof(derived));

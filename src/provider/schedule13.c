@@ -65,8 +65,10 @@ static SECURITY_STATUS transcript_hash(const struct secret_key *base, struct tra
 {
     th->t = t;
     th->len = hash_len(base);
-    return t != NULL ? transcript_digest(t, th->hash, &th->len)
-                     : kdf13_hash(&base->hdr.prov->be, hash_of(base), NULL, 0, th->hash);
+    if (t != NULL)
+        return transcript_digest(t, th->hash, &th->len);
+    memcpy(th->hash, base->hdr.prov->be.empty_hash[hash_of(base)], th->len);
+    return SEC_E_OK;
 }
 
 /* A derived secret as a new object of stage kind, logged when the transcript saw a
@@ -319,13 +321,12 @@ SECURITY_STATUS s13_export(const struct secret_key *exporter, const char *label,
                            size_t context_len, uint8_t *out, size_t out_len)
 {
     const struct backend *be = &exporter->hdr.prov->be;
-    uint8_t empty[KDF13_MAX_HASH], derived[KDF13_MAX_HASH], ctx_hash[KDF13_MAX_HASH];
+    uint8_t derived[KDF13_MAX_HASH], ctx_hash[KDF13_MAX_HASH];
     size_t hlen = hash_len(exporter);
     SECURITY_STATUS st;
 
-    st = kdf13_hash(be, hash_of(exporter), NULL, 0, empty);
-    if (st == SEC_E_OK)
-        st = kdf13_expand_label(be, hash_of(exporter), exporter->key, label, empty, hlen, derived, hlen);
+    st = kdf13_expand_label(be, hash_of(exporter), exporter->key, label, be->empty_hash[hash_of(exporter)], hlen,
+                            derived, hlen);
     if (st == SEC_E_OK)
         st = kdf13_hash(be, hash_of(exporter), context, context_len, ctx_hash);
     if (st == SEC_E_OK)
