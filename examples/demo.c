@@ -103,7 +103,7 @@ static void show_lengths(NCRYPT_PROV_HANDLE prov)
     WCHAR prf[NCRYPT_SSL_MAX_NAME_SIZE];
     char name[80], prfa[16];
 
-    printf("record overhead (SslLookupCipherLengths) and PRF hash:\n");
+    printf("record overhead after the record header (TLS 5, DTLS 13 bytes; SslLookupCipherLengths) and PRF hash:\n");
     printf("  %-7s %-46s header fixed-trailer max-padding PRF\n", "", "");
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         if (SslLookupCipherSuiteInfo(prov, rows[i].proto, rows[i].suite, 0, &info, 0) != 0 ||

@@ -169,11 +169,22 @@ static void check_group(const char *ossl_type, const char *group_name, DWORD gro
              NTE_NOT_SUPPORTED); /* a public-only share cannot be our private half */
     CHECK(mk == 0);
     CHECK_ST(SslGenerateMasterKey(prov, eph, pub, &mk, P, suite, &d, NULL, 0, &cb, 0), NTE_BAD_FLAGS);
-    CHECK_ST(SslGenerateMasterKey(prov, eph, pub, &mk, P, suite, &d, NULL, 0, &cb, 3), NTE_BAD_FLAGS);
+    CHECK_ST(SslGenerateMasterKey(prov, eph, pub, &mk, P, suite, &d, NULL, 0, &cb, 4 | NCRYPT_SSL_CLIENT_FLAG),
+             NTE_BAD_FLAGS);
+    CHECK(mk == 0);
+    /* as Windows' callers do it: pbOutput, cbOutput and pcbResult are not read on this path
+     * (conventions.md §1 output sizes 1), and CLIENT|SERVER is a client */
+    {
+        BYTE junk[4] = {1, 2, 3, 4};
+
+        CHECK_ST(SslGenerateMasterKey(prov, eph, pub, &mk, P, suite, &d, junk, 0, NULL, 3), SEC_E_OK);
+        CHECK(master_of(mk, got) && junk[0] == 1 && junk[3] == 4);
+        CHECK_MEM(got, want, 48);
+        SslFreeObject(mk, 0);
+    }
     CHECK_ST(SslGenerateMasterKey(prov, eph, 0, &mk, P, suite, &d, NULL, 0, &cb, 1), NTE_INVALID_HANDLE);
     CHECK_ST(SslGenerateMasterKey(prov, eph, pub, &mk, P, suite, NULL, NULL, 0, &cb, 1), NTE_INVALID_PARAMETER);
     CHECK_ST(SslGenerateMasterKey(prov, eph, pub, NULL, P, suite, &d, NULL, 0, &cb, 1), NTE_INVALID_PARAMETER);
-    CHECK_ST(SslGenerateMasterKey(prov, eph, pub, &mk, P, suite, &d, NULL, 0, NULL, 1), NTE_INVALID_PARAMETER);
     CHECK_ST(SslGenerateMasterKey(prov, eph, pub, &mk, P, TLS_RSA_WITH_AES_128_GCM_SHA256, &d, NULL, 0, &cb, 1),
              NTE_INVALID_HANDLE); /* RSA wants an RSA public key, not an ephemeral one */
     SslFreeObject(pub, 0);

@@ -278,10 +278,26 @@ static void test_groups(void)
         CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, 23 + k));
         SslFreeObject(h, 0);
     }
-    /* with a named group, dwKeyBitLen is not consulted; dwFlags are reserved and ignored */
-    CHECK_ST(SslCreateEphemeralKey(prov, &h, T12, ECDHE12, 29, 1234, NULL, 0, 0xFFFFFFFF), SEC_E_OK);
+    /* with a named group, dwKeyBitLen is not consulted; dwFlags 0 or SERVER only, any other
+     * bit (CLIENT included) NTE_INVALID_PARAMETER as Windows (conventions.md §1) */
+    CHECK_ST(SslCreateEphemeralKey(prov, &h, T12, ECDHE12, 29, 1234, NULL, 0, NCRYPT_SSL_SERVER_FLAG), SEC_E_OK);
     CHECK(prop_dword(h, SSL_KEY_TYPE_PROPERTY, 29));
     SslFreeObject(h, 0);
+    {
+        static const DWORD bad[] = {NCRYPT_SSL_CLIENT_FLAG, NCRYPT_SSL_CLIENT_FLAG | NCRYPT_SSL_SERVER_FLAG, 4,
+                                    0x80000000u, 0xFFFFFFFFu};
+        size_t live = handle_live_count();
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            h = 7;
+            CHECK_ST(SslCreateEphemeralKey(prov, &h, T12, ECDHE12, 29, 0, NULL, 0, bad[i]), NTE_INVALID_PARAMETER);
+            CHECK(h == 0 && handle_live_count() == live);
+        }
+        /* flags come before the protocol and suite (conventions.md §1 validation order) */
+        CHECK_ST(SslCreateEphemeralKey(prov, &h, 0x9999, 0x9999, 29, 0, NULL, 0, 1), NTE_INVALID_PARAMETER);
+        CHECK_ST(SslCreateEphemeralKey(prov, NULL, T12, ECDHE12, 29, 0, NULL, 0, 1), NTE_INVALID_PARAMETER);
+        CHECK_ST(SslCreateEphemeralKey(0, &h, T12, ECDHE12, 29, 0, NULL, 0, 1), NTE_INVALID_HANDLE);
+    }
 }
 
 /* ---- FFDHE and DHE ---- */

@@ -265,13 +265,24 @@ static void test_rsa_client(void)
     BYTE ct[256], pms[48], want[48], got[48];
     const DWORD S = TLS_RSA_WITH_AES_128_GCM_SHA256, P = TLS1_2_PROTOCOL_VERSION;
 
-    /* one step: size query, too small, then the real call */
-    CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d, NULL, 0, &cb, NCRYPT_SSL_CLIENT_FLAG), NTE_BUFFER_TOO_SMALL);
-    CHECK(cb == 256 && mk == 0);
+    NCryptBufferDesc d22 = {NCRYPTBUFFER_VERSION, 1, b + 2}; /* HIGHEST_VERSION alone */
+    size_t live = handle_live_count();
+
+    /* one step: a size query (SEC_E_OK, nothing created: conventions.md §1 output sizes 1),
+     * too small, then the real call */
+    CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d, NULL, 0, &cb, NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
+    CHECK(cb == 256 && mk == 0 && handle_live_count() == live);
     cb = 0;
     CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d, ct, 255, &cb, NCRYPT_SSL_CLIENT_FLAG), NTE_BUFFER_TOO_SMALL);
-    CHECK(cb == 256 && mk == 0);
-    CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d, ct, sizeof(ct), &cb, NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
+    CHECK(cb == 256 && mk == 0 && handle_live_count() == live);
+    /* pcbResult stays required here, for the size query and for the real call */
+    mk = 5;
+    CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d, NULL, 0, NULL, NCRYPT_SSL_CLIENT_FLAG), NTE_INVALID_PARAMETER);
+    CHECK(mk == 0);
+    CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d, ct, sizeof(ct), NULL, NCRYPT_SSL_CLIENT_FLAG), NTE_INVALID_PARAMETER);
+    CHECK(mk == 0 && handle_live_count() == live);
+    /* CLIENT|SERVER is a client (conventions.md §1) */
+    CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d, ct, sizeof(ct), &cb, 3), SEC_E_OK);
     CHECK(cb == 256);
     decrypt_pms(ct, cb, pms);
     CHECK(pms[0] == 3 && pms[1] == 3);
@@ -283,19 +294,41 @@ static void test_rsa_client(void)
     SslFreeObject(mk, 0);
     /* buffer 22 is required on the client */
     CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d2, ct, sizeof(ct), &cb, NCRYPT_SSL_CLIENT_FLAG), NTE_INVALID_PARAMETER);
+    CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d2, NULL, 0, &cb, NCRYPT_SSL_CLIENT_FLAG), NTE_INVALID_PARAMETER);
     /* the RSA server side of SslGenerateMasterKey does not exist (behavior.md §1.2) */
     CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d, ct, sizeof(ct), &cb, NCRYPT_SSL_SERVER_FLAG), NTE_NOT_SUPPORTED);
+    CHECK_ST(SslGenerateMasterKey(prov, 0, hpub, &mk, P, S, &d, ct, sizeof(ct), &cb, 4 | NCRYPT_SSL_CLIENT_FLAG), NTE_BAD_FLAGS);
 
-    /* two steps: pre-master, then master key; the session hash could come in between */
+    /* two steps: pre-master, then master key; the session hash comes in between. The
+     * pre-master reads buffer 22 only (conventions.md §12). */
     cb = 7;
-    CHECK_ST(SslGeneratePreMasterKey(prov, hpub, &pm, P, S, &d, NULL, 0, &cb, NCRYPT_SSL_CLIENT_FLAG), NTE_BUFFER_TOO_SMALL);
-    CHECK(cb == 256 && pm == 0);
+    CHECK_ST(SslGeneratePreMasterKey(prov, hpub, &pm, P, S, &d22, NULL, 0, &cb, NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
+    CHECK(cb == 256 && pm == 0 && handle_live_count() == live);
+    cb = 7;
+    CHECK_ST(SslGeneratePreMasterKey(prov, hpub, &pm, P, S, &d22, ct, 255, &cb, NCRYPT_SSL_CLIENT_FLAG), NTE_BUFFER_TOO_SMALL);
+    CHECK(cb == 256 && pm == 0 && handle_live_count() == live);
+    CHECK_ST(SslGeneratePreMasterKey(prov, hpub, &pm, P, S, &d22, NULL, 0, NULL, NCRYPT_SSL_CLIENT_FLAG), NTE_INVALID_PARAMETER);
     CHECK_ST(SslGeneratePreMasterKey(prov, hpub, &pm, P, S, &d2, ct, sizeof(ct), &cb, 0), NTE_INVALID_PARAMETER);
-    CHECK_ST(SslGeneratePreMasterKey(prov, hpub, &pm, P, S, &d, ct, sizeof(ct), &cb, NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
-    CHECK(cb == 256);
+    CHECK_ST(SslGeneratePreMasterKey(prov, hpub, &pm, P, S, &d2, NULL, 0, &cb, 0), NTE_INVALID_PARAMETER);
+    CHECK(pm == 0 && handle_live_count() == live);
+    CHECK_ST(SslGeneratePreMasterKey(prov, hpub, &pm, P, S, &d22, ct, sizeof(ct), &cb, NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
+    CHECK(cb == 256 && pm != 0);
+    /* the master key from a pre-master needs the randoms or the session hash */
+    CHECK_ST(SslGenerateMasterKey(prov, pm, hpub, &mk, P, S, &d22, NULL, 0, NULL, NCRYPT_SSL_CLIENT_FLAG), NTE_INVALID_PARAMETER);
+    CHECK(mk == 0);
+    /* pbOutput, cbOutput and pcbResult are never read on this path; pcbResult, given, says 0 */
     cb = 99;
     CHECK_ST(SslGenerateMasterKey(prov, pm, hpub, &mk, P, S, &d, NULL, 0, &cb, NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
     CHECK(cb == 0);
+    {
+        NCRYPT_KEY_HANDLE mk2 = 5;
+        BYTE got2[48];
+
+        CHECK_ST(SslGenerateMasterKey(prov, pm, hpub, &mk2, P, S, &d, NULL, 0, NULL, NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
+        CHECK(master_of(mk, got) && master_of(mk2, got2));
+        CHECK_MEM(got, got2, 48);
+        SslFreeObject(mk2, 0);
+    }
     decrypt_pms(ct, 256, pms);
     prf_sha256(pms, 48, "master secret", want);
     CHECK(master_of(mk, got) && memcmp(got, want, 48) == 0);

@@ -515,9 +515,9 @@ static void check_lengths(const struct combo *c)
 {
     const NCRYPT_SSL_CIPHER_LENGTHS *L = &c->L;
 
-    /* api.md §8.8 with the AEAD shapes of conventions.md §5 */
+    /* conventions.md §12 with the AEAD shapes of §5: the record header is the caller's */
     EXPECT(L->cbLength == sizeof *L);
-    EXPECT(L->dwHeaderLen == c->hdr + c->expl);
+    EXPECT(L->dwHeaderLen == c->expl);
     EXPECT(L->dwFixedTrailerLen == (aead(c) ? c->tag : c->mac));
     EXPECT(L->dwMaxVariableTrailerLen == (c->kind == K_CBC ? c->block : 0));
     EXPECT(L->dwFlags == (c->kind == K_CBC ? NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING : 0));
@@ -529,7 +529,7 @@ static void one_record(const struct combo *c, NCRYPT_KEY_HANDLE w, NCRYPT_KEY_HA
                        ULONGLONG seq, BYTE type, const BYTE *pt, size_t n, BYTE *ivs, size_t *nivs)
 {
     static BYTE rec[MAX_REC], out[MAX_REC];
-    size_t want = c->L.dwHeaderLen + n + c->L.dwFixedTrailerLen + pad_len(c, n), mp;
+    size_t want = c->hdr + c->L.dwHeaderLen + n + c->L.dwFixedTrailerLen + pad_len(c, n), mp;
     DWORD cb = SENTINEL;
 
     EXPECT(want == rec_len(c, n));
@@ -1081,7 +1081,7 @@ static void inplace_test(const struct combo *c, size_t n)
     ULONGLONG seq = seq_base(c) + 50;
     NCRYPT_KEY_HANDLE w, r;
     const size_t base = 128;
-    long hdr = (long)c->hdr, full = (long)c->L.dwHeaderLen;
+    long hdr = (long)c->hdr, full = hdr + (long)c->L.dwHeaderLen;
 
     if (!make_keys(c, &k) || !export_blob(k.c_wr, bw, &lw) || !export_blob(k.s_rd, br, &lr)) {
         free_keys(&k);

@@ -276,39 +276,44 @@ struct len_case {
     DWORD header, fixed, variable, flags;
 };
 
+/* conventions.md §12 (Windows' SPSslLookupCipherLengths): the 5-byte TLS / 13-byte DTLS
+ * record header is the caller's and not counted. */
 static const struct len_case len_cases[] = {
-    /* api.md §8.8, CBC rows: block b, trailer = MAC length */
-    {"§8.8 SSL3 CBC", SSL3, 0x002F, 5, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    {"§8.8 TLS1.0 CBC", TLS10, 0x002F, 5, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    {"§8.8 TLS1.1 CBC", TLS11, 0x002F, 5 + 16, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    {"§8.8 TLS1.2 CBC", TLS12, 0x002F, 5 + 16, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    {"§8.8 DTLS1.0 CBC", DTLS10, 0x002F, 13 + 16, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    {"§8.8 DTLS1.2 CBC", DTLS12, 0x002F, 13 + 16, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    {"§8.8 TLS1.2 CBC SHA256", TLS12, 0x003C, 21, 32, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    {"§8.8 TLS1.2 CBC SHA384", TLS12, 0xC028, 21, 48, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    {"§8.8 TLS1.2 3DES", TLS12, 0x000A, 5 + 8, 20, 8, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    {"§8.8 TLS1.0 3DES", TLS10, 0x000A, 5, 20, 8, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
-    /* stream / NULL: header 5 (DTLS 13), trailer MAC */
-    {"§8.8 TLS1.2 RC4", TLS12, 0x0005, 5, 20, 0, 0},
-    {"§8.8 SSL3 RC4 MD5", SSL3, 0x0004, 5, 16, 0, 0},
-    {"§8.8 TLS1.2 NULL SHA256", TLS12, 0x003B, 5, 32, 0, 0},
-    {"conv §5 DTLS1.2 NULL", DTLS12, 0x0002, 13, 20, 0, 0},
-    /* AEAD TLS <= 1.2: header 5 (DTLS 13) + E, trailer T */
-    {"§8.8 TLS1.2 GCM", TLS12, 0x009C, 5 + 8, 16, 0, 0},
-    {"§8.8 DTLS1.2 GCM", DTLS12, 0xC030, 13 + 8, 16, 0, 0},
-    {"conv §5 TLS1.2 CCM", TLS12, 0xC0AC, 13, 16, 0, 0},
-    {"conv §5 TLS1.2 CCM_8", TLS12, 0xC0AE, 13, 8, 0, 0},
-    {"conv §5 DTLS1.2 CCM_8", DTLS12, 0xC0AF, 21, 8, 0, 0},
-    {"conv §5 TLS1.2 ChaCha", TLS12, 0xCCA8, 5, 16, 0, 0},
-    {"conv §5 DTLS1.2 ChaCha", DTLS12, 0xCCAA, 13, 16, 0, 0},
-    /* TLS 1.3: header 5, fixed trailer T + 1 */
-    {"§8.8 TLS1.3 GCM", TLS13, 0x1301, 5, 17, 0, 0},
-    {"§8.8 TLS1.3 GCM-256", TLS13, 0x1302, 5, 17, 0, 0},
-    {"conv §5 TLS1.3 ChaCha", TLS13, 0x1303, 5, 17, 0, 0},
-    {"conv §5 TLS1.3 CCM", TLS13, 0x1304, 5, 17, 0, 0},
-    {"conv §5 TLS1.3 CCM_8", TLS13, 0x1305, 5, 9, 0, 0},
+    /* CBC: header = explicit IV (TLS 1.1+, DTLS), trailer = MAC, variable = block, flags 1;
+     * SSL 3.0 and TLS 1.0 are answered by sslprov (Windows: NTE_NOT_SUPPORTED) */
+    {"§12 SSL3 CBC", SSL3, 0x002F, 0, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 TLS1.0 CBC", TLS10, 0x002F, 0, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 TLS1.1 CBC", TLS11, 0x002F, 16, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 TLS1.2 CBC", TLS12, 0x002F, 16, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 DTLS1.0 CBC", DTLS10, 0x002F, 16, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 DTLS1.2 CBC", DTLS12, 0x002F, 16, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 TLS1.2 CBC SHA256", TLS12, 0x003C, 16, 32, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 TLS1.2 CBC SHA384", TLS12, 0xC028, 16, 48, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 TLS1.2 ECDHE CBC SHA", TLS12, 0xC013, 16, 20, 16, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 TLS1.2 3DES", TLS12, 0x000A, 8, 20, 8, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 TLS1.0 3DES", TLS10, 0x000A, 0, 20, 8, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    /* stream / NULL: header 0, trailer MAC */
+    {"§12 TLS1.2 RC4", TLS12, 0x0005, 0, 20, 0, 0},
+    {"§12 SSL3 RC4 MD5", SSL3, 0x0004, 0, 16, 0, 0},
+    {"§12 TLS1.2 NULL SHA256", TLS12, 0x003B, 0, 32, 0, 0},
+    {"§12 DTLS1.2 NULL", DTLS12, 0x0002, 0, 20, 0, 0},
+    /* AEAD TLS <= 1.2 and DTLS: header = explicit nonce E, trailer T */
+    {"§12 TLS1.2 GCM", TLS12, 0x009C, 8, 16, 0, 0},
+    {"§12 TLS1.2 ECDHE GCM", TLS12, 0xC02F, 8, 16, 0, 0},
+    {"§12 DTLS1.2 GCM", DTLS12, 0xC030, 8, 16, 0, 0},
+    {"§12 TLS1.2 CCM", TLS12, 0xC0AC, 8, 16, 0, 0},
+    {"§12 TLS1.2 CCM_8", TLS12, 0xC0AE, 8, 8, 0, 0},
+    {"§12 DTLS1.2 CCM_8", DTLS12, 0xC0AF, 8, 8, 0, 0},
+    {"§12 TLS1.2 ChaCha", TLS12, 0xCCA8, 0, 16, 0, 0},
+    {"§12 DTLS1.2 ChaCha", DTLS12, 0xCCAA, 0, 16, 0, 0},
+    /* TLS 1.3: header 0, trailer T; the inner type and padding are the caller's */
+    {"§12 TLS1.3 GCM", TLS13, 0x1301, 0, 16, 0, 0},
+    {"§12 TLS1.3 GCM-256", TLS13, 0x1302, 0, 16, 0, 0},
+    {"§12 TLS1.3 ChaCha", TLS13, 0x1303, 0, 16, 0, 0},
+    {"§12 TLS1.3 CCM", TLS13, 0x1304, 0, 16, 0, 0},
+    {"§12 TLS1.3 CCM_8", TLS13, 0x1305, 0, 8, 0, 0},
     /* export suites are answered too (api.md B4: every protocol but SSL 2.0) */
-    {"§8.8 SSL3 export DES", SSL3, 0x0062, 5, 20, 8, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
+    {"§12 SSL3 export DES", SSL3, 0x0062, 0, 20, 8, NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING},
 };
 
 static void test_lengths(NCRYPT_PROV_HANDLE prov)
@@ -339,18 +344,37 @@ static void test_lengths_negative(NCRYPT_PROV_HANDLE prov, NCRYPT_PROV_HANDLE fr
     CHECK_ST(SslLookupCipherLengths(0x7777, TLS12, 0x002F, 0, &l, sizeof l, 0), NTE_INVALID_HANDLE);
     CHECK_ST(SslLookupCipherLengths(freed, TLS12, 0x002F, 0, &l, sizeof l, 0), NTE_INVALID_HANDLE);
     CHECK_ST(SslLookupCipherLengths(0, TLS12, 0x002F, 0, NULL, 0, 1), NTE_INVALID_HANDLE);
-    /* conventions.md §1 order: outputs, flags, protocol/suite, key type, other lengths */
+    /* conventions.md §12 order: a protocol below SSL 3.0 first (before the provider handle),
+     * then provider, output (NULL or cbLength < 20), flags, protocol/suite pair */
+    CHECK_ST(SslLookupCipherLengths(0, SSL2, 0x010080, 0, &l, sizeof l, 0), NTE_NOT_SUPPORTED);
+    CHECK_ST(SslLookupCipherLengths(0, 0, 0x002F, 0, NULL, 0, 1), NTE_NOT_SUPPORTED);
+    CHECK_ST(SslLookupCipherLengths(prov, SSL2, 0x010080, 0, &l, sizeof l, 0), NTE_NOT_SUPPORTED);
+    CHECK_ST(SslLookupCipherLengths(prov, 0x0200, 0x002F, 0, &l, sizeof l, 0), NTE_NOT_SUPPORTED);
     CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x002F, 0, NULL, sizeof l, 0), NTE_INVALID_PARAMETER);
     CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x002F, 0, NULL, 0, 1), NTE_INVALID_PARAMETER);
+    CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x9999, 0, &l, 19, 1), NTE_INVALID_PARAMETER);
     CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x002F, 0, &l, sizeof l, 1), NTE_BAD_FLAGS);
     CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x9999, 0, &l, sizeof l, 1), NTE_BAD_FLAGS);
-    CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x9999, 0, &l, 0, 0), NTE_NOT_SUPPORTED);
-    CHECK_ST(SslLookupCipherLengths(prov, TLS13, 0x002F, 0, &l, sizeof l, 0), NTE_NOT_SUPPORTED);
-    CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x1301, 0, &l, sizeof l, 0), NTE_NOT_SUPPORTED);
-    CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x010080, 0, &l, sizeof l, 0), NTE_NOT_SUPPORTED);
-    CHECK_ST(SslLookupCipherLengths(prov, SSL2, 0x010080, 0, &l, sizeof l, 0), NTE_NOT_SUPPORTED);
-    CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x002F, 23, &l, sizeof l, 0), NTE_INVALID_PARAMETER);
-    CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0xC02F, 23, &l, sizeof l, 0), SEC_E_OK);
+    /* an unknown pair is a bad parameter here (Windows), not an unsupported suite */
+    CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x9999, 0, &l, sizeof l, 0), NTE_INVALID_PARAMETER);
+    CHECK_ST(SslLookupCipherLengths(prov, TLS13, 0x002F, 0, &l, sizeof l, 0), NTE_INVALID_PARAMETER);
+    CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x1301, 0, &l, sizeof l, 0), NTE_INVALID_PARAMETER);
+    CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x010080, 0, &l, sizeof l, 0), NTE_INVALID_PARAMETER);
+    CHECK_ST(SslLookupCipherLengths(prov, 0x0305, 0x1301, 0, &l, sizeof l, 0), NTE_INVALID_PARAMETER);
+    CHECK_ST(SslLookupCipherLengths(prov, 0xFEFE, 0x002F, 0, &l, sizeof l, 0), NTE_INVALID_PARAMETER);
+    /* dwKeyType is never read: a group id, a curve on a static-RSA suite, leftovers */
+    {
+        static const DWORD key_types[] = {0, 23, 29, 0x1234, 0xFFFFFFFFu};
+        NCRYPT_SSL_CIPHER_LENGTHS want;
+
+        CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x002F, 0, &want, sizeof want, 0), SEC_E_OK);
+        for (size_t i = 0; i < sizeof key_types / sizeof key_types[0]; i++) {
+            memset(&l, 0xAA, sizeof l);
+            CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0x002F, key_types[i], &l, sizeof l, 0), SEC_E_OK);
+            CHECK(memcmp(&l, &want, sizeof l) == 0);
+        }
+        CHECK_ST(SslLookupCipherLengths(prov, TLS13, 0x1301, 0xFFFFFFFFu, &l, sizeof l, 0), SEC_E_OK);
+    }
     CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0xC02F, 23, &l, 19, 0), NTE_INVALID_PARAMETER);
     CHECK_ST(SslLookupCipherLengths(prov, TLS12, 0xC02F, 0, &l, 0, 0), NTE_INVALID_PARAMETER);
     /* a larger buffer is fine; only 20 bytes are written */

@@ -210,7 +210,7 @@ struct dir {
 struct run {
     struct p13_conn *c;
     const struct suite *s;
-    DWORD tag;                      /* AEAD tag length: SslLookupCipherLengths' trailer - 1 */
+    DWORD tag;                      /* AEAD tag length: SslLookupCipherLengths' trailer */
     int hrr;
     size_t i_ch, i_sh, i_sfin, i_cfin;
     NCRYPT_KEY_HANDLE cet, chs, shs, cap, sap, exp, eexp; /* traffic / exporter secrets */
@@ -929,8 +929,9 @@ static NCRYPT_KEY_HANDLE connection(const struct suite *s, struct p13_ctx *ctx, 
     n.conns++;
     EXPECT(!c.keylog_mismatch);
     EXPECT_ST(SslLookupCipherLengths(prov, TLS1_3_PROTOCOL_VERSION, s->id, 0, &cl, sizeof(cl), 0), SEC_E_OK);
-    EXPECT(cl.dwHeaderLen == 5 && cl.dwFixedTrailerLen >= 9);
-    r.tag = cl.dwFixedTrailerLen - 1;
+    /* conventions.md §12: no record header, no inner type, just the tag */
+    EXPECT(cl.dwHeaderLen == 0 && cl.dwFixedTrailerLen >= 8);
+    r.tag = cl.dwFixedTrailerLen;
     if (!run_index(&r)) {
         p13_conn_free(&c);
         return 0;

@@ -43,7 +43,10 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, st);
     if (phEphemeralKey == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    /* dwFlags reserved: ignored (conventions.md §1) */
+    /* 0 or SERVER only: Windows refuses any other bit with NTE_INVALID_PARAMETER, CLIENT
+     * included (conventions.md §1) */
+    if ((dwFlags & ~(DWORD)NCRYPT_SSL_SERVER_FLAG) != 0)
+        return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &req.proto, &req.suite)) != SEC_E_OK)
         return call_end(&c, st);
     if (pbParams == NULL && cbParams != 0)

@@ -164,7 +164,11 @@ SECURITY_STATUS WINAPI SslLookupCipherSuiteInfo(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, SEC_E_OK);
 }
 
-/* B4. api.md §8.8 / conventions.md §5. SSL 2.0 has no record layer here -> NTE_NOT_SUPPORTED. */
+/* B4, in the order of Windows' SPSslLookupCipherLengths (conventions.md §12): a protocol
+ * below SSL 3.0 first (Windows refuses everything below TLS 1.1 there; sslprov answers SSL 3.0
+ * and TLS 1.0 too, docs/suites.md), then the provider, the output, the flags, and the
+ * protocol/suite pair. dwKeyType is never read: real callers pass a TLS group id or
+ * leftovers. */
 SECURITY_STATUS WINAPI SslLookupCipherLengths(NCRYPT_PROV_HANDLE hSslProvider, DWORD dwProtocol,
                                               DWORD dwCipherSuite, DWORD dwKeyType,
                                               NCRYPT_SSL_CIPHER_LENGTHS *pCipherLengths,
@@ -175,17 +179,16 @@ SECURITY_STATUS WINAPI SslLookupCipherLengths(NCRYPT_PROV_HANDLE hSslProvider, D
     enum proto p;
     SECURITY_STATUS st;
 
+    if (dwProtocol < SSL3_PROTOCOL_VERSION)
+        return NTE_NOT_SUPPORTED;
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
         return call_end(&c, st);
-    if (pCipherLengths == NULL)
+    if (pCipherLengths == NULL || cbCipherLengths < sizeof(NCRYPT_SSL_CIPHER_LENGTHS))
         return call_end(&c, NTE_INVALID_PARAMETER);
     if (dwFlags != 0)
         return call_end(&c, NTE_BAD_FLAGS);
-    if ((st = suite_resolve(dwProtocol, dwCipherSuite, dwKeyType, &s, &p)) != SEC_E_OK)
-        return call_end(&c, st);
-    if (p == PROTO_SSL2)
-        return call_end(&c, NTE_NOT_SUPPORTED);
-    if (cbCipherLengths < sizeof(NCRYPT_SSL_CIPHER_LENGTHS))
+    if (!proto_from_dword(dwProtocol, &p) || p == PROTO_SSL2 || (s = suite_find(dwCipherSuite)) == NULL ||
+        !suite_has_proto(s, p))
         return call_end(&c, NTE_INVALID_PARAMETER);
     suite_lengths(s, p, pCipherLengths);
     return call_end(&c, SEC_E_OK);

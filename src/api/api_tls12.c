@@ -9,29 +9,38 @@
 #include "schedule13.h"
 #include "params.h"
 
-static bool one_role(DWORD flags)
+/* SslGenerateMasterKey's role (conventions.md §1, behavior.md §3): bits other than CLIENT and
+ * SERVER -> NTE_BAD_FLAGS; CLIENT decides when set, even together with SERVER (Windows tests
+ * bit 0 first); neither -> NTE_BAD_FLAGS. */
+static SECURITY_STATUS master_role(DWORD flags, bool *client)
 {
-    return flags == NCRYPT_SSL_CLIENT_FLAG || flags == NCRYPT_SSL_SERVER_FLAG;
-}
-
-/* conventions.md §1 output sizes, rule 1: pbOutput NULL or too small -> NTE_BUFFER_TOO_SMALL
- * with the modulus size, nothing created. */
-static SECURITY_STATUS rsa_output_fits(const struct pkey_object *pub, PBYTE pbOutput,
-                                       DWORD cbOutput, DWORD *pcbResult)
-{
-    size_t need = kx12_rsa_size(pub);
-
-    if (need == 0)
-        return NTE_NOT_SUPPORTED; /* not an RSA key */
-    if (pbOutput == NULL || cbOutput < need) {
-        *pcbResult = (DWORD)need;
-        return NTE_BUFFER_TOO_SMALL;
-    }
+    if ((flags & ~(DWORD)(NCRYPT_SSL_CLIENT_FLAG | NCRYPT_SSL_SERVER_FLAG)) != 0 || flags == 0)
+        return NTE_BAD_FLAGS;
+    *client = (flags & NCRYPT_SSL_CLIENT_FLAG) != 0;
     return SEC_E_OK;
 }
 
+/* conventions.md §1 output sizes, rule 1 (§12): the RSA ciphertext is the modulus size.
+ * pbOutput NULL is a size query: SEC_E_OK with the size and *done set, nothing created. A
+ * buffer too small -> NTE_BUFFER_TOO_SMALL with the size. Otherwise *pcbResult is left for
+ * the call's success. */
+static SECURITY_STATUS rsa_output_size(const struct pkey_object *pub, PBYTE pbOutput,
+                                       DWORD cbOutput, DWORD *pcbResult, bool *done)
+{
+    size_t need = kx12_rsa_size(pub);
+
+    *done = false;
+    if (need == 0)
+        return NTE_NOT_SUPPORTED; /* not an RSA key */
+    if (pbOutput != NULL && cbOutput >= need)
+        return SEC_E_OK;
+    *pcbResult = (DWORD)need;
+    *done = true;
+    return pbOutput == NULL ? SEC_E_OK : NTE_BUFFER_TOO_SMALL;
+}
+
 /* RSA client: the pre-master, its encryption into pbOutput, and (make_premaster) a pre-master
- * object or (else) directly the master key. Buffer 22 is required (conventions.md §3). */
+ * object or (else) directly the master key; on success *pcbResult = the ciphertext size. */
 static SECURITY_STATUS rsa_client(const struct kx12_ctx *kx, const struct pkey_object *pub,
                                   PBYTE pbOutput, DWORD *pcbResult, bool make_premaster,
                                   ULONG_PTR *out)
@@ -39,8 +48,6 @@ static SECURITY_STATUS rsa_client(const struct kx12_ctx *kx, const struct pkey_o
     uint8_t pms[KX12_RSA_PMS_LEN];
     SECURITY_STATUS st;
 
-    if (!kx->params->has_highest_version)
-        return NTE_INVALID_PARAMETER;
     st = kx12_rsa_client(kx->prov, kx->proto, kx->suite, pub, kx->params->highest_version,
                          pbOutput, pms);
     if (st == SEC_E_OK)
@@ -52,6 +59,9 @@ static SECURITY_STATUS rsa_client(const struct kx12_ctx *kx, const struct pkey_o
     return st;
 }
 
+/* Reads only buffer 22 (conventions.md §12): with EMS the session hash covers the
+ * ClientKeyExchange that carries this call's output, so it cannot exist yet; the randoms or
+ * the session hash are the later SslGenerateMasterKey(hPreMaster)'s to check. */
 SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
                                                NCRYPT_KEY_HANDLE hPublicKey,
                                                NCRYPT_KEY_HANDLE *phPreMasterKey, DWORD dwProtocol,
@@ -63,6 +73,7 @@ SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
     struct object *pub;
     struct kx12_ctx kx = {.client = true};
     struct tls_params prm;
+    bool size_query;
     SECURITY_STATUS st;
 
     if (phPreMasterKey != NULL)
@@ -80,8 +91,8 @@ SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, st);
     if (!prm.has_highest_version)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    if ((st = kx12_check_params(kx.proto, kx.suite, &prm)) != SEC_E_OK ||
-        (st = rsa_output_fits((struct pkey_object *)pub, pbOutput, cbOutput, pcbResult)) != SEC_E_OK)
+    st = rsa_output_size((struct pkey_object *)pub, pbOutput, cbOutput, pcbResult, &size_query);
+    if (size_query || st != SEC_E_OK)
         return call_end(&c, st);
     kx.prov = c.prov;
     kx.params = &prm;
@@ -158,6 +169,37 @@ static SECURITY_STATUS psk_exchange(const struct kx12_ctx *kx, const struct secr
     return st;
 }
 
+/* The one-step RSA client: the pre-master is made, encrypted into pbOutput and turned into
+ * the master key in one call. Only here is pcbResult required, and a NULL pbOutput is a size
+ * query that creates nothing (conventions.md §1 output sizes, rule 1). */
+static SECURITY_STATUS rsa_one_step(const struct kx12_ctx *kx, const struct pkey_object *pub,
+                                    PBYTE pbOutput, DWORD cbOutput, DWORD *pcbResult,
+                                    ULONG_PTR *out)
+{
+    bool size_query;
+    SECURITY_STATUS st;
+
+    if (pcbResult == NULL || !kx->params->has_highest_version)
+        return NTE_INVALID_PARAMETER;
+    /* the master secret's inputs too, so that a size query promises a call that can work */
+    if ((st = kx12_check_params(kx->proto, kx->suite, kx->params)) != SEC_E_OK)
+        return st;
+    st = rsa_output_size(pub, pbOutput, cbOutput, pcbResult, &size_query);
+    if (st != SEC_E_OK || size_query)
+        return st;
+    return rsa_client(kx, pub, pbOutput, pcbResult, false, out);
+}
+
+/* A pre-master from SslGeneratePreMasterKey: it must have been made for this protocol and
+ * suite (conventions.md §1). */
+static SECURITY_STATUS rsa_from_premaster(const struct kx12_ctx *kx, const struct premaster *pm,
+                                          ULONG_PTR *out)
+{
+    if (pm->proto != kx->proto || pm->suite != kx->suite)
+        return NTE_INVALID_PARAMETER;
+    return kx12_master_key(kx, pm->pms, sizeof(pm->pms), out);
+}
+
 SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
                                             NCRYPT_KEY_HANDLE hPrivateKey,
                                             NCRYPT_KEY_HANDLE hPublicKey,
@@ -176,50 +218,43 @@ SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
         *phMasterKey = 0;
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
         return call_end(&c, st);
-    if (phMasterKey == NULL || pcbResult == NULL)
+    /* pcbResult is not a required output here: only the one-step RSA client reads it */
+    if (phMasterKey == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
     /* the suite's key exchange decides which handles are expected (conventions.md §1) */
     if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &kx.proto, &kx.suite)) != SEC_E_OK)
         return call_end(&c, st);
     if ((st = pin_exchange_keys(&c, kx.suite->kx, hPrivateKey, hPublicKey, &priv, &pub)) != SEC_E_OK)
         return call_end(&c, st);
-    if (!one_role(dwFlags))
-        return call_end(&c, NTE_BAD_FLAGS);
-    if (kx.suite->kx == KX_RSA && dwFlags == NCRYPT_SSL_SERVER_FLAG)
+    if ((st = master_role(dwFlags, &kx.client)) != SEC_E_OK)
+        return call_end(&c, st);
+    if (kx.suite->kx == KX_RSA && !kx.client)
         return call_end(&c, NTE_NOT_SUPPORTED); /* the RSA server uses SslImportMasterKey */
-    if ((st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK ||
-        (st = kx12_check_params(kx.proto, kx.suite, &prm)) != SEC_E_OK)
+    if ((st = params_read(pParameterList, PARAMS_DEFAULT, &prm)) != SEC_E_OK)
         return call_end(&c, st);
     kx.prov = c.prov;
     kx.params = &prm;
-    kx.client = dwFlags == NCRYPT_SSL_CLIENT_FLAG;
+    if (kx.suite->kx == KX_RSA && priv == NULL)
+        return call_end(&c, rsa_one_step(&kx, (struct pkey_object *)pub, pbOutput, cbOutput,
+                                         pcbResult, phMasterKey));
+    /* pre-master, (EC)DHE and PSK: pbOutput/cbOutput are never read; pcbResult, when given,
+     * says no output bytes */
+    if ((st = kx12_check_params(kx.proto, kx.suite, &prm)) != SEC_E_OK)
+        return call_end(&c, st);
     switch (kx.suite->kx) {
     case KX_RSA:
-        if (priv != NULL) {
-            const struct premaster *pm = (const struct premaster *)priv;
-            /* a pre-master made for another protocol or suite disagrees with this call */
-            if (pm->proto != kx.proto || pm->suite != kx.suite)
-                return call_end(&c, NTE_INVALID_PARAMETER);
-            if ((st = kx12_master_key(&kx, pm->pms, sizeof(pm->pms), phMasterKey)) == SEC_E_OK)
-                *pcbResult = 0;
-            return call_end(&c, st);
-        }
-        if (!prm.has_highest_version)
-            return call_end(&c, NTE_INVALID_PARAMETER);
-        st = rsa_output_fits((struct pkey_object *)pub, pbOutput, cbOutput, pcbResult);
-        if (st == SEC_E_OK)
-            st = rsa_client(&kx, (struct pkey_object *)pub, pbOutput, pcbResult, false, phMasterKey);
-        return call_end(&c, st);
+        st = rsa_from_premaster(&kx, (const struct premaster *)priv, phMasterKey);
+        break;
     case KX_PSK:
-        if ((st = psk_exchange(&kx, (struct secret_key *)priv, phMasterKey)) == SEC_E_OK)
-            *pcbResult = 0;
-        return call_end(&c, st);
+        st = psk_exchange(&kx, (struct secret_key *)priv, phMasterKey);
+        break;
     default:
         st = dh_exchange(&kx, (struct pkey_object *)priv, (struct pkey_object *)pub, phMasterKey);
-        if (st == SEC_E_OK)
-            *pcbResult = 0;
-        return call_end(&c, st);
+        break;
     }
+    if (st == SEC_E_OK && pcbResult != NULL)
+        *pcbResult = 0;
+    return call_end(&c, st);
 }
 
 /* The RSA server (api.md E3): the ciphertext bare or with its 2-byte length prefix

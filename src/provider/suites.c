@@ -375,26 +375,26 @@ void suite_fill_info_ex(const struct suite *s, enum proto p, NCRYPT_SSL_CIPHER_S
  * trailer = MAC or tag (TLS 1.3: + the inner content type byte the caller appends). */
 void suite_lengths(const struct suite *s, enum proto p, NCRYPT_SSL_CIPHER_LENGTHS *out)
 {
-    DWORD hdr = proto_is_dtls(p) ? 13 : 5;
-
+    /* conventions.md §12, from Windows' SPSslLookupCipherLengths: the 5-byte TLS / 13-byte
+     * DTLS record header is the caller's and not counted; dwHeaderLen is what the record
+     * carries after it (explicit nonce or IV). TLS 1.3's inner content type and padding are
+     * the caller's too. */
     memset(out, 0, sizeof *out);
     out->cbLength = sizeof *out;
     if (p == PROTO_TLS13) {
-        out->dwHeaderLen = 5;
-        out->dwFixedTrailerLen = s->tag_len + 1u;
+        out->dwFixedTrailerLen = s->tag_len;
     } else if (suite_is_aead(s)) {
-        out->dwHeaderLen = hdr + s->explicit_nonce_len;
+        out->dwHeaderLen = s->explicit_nonce_len;
         out->dwFixedTrailerLen = s->tag_len;
     } else if (s->mode == MODE_CBC) {
         /* explicit IV of one block from TLS 1.1 on and in DTLS (RFC 4346 §6.2.3.2) */
         bool explicit_iv = p != PROTO_SSL3 && p != PROTO_TLS10;
 
-        out->dwHeaderLen = hdr + (explicit_iv ? s->block_len : 0u);
+        out->dwHeaderLen = explicit_iv ? s->block_len : 0u;
         out->dwFixedTrailerLen = (DWORD)md_size(s->mac);
         out->dwMaxVariableTrailerLen = s->block_len;
         out->dwFlags = NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING;
     } else { /* stream and NULL */
-        out->dwHeaderLen = hdr;
         out->dwFixedTrailerLen = (DWORD)md_size(s->mac);
     }
 }
