@@ -224,9 +224,10 @@ typedef struct _NCRYPT_SSL_CIPHER_SUITE_EX {
     WCHAR szCipherMode[NCRYPT_SSL_MAX_NAME_SIZE];   /* a BCRYPT_CHAIN_MODE_* string */
 } NCRYPT_SSL_CIPHER_SUITE_EX;
 
-/* Record overhead: SslEncryptPacket output = dwHeaderLen + plaintext + dwFixedTrailerLen
- * (+ up to dwMaxVariableTrailerLen of padding). TLS 1.3: header 5, fixed trailer = tag + 1
- * (the inner content type byte the caller appends). */
+/* Record overhead after the record header, as Windows reports it: SslEncryptPacket output =
+ * 5 (DTLS: 13) + dwHeaderLen + plaintext + dwFixedTrailerLen (+ up to dwMaxVariableTrailerLen
+ * of padding). dwHeaderLen = explicit nonce/IV (TLS 1.3: 0); TLS 1.3 fixed trailer = the tag
+ * (the inner content type and padding are part of the caller's TLSInnerPlaintext). */
 typedef struct _NCRYPT_SSL_CIPHER_LENGTHS {
     DWORD cbLength;            /* sizeof(NCRYPT_SSL_CIPHER_LENGTHS) */
     DWORD dwHeaderLen;
@@ -390,7 +391,8 @@ typedef SECURITY_STATUS (WINAPI *SslComputeFinishedHashFn)(
 /* A fresh ephemeral key pair: (EC)DHE for TLS <= 1.2, a TLS 1.3 key share. dwKeyType is the
  * group (23, 24, 25, 29, 30; or sslprov's TLS_FFDHE*_KEY_TYPE 256..260 with pbParams NULL);
  * classic DHE passes BCRYPT_DH_PARAMETER_HEADER + p + g in pbParams. The public half leaves
- * through SslExportKey. RSA and PSK exchanges have no ephemeral key: NTE_NOT_SUPPORTED. */
+ * through SslExportKey. RSA and PSK exchanges have no ephemeral key: NTE_NOT_SUPPORTED.
+ * dwFlags: 0 or NCRYPT_SSL_SERVER_FLAG; any other bit -> NTE_INVALID_PARAMETER (Windows). */
 SSLPROV_API SECURITY_STATUS WINAPI SslCreateEphemeralKey(
     _In_    NCRYPT_PROV_HANDLE  hSslProvider,
     _Out_   NCRYPT_KEY_HANDLE  *phEphemeralKey,
@@ -580,17 +582,19 @@ typedef SECURITY_STATUS (WINAPI *SslFreeObjectFn)(
     _Inout_ NCRYPT_HANDLE hObject,
     _In_    DWORD         dwFlags);
 
-/* Key exchange and master secret (SSL 3.0 - TLS 1.2, DTLS). dwFlags: exactly one of
- * NCRYPT_SSL_CLIENT_FLAG / NCRYPT_SSL_SERVER_FLAG.
+/* Key exchange and master secret (SSL 3.0 - TLS 1.2, DTLS).
  *  - RSA client: hPrivateKey 0 (or a pre-master key from SslGeneratePreMasterKey), hPublicKey
  *    from SslImportKey(BCRYPT_RSAPUBLIC_BLOB); pbOutput receives the bare RSA ciphertext (no
- *    2-byte length prefix). With hPrivateKey 0, pbOutput NULL or too small ->
- *    NTE_BUFFER_TOO_SMALL, *pcbResult = modulus bytes and no master key. RSA with the server
- *    flag -> NTE_NOT_SUPPORTED (the server uses SslImportMasterKey).
+ *    2-byte length prefix). With hPrivateKey 0, pcbResult is required; pbOutput NULL is a
+ *    size query: SEC_E_OK, *pcbResult = modulus bytes, *phMasterKey 0 and nothing created;
+ *    too small -> NTE_BUFFER_TOO_SMALL with the size. RSA with the server flag alone ->
+ *    NTE_NOT_SUPPORTED (the server uses SslImportMasterKey).
  *  - (EC)DHE: hPrivateKey = our ephemeral key, hPublicKey = the peer's imported share.
  *  - PSK suites: hPrivateKey = a PSK from SslImportKey, hPublicKey = 0.
- * With a pre-master, ephemeral or PSK hPrivateKey, pbOutput/cbOutput are ignored and
- * *pcbResult = 0.
+ * With a pre-master, ephemeral or PSK hPrivateKey, pbOutput, cbOutput and pcbResult are
+ * optional and never read, as on Windows (pass NULL, 0, NULL); a given pcbResult is set to 0.
+ * dwFlags: NCRYPT_SSL_CLIENT_FLAG (decides when set, even with SERVER) or
+ * NCRYPT_SSL_SERVER_FLAG; neither or any other bit -> NTE_BAD_FLAGS.
  * pParameterList: NCRYPTBUFFER_SSL_CLIENT_RANDOM / _SERVER_RANDOM (32 bytes each), or
  * NCRYPTBUFFER_SSL_SESSION_HASH for the extended master secret; RSA clients also pass
  * NCRYPTBUFFER_SSL_HIGHEST_VERSION (a 4-byte DWORD). */
@@ -844,8 +848,10 @@ typedef SECURITY_STATUS (WINAPI *SslVerifySignatureFn)(
 /* ========================================================================================== */
 
 /* Record overhead for a protocol/suite, to size SslEncryptPacket/SslDecryptPacket buffers
- * (records have no size query). cbCipherLengths >= sizeof(NCRYPT_SSL_CIPHER_LENGTHS);
- * dwFlags must be 0. */
+ * (records have no size query); the 5/13-byte record header is not counted (see
+ * NCRYPT_SSL_CIPHER_LENGTHS). A protocol below SSL 3.0 -> NTE_NOT_SUPPORTED before anything
+ * else; pCipherLengths NULL or cbCipherLengths < 20 -> NTE_INVALID_PARAMETER; dwFlags must be
+ * 0; an unknown protocol/suite pair -> NTE_INVALID_PARAMETER. dwKeyType is not read. */
 SSLPROV_API SECURITY_STATUS WINAPI SslLookupCipherLengths(
     _In_  NCRYPT_PROV_HANDLE         hSslProvider,
     _In_  DWORD                      dwProtocol,
@@ -926,8 +932,11 @@ typedef SECURITY_STATUS (WINAPI *SslComputeSessionHashFn)(
 
 /* RSA client, two-step form: create the pre-master secret and return it encrypted under
  * hPublicKey (bare ciphertext); pass *phPreMasterKey to SslGenerateMasterKey as hPrivateKey.
- * pbOutput NULL or too small -> NTE_BUFFER_TOO_SMALL, *pcbResult = modulus bytes, nothing
- * created. pParameterList must hold NCRYPTBUFFER_SSL_HIGHEST_VERSION. */
+ * pbOutput NULL is a size query: SEC_E_OK, *pcbResult = modulus bytes, nothing created;
+ * too small -> NTE_BUFFER_TOO_SMALL with the size. pParameterList: only
+ * NCRYPTBUFFER_SSL_HIGHEST_VERSION is read (required); the randoms or the session hash go to
+ * the SslGenerateMasterKey call that takes the pre-master (with EMS the session hash can only
+ * be computed after this call's output was sent). */
 SSLPROV_API SECURITY_STATUS WINAPI SslGeneratePreMasterKey(
     _In_  NCRYPT_PROV_HANDLE  hSslProvider,
     _In_  NCRYPT_KEY_HANDLE   hPublicKey,

@@ -214,7 +214,10 @@ SECURITY_STATUS WINAPI SslGetCipherSuitePRFHashAlgorithm(NCRYPT_PROV_HANDLE hSsl
         return call_end(&c, NTE_INVALID_PARAMETER);
     if (dwFlags != 0)
         return call_end(&c, NTE_BAD_FLAGS);
-    if ((st = suite_resolve(dwProtocol, dwCipherSuite, dwKeyType, &s, &p)) != SEC_E_OK)
+    /* dwKeyType is not read: the PRF hash cannot depend on it, and Windows callers pass the
+     * exchange's group there, also for static-RSA suites (as with SslLookupCipherLengths,
+     * conventions.md §12) */
+    if ((st = suite_resolve(dwProtocol, dwCipherSuite, 0, &s, &p)) != SEC_E_OK)
         return call_end(&c, st);
     name = md_cng_name(suite_prf_md(s, p));
     if (name[0] == '\0')
