@@ -444,9 +444,10 @@ typedef SECURITY_STATUS (WINAPI *SslDecrementProviderReferenceCountFn)(
 /* Verify and decrypt one record. pbInput = the whole record, header included; pbOutput
  * receives the plaintext only (TLS 1.3: the TLSInnerPlaintext, unchanged - content, type byte
  * and padding are the caller's to parse). No size query: NULL pbInput/pbOutput/pcbResult ->
- * NTE_INVALID_PARAMETER; cbOutput below the largest possible plaintext -> NTE_BUFFER_TOO_SMALL
- * before anything is decrypted (unless pbOutput == pbInput + header [+ explicit IV], the
- * in-place layout). The caller passes SequenceNumber (DTLS: epoch << 48 | seq48); the provider
+ * NTE_INVALID_PARAMETER; cbOutput below the largest possible plaintext (AEAD, stream, NULL:
+ * the plaintext; CBC: body - explicit IV - MAC - 1) -> NTE_BUFFER_TOO_SMALL before anything
+ * is decrypted, in every layout, the in-place one (pbOutput == pbInput + header [+ explicit
+ * IV]) included: *pcbResult never exceeds cbOutput. The caller passes SequenceNumber (DTLS: epoch << 48 | seq48); the provider
  * keeps no counter and does not check it on decrypt. Malformed record -> NTE_BAD_DATA; MAC,
  * padding or tag failure -> NTE_DECRYPTION_FAILURE (TLS <= 1.2) or STATUS_AUTH_TAG_MISMATCH
  * (TLS 1.3). A failed call leaves the key unchanged. SSL 3.0 CBC records use the SSL 3.0 MAC

@@ -1159,6 +1159,29 @@ static void inplace_test(const struct combo *c, size_t n)
         EXPECT(cb == n && memcmp(arena + full, pt, n) == 0);
         SslFreeObject(r, 0);
     }
+    /* ... but cbOutput binds in place too (issue 10): below the largest possible plaintext
+     * (AEAD, stream, NULL: the plaintext; CBC: body - IV - MAC - 1) -> NTE_BUFFER_TOO_SMALL
+     * before anything is decrypted: record, *pcbResult and key unchanged */
+    {
+        const size_t need = c->kind == K_CBC ? rl - (size_t)full - c->mac - 1 : n;
+        const long es[] = {full, hdr};
+        const size_t caps[] = {0, need - 1};
+        BYTE after[512];
+        DWORD la = 0;
+
+        for (size_t i = 0; i < sizeof es / sizeof es[0]; i++)
+            for (size_t j = 0; j < (need > 0 ? 2u : 0u); j++) {
+                memcpy(arena, ref, rl);
+                r = import_blob(br, lr);
+                cb = SENTINEL;
+                EXPECT_ST(dec(r, arena, rl, arena + es[i], caps[j], &cb, seq), NTE_BUFFER_TOO_SMALL);
+                EXPECT(cb == SENTINEL && memcmp(arena, ref, rl) == 0);
+                EXPECT(export_blob(r, after, &la) && la == lr && memcmp(after, br, lr) == 0);
+                EXPECT_ST(dec(r, arena, rl, arena + es[i], need, &cb, seq), SEC_E_OK);
+                EXPECT(cb == n && memcmp(arena + es[i], pt, n) == 0);
+                SslFreeObject(r, 0);
+            }
+    }
     free_keys(&k);
 }
 

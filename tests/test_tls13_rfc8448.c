@@ -94,6 +94,25 @@ static void check_records(NCRYPT_KEY_HANDLE wk, const char *which)
         }
         CHECK_ST(SslDecryptPacket(prov, wk, rec, (DWORD)rl, out, sizeof(out), &got, seq + 1, 0), STATUS_AUTH_TAG_MISMATCH);
         CHECK_ST(SslDecryptPacket(prov, wk, rec, (DWORD)rl - 1, out, sizeof(out), &got, seq, 0), NTE_BAD_DATA);
+        /* in place (output at record + 5, and over the header) cbOutput binds too (issue 10):
+         * one byte short or 0 -> NTE_BUFFER_TOO_SMALL, record and *pcbResult untouched; the
+         * exact size works */
+        if (rl <= sizeof(out)) {
+            static const size_t offs[] = {5, 0};
+
+            for (size_t o = 0; o < 2; o++) {
+                BYTE *io = out;
+
+                memcpy(io, rec, rl);
+                got = 0xA5A5A5A5;
+                CHECK_ST(SslDecryptPacket(prov, wk, io, (DWORD)rl, io + offs[o], 0, &got, seq, 0), NTE_BUFFER_TOO_SMALL);
+                CHECK_ST(SslDecryptPacket(prov, wk, io, (DWORD)rl, io + offs[o], (DWORD)pl, &got, seq, 0),
+                         NTE_BUFFER_TOO_SMALL);
+                CHECK(got == 0xA5A5A5A5 && memcmp(io, rec, rl) == 0);
+                CHECK_ST(SslDecryptPacket(prov, wk, io, (DWORD)rl, io + offs[o], (DWORD)pl + 1, &got, seq, 0), SEC_E_OK);
+                CHECK(got == pl + 1 && memcmp(io + offs[o], inner, pl + 1) == 0);
+            }
+        }
         CHECK_ST(SslEncryptPacket(prov, wk, inner, (DWORD)pl + 1, out, sizeof(out), &got, seq, CT_APPLICATIONDATA, 0), SEC_E_OK);
         CHECK(got == rl && memcmp(out, rec, rl) == 0);
         /* no nonce reuse within one key object */

@@ -674,7 +674,7 @@ static SECURITY_STATUS decrypt_aead(struct secret_key *k, uint8_t *in, size_t bo
     if (body < r->explicit_len + r->tag_len)
         return NTE_BAD_DATA;
     len = body - r->explicit_len - r->tag_len;
-    if (out_cap < len && out != ct)
+    if (out_cap < len)
         return NTE_BUFFER_TOO_SMALL;
     memcpy(tag, ct + len, r->tag_len);
     aead_nonce(k, seq, in + r->hdr_len, nonce);
@@ -700,7 +700,7 @@ static SECURITY_STATUS decrypt_stream(struct secret_key *k, uint8_t *in, size_t 
     if (body < r->mac_len)
         return NTE_BAD_DATA;
     len = body - r->mac_len;
-    if (out_cap < len && out != src)
+    if (out_cap < len)
         return NTE_BUFFER_TOO_SMALL;
     memcpy(mac, src + len, r->mac_len);
     if (out != src)
@@ -748,7 +748,7 @@ static SECURITY_STATUS decrypt_cbc(struct secret_key *k, uint8_t *in, size_t bod
         return NTE_BAD_DATA;
     max_plain = body - r->explicit_len - r->mac_len - 1;
     in_place = out == src + r->explicit_len || out == src;
-    if (out_cap < max_plain && !in_place)
+    if (out_cap < max_plain)
         return NTE_BUFFER_TOO_SMALL;
     work = in_place ? src : r->scratch;
     if (work != src)
@@ -809,7 +809,7 @@ static SECURITY_STATUS decrypt_stitched(struct secret_key *k, uint8_t *in, size_
     if (body < r->explicit_len + r->block || (body - r->explicit_len) % r->block != 0 ||
         body - r->explicit_len < r->mac_len + 1)
         return NTE_BAD_DATA;
-    if (out_cap < body - r->explicit_len - r->mac_len - 1 && !in_place)
+    if (out_cap < body - r->explicit_len - r->mac_len - 1)
         return NTE_BUFFER_TOO_SMALL;
     if (in_place)
         work = src;
@@ -880,7 +880,7 @@ static SECURITY_STATUS decrypt_aead_tls(struct secret_key *k, uint8_t *in, size_
     if (body < r->explicit_len + TAG)
         return NTE_BAD_DATA;
     len = body - r->explicit_len - TAG;
-    if (out_cap < len && work != in + r->hdr_len)
+    if (out_cap < len)
         return NTE_BUFFER_TOO_SMALL;
     if (work == r->scratch)
         memcpy(work, in + r->hdr_len, body);

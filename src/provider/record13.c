@@ -158,7 +158,7 @@ SECURITY_STATUS rec13_decrypt(struct secret_key *k, const uint8_t *in, size_t in
         ((size_t)in[3] << 8 | in[4]) + HDR != in_len)
         return NTE_BAD_DATA;
     len = in_len - HDR - r->tag_len;
-    if (out_cap < len && out != ct)
+    if (out_cap < len)
         return NTE_BUFFER_TOO_SMALL;
     memcpy(aad, in, HDR);
     memcpy(tag, ct + len, r->tag_len);
