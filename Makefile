@@ -2,11 +2,13 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-plain check-asan check-tsan install bench clean
+.PHONY: all deps build demo check check-plain check-asan check-tsan install bench fuzz fuzz-corpus help clean
 
 all: build
 
@@ -41,6 +43,22 @@ check-tsan: deps
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_handles_threads test_kdf13_threads
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest -L threads --output-on-failure
 
+# libFuzzer: every target of fuzz/ for FUZZ_SECONDS seconds each (clang, ASan+UBSan), then a
+# table of execs, coverage and findings; a finding fails with its reproducer (docs/fuzzing.md).
+# The targets' regression replay runs in `make check` (ctest -L fuzz).
+fuzz:
+	@scripts/deps.sh fuzz
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DSSLPROV_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_blobs fuzz_records fuzz_kx12 fuzz_calls
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Rewrite the seed corpora of fuzz/corpus/ through the API (fuzz/gen_corpus.c).
+fuzz-corpus: build
+	cmake --build $(BUILD) -j $(JOBS) --target fuzz-corpus
+
+help:
+	@echo "make demo | build | check | install [PREFIX=] | bench | fuzz [FUZZ_SECONDS=60] | fuzz-corpus | clean"
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
@@ -50,4 +68,4 @@ bench: build
 	@for b in $(BUILD)/bench/bench_*; do if [ -x "$$b" ]; then "$$b" || exit 1; fi; done
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

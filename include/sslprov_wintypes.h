@@ -168,6 +168,14 @@ typedef int32_t SECURITY_STATUS;   /* HRESULT-style: 0 success, NTE_* failure */
 typedef int32_t NTSTATUS;          /* success iff >= 0 */
 typedef int32_t HRESULT;
 
+/* winerror.h: what Windows callers test every status with */
+#ifndef SUCCEEDED
+#define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
+#endif
+#ifndef FAILED
+#define FAILED(hr) (((HRESULT)(hr)) < 0)
+#endif
+
 #ifndef TRUE
 #define TRUE 1
 #endif

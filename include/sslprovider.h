@@ -482,7 +482,8 @@ typedef SECURITY_STATUS (WINAPI *SslDecryptPacketFn)(
  * SslLookupCipherLengths; NULL pbInput/pbOutput/pcbResult -> NTE_INVALID_PARAMETER. AEAD keys
  * refuse a SequenceNumber not greater than the last one they encrypted successfully
  * (NTE_INVALID_PARAMETER): no nonce reuse within one key object (the mark travels in the
- * OpaqueKeyBlob). CBC explicit IVs are random (TLS 1.1+). SSL 3.0 CBC records are NOT
+ * OpaqueKeyBlob). Every write key refuses the number no record can follow (TLS 2^64-1; DTLS
+ * a 48-bit part of 2^48-1) with NTE_INVALID_PARAMETER, key unchanged. CBC explicit IVs are random (TLS 1.1+). SSL 3.0 CBC records are NOT
  * Lucky-13-safe. A failed call leaves the key unchanged. In-place use: pbInput == pbOutput +
  * header [+ explicit IV]; any other overlap also works. */
 SSLPROV_API SECURITY_STATUS WINAPI SslEncryptPacket(

@@ -3,8 +3,13 @@
 # As root: installs what is missing with apt-get. Otherwise: names it and fails.
 set -euo pipefail
 
+# `scripts/deps.sh` : what `make build/check` need; `scripts/deps.sh fuzz` : also clang and
+# its libFuzzer/sanitizer runtime, for `make fuzz`.
 packages=(cmake make gcc libc6-dev pkg-config libssl-dev openssl valgrind binutils
           libasan8 libubsan1 libtsan2)
+if [ "${1:-}" = fuzz ]; then
+    packages+=(clang libclang-rt-14-dev xxd bc)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

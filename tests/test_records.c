@@ -1045,8 +1045,10 @@ static void status_test(const struct combo *c)
                 EXPECT_ST(enc(a.s_wr, pt, n, rec, sizeof rec, &cb, 1, 23), SEC_E_OK);
                 EXPECT_ST(dec(a.c_rd, rec, cb, out, sizeof out, &cb, 1), SEC_E_OK);
                 EXPECT(cb == n && memcmp(out, pt, n) == 0);
-                /* the top of the range: once used, nothing is greater */
-                EXPECT_ST(enc(a.c_wr, pt, n, rec, sizeof rec, &cb, ~0ull, 23), SEC_E_OK);
+                /* the top of the range (2^64-2: 2^64-1 is never encrypted, seq_edge_test; for
+                 * DTLS epoch 0xFFFF, seq48 2^48-2): once used, nothing is greater */
+                EXPECT_ST(enc(a.c_wr, pt, n, rec, sizeof rec, &cb, ~1ull, 23), SEC_E_OK);
+                EXPECT_ST(enc(a.c_wr, pt, n, rec, sizeof rec, &cb, ~1ull, 23), NTE_INVALID_PARAMETER);
                 EXPECT_ST(enc(a.c_wr, pt, n, rec, sizeof rec, &cb, ~0ull, 23), NTE_INVALID_PARAMETER);
                 EXPECT_ST(enc(a.c_wr, pt, n, rec, sizeof rec, &cb, 0, 23), NTE_INVALID_PARAMETER);
             }
@@ -1185,6 +1187,41 @@ static void inplace_test(const struct combo *c, size_t n)
     free_keys(&k);
 }
 
+/* ==== sequence-number edges (issue 10) ======================================================== */
+
+/* A sequence number at its maximum cannot be followed by another, so a write key refuses it:
+ * TLS 2^64-1, DTLS a 48-bit part of 2^48-1 in any epoch -> NTE_INVALID_PARAMETER with the key
+ * (its OpaqueKeyBlob) unchanged; the number below it works and is read back by the peer key. */
+static void seq_edge_test(const struct combo *c)
+{
+    static const BYTE pt[20] = {9, 8, 7};
+    static BYTE rec[MAX_REC], out[MAX_REC];
+    const ULONGLONG max48 = 0x0000FFFFFFFFFFFFull;
+    const ULONGLONG refused_tls[] = {UINT64_MAX}, refused_dtls[] = {max48, 7ull << 48 | max48, UINT64_MAX};
+    const ULONGLONG *refused = c->dtls ? refused_dtls : refused_tls;
+    const size_t nrefused = c->dtls ? 3 : 1;
+    const ULONGLONG last = c->dtls ? (0xFFFFull << 48 | (max48 - 1)) : UINT64_MAX - 1;
+    BYTE before[512], after[512];
+    DWORD lb = 0, la = 0, cb, rl = 0;
+    struct keys k;
+
+    if (!make_keys(c, &k))
+        return;
+    /* RC4 exports only before first use: compare blobs before anything is encrypted */
+    EXPECT(export_blob(k.c_wr, before, &lb));
+    for (size_t i = 0; i < nrefused; i++) {
+        cb = SENTINEL;
+        EXPECT_ST(enc(k.c_wr, pt, sizeof pt, rec, sizeof rec, &cb, refused[i], 23), NTE_INVALID_PARAMETER);
+        EXPECT(cb == SENTINEL);
+    }
+    EXPECT(export_blob(k.c_wr, after, &la) && la == lb && memcmp(before, after, lb) == 0);
+    EXPECT_ST(enc(k.c_wr, pt, sizeof pt, rec, sizeof rec, &rl, last, 23), SEC_E_OK);
+    cb = 0;
+    EXPECT_ST(dec(k.s_rd, rec, rl, out, sizeof out, &cb, last), SEC_E_OK);
+    EXPECT(cb == sizeof pt && memcmp(out, pt, sizeof pt) == 0);
+    free_keys(&k);
+}
+
 /* ==== (vii) OpaqueKeyBlob round trips mid-stream ============================================ */
 
 static void blob_test(const struct combo *c)
@@ -1260,11 +1297,12 @@ static void blob_test(const struct combo *c)
         EXPECT(l2 == 31 && memcmp(out, pt, 31) == 0);
     }
     if (aead(c)) {
-        /* a key that used 2^64-1 refuses everything, and so does its copy */
+        /* a key that used the last number (2^64-2) refuses everything, and so does its copy */
         NCRYPT_KEY_HANDLE w3;
-        EXPECT_ST(enc(w2, pt, 5, rec, sizeof rec, &cb, ~0ull, 23), SEC_E_OK);
-        EXPECT(export_blob(w2, bw, &lw));
+        EXPECT_ST(enc(w2, pt, 5, rec, sizeof rec, &cb, ~1ull, 23), SEC_E_OK);
+        EXPECT(export_blob(w2, bw, &lw) && get64le(bw + lw - 8) == ~0ull);
         w3 = import_blob(bw, lw);
+        EXPECT_ST(enc(w3, pt, 5, rec, sizeof rec, &cb, ~1ull, 23), NTE_INVALID_PARAMETER);
         EXPECT_ST(enc(w3, pt, 5, rec, sizeof rec, &cb, ~0ull, 23), NTE_INVALID_PARAMETER);
         EXPECT_ST(enc(w3, pt, 5, rec, sizeof rec, &cb, 0, 23), NTE_INVALID_PARAMETER);
         EXPECT_ST(enc(w3, pt, 5, rec, sizeof rec, &cb, seq, 23), NTE_INVALID_PARAMETER);
@@ -1322,6 +1360,7 @@ static void run_combo(DWORD proto, const NCRYPT_SSL_CIPHER_SUITE *info)
     inplace_test(&c, 0);
     inplace_test(&c, 37);
     inplace_test(&c, 16384);
+    seq_edge_test(&c);
     blob_test(&c);
 }
 

@@ -118,8 +118,27 @@ static void check_records(NCRYPT_KEY_HANDLE wk, const char *which)
         /* no nonce reuse within one key object */
         CHECK_ST(SslEncryptPacket(prov, wk, inner, (DWORD)pl + 1, out, sizeof(out), &got, seq, CT_APPLICATIONDATA, 0),
                  NTE_INVALID_PARAMETER);
+        /* 2^64-1 cannot be followed by another record: refused, *pcbResult untouched
+         * (issue 10) */
+        got = 0xA5A5A5A5;
+        CHECK_ST(SslEncryptPacket(prov, wk, inner, (DWORD)pl + 1, out, sizeof(out), &got, UINT64_MAX,
+                                  CT_APPLICATIONDATA, 0), NTE_INVALID_PARAMETER);
+        CHECK(got == 0xA5A5A5A5);
         records_checked++;
         free(rec), free(pt);
+    }
+    /* the last number, 2^64-2, works and decrypts; after it nothing does */
+    {
+        static const BYTE inner[] = {'h', 'i', CT_APPLICATIONDATA};
+        BYTE out[64], back[64];
+        DWORD got = 0, bl = 0;
+
+        CHECK_ST(SslEncryptPacket(prov, wk, (PBYTE)inner, sizeof(inner), out, sizeof(out), &got, UINT64_MAX - 1,
+                                  CT_APPLICATIONDATA, 0), SEC_E_OK);
+        CHECK_ST(SslDecryptPacket(prov, wk, out, got, back, sizeof(back), &bl, UINT64_MAX - 1, 0), SEC_E_OK);
+        CHECK(bl == sizeof(inner) && memcmp(back, inner, sizeof(inner)) == 0);
+        CHECK_ST(SslEncryptPacket(prov, wk, (PBYTE)inner, sizeof(inner), out, sizeof(out), &got, UINT64_MAX - 1,
+                                  CT_APPLICATIONDATA, 0), NTE_INVALID_PARAMETER);
     }
 }
 

@@ -5,22 +5,26 @@
  * a URI (a path or any OSSL_STORE URI) or a copy of the key bytes; the key itself is loaded
  * at SslOpenPrivateKey, in the provider's own library context, so providers configured
  * there (e.g. PKCS#11) serve the URI. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/provider.h>
 #include <openssl/store.h>
 #include <openssl/x509.h>
 #include "keys.h"
+#include "privkey.h"
 
 #define CERT_ID_LEN 32 /* SHA-256 */
 #define RSA_MIN_PRIVATE_BITS 1024
 #define STORE_MAX_ITEMS 64
+#define KEY_FILE_MAX (1 << 20) /* a key file larger than this is not a key file */
 
 struct assoc {
     uint8_t id[CERT_ID_LEN];
@@ -244,26 +248,54 @@ static SECURITY_STATUS table_get(const uint8_t id[CERT_ID_LEN], char **uri, uint
 
 /* ---- Loading keys ---- */
 
-/* PKCS#8 or traditional, DER or PEM, unencrypted; private keys only. */
-static EVP_PKEY *key_decode(OSSL_LIB_CTX *libctx, const uint8_t *in, size_t len)
+/* A file: URI (RFC 8089: file:/p, file:///p, file://localhost/p, file:rel) or a plain path:
+ * the path; NULL for a URI of another scheme (pkcs11:, ...). */
+static const char *uri_path(const char *uri)
 {
-    EVP_PKEY *pkey = NULL;
-    OSSL_DECODER_CTX *dctx =
-        OSSL_DECODER_CTX_new_for_pkey(&pkey, NULL, NULL, NULL, EVP_PKEY_KEYPAIR, libctx, NULL);
-    const unsigned char *p = in;
-    size_t left = len;
+    size_t n = strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
 
-    if (dctx != NULL && OSSL_DECODER_from_data(dctx, &p, &left) != 1) {
-        EVP_PKEY_free(pkey);
-        pkey = NULL;
+    if (strncmp(uri, "file:", 5) == 0) {
+        uri += 5;
+        if (strncmp(uri, "//localhost/", 12) == 0)
+            return uri + 11;
+        return strncmp(uri, "///", 3) == 0 ? uri + 2 : uri;
     }
-    OSSL_DECODER_CTX_free(dctx);
-    return pkey;
+    return n > 0 && uri[n] == ':' ? NULL : uri;
+}
+
+/* A key file's bytes in a buffer the caller clear-frees: read(2), so that no stdio buffer
+ * keeps a copy. */
+static SECURITY_STATUS file_read(const char *path, uint8_t **buf, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    size_t got = 0;
+    uint8_t *b = NULL;
+
+    *buf = NULL;
+    if (fd < 0)
+        return NTE_NO_KEY;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || sb.st_size > KEY_FILE_MAX ||
+        (b = OPENSSL_malloc((size_t)sb.st_size)) == NULL) {
+        close(fd);
+        return b == NULL && sb.st_size > 0 && sb.st_size <= KEY_FILE_MAX ? NTE_NO_MEMORY : NTE_NO_KEY;
+    }
+    while (got < (size_t)sb.st_size) {
+        ssize_t r = read(fd, b + got, (size_t)sb.st_size - got);
+
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    *buf = b;
+    *len = got;
+    return SEC_E_OK;
 }
 
 /* The first private key behind an OSSL_STORE URI (a plain path is a file: URI). No UI: a
  * key that needs a passphrase is not found. */
-static EVP_PKEY *key_load_uri(OSSL_LIB_CTX *libctx, const char *uri)
+static EVP_PKEY *store_load(OSSL_LIB_CTX *libctx, const char *uri)
 {
     OSSL_STORE_CTX *sc = OSSL_STORE_open_ex(uri, libctx, NULL, NULL, NULL, NULL, NULL, NULL);
     EVP_PKEY *pkey = NULL;
@@ -282,6 +314,25 @@ static EVP_PKEY *key_load_uri(OSSL_LIB_CTX *libctx, const char *uri)
     }
     OSSL_STORE_close(sc);
     return pkey;
+}
+
+/* The key behind a URI. Files in the formats privkey.c reads are decoded there, which wipes
+ * every copy (OSSL_STORE's file loader goes through OpenSSL's decoders, which do not); other
+ * files (PKCS#12, ...) and other schemes (an HSM's keys never leave it) go to OSSL_STORE. */
+static SECURITY_STATUS key_load_uri(OSSL_LIB_CTX *libctx, const char *uri, EVP_PKEY **pkey)
+{
+    const char *path = uri_path(uri);
+    SECURITY_STATUS st = NTE_BAD_DATA;
+    uint8_t *buf;
+    size_t len;
+
+    if (path != NULL && file_read(path, &buf, &len) == SEC_E_OK) {
+        st = privkey_decode(libctx, buf, len, pkey);
+        OPENSSL_clear_free(buf, len);
+    }
+    if (st == NTE_BAD_DATA)
+        st = (*pkey = store_load(libctx, uri)) != NULL ? SEC_E_OK : NTE_NO_KEY;
+    return st;
 }
 
 /* Key types a TLS server or client certificate can have in this API (api.md C1): RSA of at
@@ -312,7 +363,6 @@ static SECURITY_STATUS associate(const uint8_t *cert, size_t cert_len, char *uri
     uint8_t id[CERT_ID_LEN];
     uint8_t *der = NULL;
     size_t der_len = 0;
-    EVP_PKEY *pkey = NULL;
     X509 *x = NULL;
     bool pem;
 
@@ -323,9 +373,11 @@ static SECURITY_STATUS associate(const uint8_t *cert, size_t cert_len, char *uri
     ERR_set_mark();
     if ((x = cert_parse(libctx, cert, cert_len, &pem)) == NULL)
         goto pop;
-    /* a key blob must at least decode now; a URI may need providers only SslOpenProvider
-     * loads, so it is tried at SslOpenPrivateKey */
-    if (key != NULL && (pkey = key_decode(libctx, key, key_len)) == NULL)
+    /* a key blob must at least decode now (a well-formed key of a type this API cannot use
+     * is kept: SslOpenPrivateKey says NTE_NOT_SUPPORTED); a URI may need providers only
+     * SslOpenProvider loads, so it is tried at SslOpenPrivateKey */
+    if (key != NULL && (st = privkey_decode(libctx, key, key_len, NULL)) != SEC_E_OK &&
+        st != NTE_NOT_SUPPORTED)
         goto pop;
     /* the id of the DER bytes SslOpenPrivateKey will be given */
     if ((st = cert_der(x, pem, cert, cert_len, &der, &der_len)) == SEC_E_OK &&
@@ -337,7 +389,6 @@ static SECURITY_STATUS associate(const uint8_t *cert, size_t cert_len, char *uri
 pop:
     ERR_pop_to_mark();
 out:
-    EVP_PKEY_free(pkey);
     X509_free(x);
     OPENSSL_free(der);
     if (uri != NULL)
@@ -375,12 +426,12 @@ static SECURITY_STATUS open_key(struct provider *prov, X509 *x, const uint8_t id
 
     if ((st = table_get(id, &uri, &key, &key_len)) != SEC_E_OK)
         return st;
-    pkey = uri != NULL ? key_load_uri(libctx, uri) : key_decode(libctx, key, key_len);
+    st = uri != NULL ? key_load_uri(libctx, uri, &pkey) : privkey_decode(libctx, key, key_len, &pkey);
     if (uri != NULL)
         OPENSSL_clear_free(uri, strlen(uri));
     OPENSSL_clear_free(key, key_len);
-    if (pkey == NULL)
-        return NTE_NO_KEY; /* the URI is gone or holds no private key */
+    if (st != SEC_E_OK)
+        return st == NTE_NOT_SUPPORTED || st == NTE_NO_MEMORY ? st : NTE_NO_KEY;
     if ((st = key_supported(pkey, &group)) != SEC_E_OK)
         goto out;
     st = NTE_BAD_KEYSET;

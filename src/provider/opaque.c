@@ -77,10 +77,9 @@ static void export_session(const struct secret_key *k, uint8_t *out)
     p += KDBM_HEADER_LEN + k->key_len;
     memcpy(p, k->mac_key, k->mac_key_len);
     p += k->mac_key_len;
-    /* a key that has used SequenceNumber 2^64-1 allows nothing more: its mark saturates */
     if (suite_is_aead(k->suite))
         for (int i = 0; i < SEQ_MARK_LEN; i++)
-            p[i] = k->seq_spent ? 0xFF : (uint8_t)(k->seq_mark >> (8 * i));
+            p[i] = (uint8_t)(k->seq_mark >> (8 * i));
 }
 
 /* TLS 1.3 objects: their stage code at 0x4C, the fixed IV of write keys at 0x18/0x1C, then
@@ -106,7 +105,7 @@ static void export_tls13(const struct secret_key *k, uint8_t *out)
     memcpy(p + KDBM_HEADER_LEN, k->key, k->key_len);
     if (k->kind == KEY_WRITE)
         for (int i = 0; i < SEQ_MARK_LEN; i++)
-            p[KDBM_HEADER_LEN + k->key_len + i] = k->seq_spent ? 0xFF : (uint8_t)(k->seq_mark >> (8 * i));
+            p[KDBM_HEADER_LEN + k->key_len + i] = (uint8_t)(k->seq_mark >> (8 * i));
 }
 
 SECURITY_STATUS opaque_export(const struct object *obj, uint8_t *out)

@@ -497,13 +497,12 @@ static size_t body_len(const struct rec12 *r, size_t in_len)
     }
 }
 
-/* The AEAD mark moves past seq (conventions.md §5). */
+#define DTLS_SEQ_MASK 0x0000FFFFFFFFFFFFull /* SequenceNumber = epoch << 48 | seq48 */
+
+/* The AEAD mark moves past seq (conventions.md §5); seq is below 2^64-1 (rec12_encrypt). */
 static void aead_advance(struct secret_key *k, uint64_t seq)
 {
-    if (seq == UINT64_MAX)
-        k->seq_spent = true;
-    else
-        k->seq_mark = seq + 1;
+    k->seq_mark = seq + 1;
 }
 
 /* MAC-then-encrypt records and large AEAD records: the general EVP calls. Errors OpenSSL
@@ -621,8 +620,11 @@ SECURITY_STATUS rec12_encrypt(struct secret_key *k, const uint8_t *in, size_t in
 
     if (out_cap < total)
         return NTE_BUFFER_TOO_SMALL;
-    /* no nonce reuse within one key object (conventions.md §5) */
-    if (r->kind == REC_AEAD && (seq < k->seq_mark || k->seq_spent))
+    /* a sequence number at its maximum cannot be followed by another (RFC 5246 §6.1, RFC 6347
+     * §4.1: renegotiate or rekey instead of wrapping); DTLS: the 48-bit part within its epoch.
+     * No nonce reuse within one key object (conventions.md §5). */
+    if (seq == (r->dtls ? seq | DTLS_SEQ_MASK : UINT64_MAX) ||
+        (r->kind == REC_AEAD && seq < k->seq_mark))
         return NTE_INVALID_PARAMETER;
     if (r->tls_aead && (in == dst || apart || in_len <= TLS_MODE_MAX)) {
         const uint8_t *src = apart ? in : out + r->hdr_len;

@@ -119,8 +119,9 @@ SECURITY_STATUS rec13_encrypt(struct secret_key *k, const uint8_t *in, size_t in
         return NTE_INVALID_PARAMETER;
     if (out_cap < total)
         return NTE_BUFFER_TOO_SMALL;
-    /* no nonce reuse within one key object (conventions.md §5) */
-    if (seq < k->seq_mark || k->seq_spent)
+    /* no nonce reuse within one key object (conventions.md §5); 2^64-1 cannot be followed by
+     * another record (RFC 8446 §5.3: rekey first), so it is refused */
+    if (seq == UINT64_MAX || seq < k->seq_mark)
         return NTE_INVALID_PARAMETER;
     if (in != out + HDR && overlaps(in, in_len, out, total))
         memmove(out + HDR, in, in_len), in = out + HDR;
@@ -132,10 +133,7 @@ SECURITY_STATUS rec13_encrypt(struct secret_key *k, const uint8_t *in, size_t in
     nonce_of(k, seq, nonce);
     marked = ERR_set_mark();
     if (aead(r, 1, nonce, out, in, in_len, out + HDR, out + HDR + in_len)) {
-        if (seq == UINT64_MAX)
-            k->seq_spent = true;
-        else
-            k->seq_mark = seq + 1;
+        k->seq_mark = seq + 1;
         *out_len = total;
         st = SEC_E_OK;
     }

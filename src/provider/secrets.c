@@ -75,9 +75,8 @@ SECURITY_STATUS secret_key_create(struct provider *prov, const struct secret_ini
     k->iv_len = init->iv_len;
     if (init->iv_len)
         memcpy(k->iv, init->iv, init->iv_len);
+    /* 2^64-1 is never encrypted, so a mark of 2^64-1 refuses everything */
     k->seq_mark = init->seq_mark;
-    /* an imported mark of 2^64-1 may stand for "2^64-1 was used": refuse it, never reuse */
-    k->seq_spent = init->seq_mark == UINT64_MAX;
     /* record keys are keyed once, here (DESIGN.md "Decide once per key") */
     if ((k->kind != KEY_SESSION || (st = rec12_init(k)) == SEC_E_OK) &&
         (k->kind != KEY_WRITE || (st = rec13_init(k)) == SEC_E_OK) &&
