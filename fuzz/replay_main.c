@@ -66,7 +66,8 @@ static int run_dir(const char *dir, unsigned *count)
         sprintf(names[n++], "%s/%s", dir, e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp);
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
 
