@@ -87,6 +87,20 @@ struct arg {
     int slot;
 };
 
+/* A handle value the program made up (random, or a made handle with its generation changed)
+ * may still name a live object: the fuzzer learns handle values, and a slot's next generation
+ * can equal a changed one. The model then knows it for what it is. */
+static struct arg resolve(struct arg a)
+{
+    for (int i = 0; i < nslots; i++)
+        if (pool[i].live && pool[i].h == a.h)
+            return (struct arg){pool[i].h, pool[i].kind, pool[i].prov, true, true, i};
+    for (int j = 0; j < 2; j++)
+        if (a.h == provs[j])
+            return (struct arg){provs[j], K_PROV, j, true, true, -1};
+    return a;
+}
+
 static struct arg pick(struct fz_in *in)
 {
     uint8_t b = fz_u8(in);
@@ -103,7 +117,7 @@ static struct arg pick(struct fz_in *in)
         ULONG_PTR h = pool[fz_u8(in) % nslots].h;
         a.h = h ^ ((ULONG_PTR)(1 + fz_u8(in) % 7) << 32);
     }
-    return a;
+    return a.known ? a : resolve(a);
 }
 
 /* The provider argument: mostly A, sometimes B, a freed one, 0 or random. */
@@ -121,7 +135,7 @@ static struct arg pick_prov(struct fz_in *in)
         struct slot *s = &pool[fz_u8(in) % nslots];
         return (struct arg){s->h, s->kind, s->prov, s->live, true, -1};
     }
-    return (struct arg){b == 15 ? fz_u64(in) : 0, K_NONE, -1, false, false, -1};
+    return resolve((struct arg){b == 15 ? fz_u64(in) : 0, K_NONE, -1, false, false, -1});
 }
 
 enum verdict { V_OK, V_STAGE, V_BAD };

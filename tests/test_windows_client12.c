@@ -1882,8 +1882,6 @@ KeyExchangeRsaTwoStep(PCLIENT_CONNECTION pConn)
     NCryptBuffer     rgBuffers[3];
     NCryptBufferDesc ParameterList;
     DWORD            dwHighestVersion = TLS1_2_PROTOCOL_VERSION;
-    BYTE             rgbSessionHash[64];
-    DWORD            cbSessionHash = 0;
     PBYTE            pbKeyExchange = NULL;
     DWORD            cbEncrypted = 0;
     SECURITY_STATUS  Status;
@@ -1928,32 +1926,8 @@ KeyExchangeRsaTwoStep(PCLIENT_CONNECTION pConn)
         goto cleanup;
     }
 
-    InitParameterList(&ParameterList, rgBuffers);
-    if (pCase->fEms && pCase->Twist != TWIST_EMS_FROM_RANDOMS)
-    {
-        if (!ComputeSessionHash(pConn, rgbSessionHash, sizeof(rgbSessionHash), &cbSessionHash))
-        {
-            goto cleanup;
-        }
-        AddBuffer(&ParameterList, NCRYPTBUFFER_SSL_HIGHEST_VERSION,
-                  &dwHighestVersion, sizeof(dwHighestVersion));
-        AddBuffer(&ParameterList, NCRYPTBUFFER_SSL_SESSION_HASH, rgbSessionHash, cbSessionHash);
-    }
-    else
-    {
-        /* Without EMS; or twin (c): EMS negotiated, the randoms used anyway. */
-        AddBuffer(&ParameterList, NCRYPTBUFFER_SSL_SERVER_RANDOM,
-                  pConn->rgbServerRandom, TLS_RANDOM_LENGTH);
-        AddBuffer(&ParameterList, NCRYPTBUFFER_SSL_HIGHEST_VERSION,
-                  &dwHighestVersion, sizeof(dwHighestVersion));
-        AddBuffer(&ParameterList, NCRYPTBUFFER_SSL_CLIENT_RANDOM,
-                  pConn->rgbClientRandom, TLS_RANDOM_LENGTH);
-    }
-    Status = SslGenerateMasterKey(pConn->hProvider, pConn->hPreMasterKey,
-                                  pConn->hServerPublicKey, &pConn->hMasterKey,
-                                  TLS1_2_PROTOCOL_VERSION, pCase->dwCipherSuite, &ParameterList,
-                                  NULL, 0, NULL, NCRYPT_SSL_CLIENT_FLAG);
-    fOk = !SslCallFailed(pConn, "SslGenerateMasterKey (pre-master)", Status);
+    /* the session hash now covers the ClientKeyExchange: the master key from the pre-master */
+    fOk = GenerateMasterKey(pConn, pConn->hPreMasterKey, pConn->hServerPublicKey);
 
 cleanup:
     free(pbKeyExchange);
