@@ -318,11 +318,15 @@ typedef SECURITY_STATUS (WINAPI *SslChangeNotifyFn)(
 #undef SSLP_UNDEF_IN_
 #endif
 
-/* The hash signed in CertificateVerify. TLS <= 1.2: from the master key and the handshake
- * hash, pszAlgId names the signature hash. TLS 1.3: hMasterKey is a TLS 1.3 secret of the same
- * suite, hHandshakeHash uses the suite hash, pszAlgId names the outer hash H; output =
- * H(0x20 x 64 || "TLS 1.3, client CertificateVerify" || 0x00 || transcript) ("server" with
- * NCRYPT_SSL_SERVER_FLAG). pbOutput NULL: size query. */
+/* The hash signed in CertificateVerify; the hash object keeps running. TLS <= 1.2 master key
+ * (dwFlags 0): with an SslCreateHandshakeHash object of SSL 3.0/TLS 1.0/1.1/DTLS 1.0,
+ * pszAlgId "RSA" gives 36 bytes (MD5 || SHA-1; SSL 3.0: its pads over the master secret),
+ * "DSA", "ECDSA", "ECDSA_P256/384/521" 20 (SHA-1; SSL 3.0 "DSA" only) — exact names, else
+ * NTE_NOT_SUPPORTED; with a single-hash object (TLS 1.2, SslCreateClientAuthHash) its hash,
+ * pszAlgId not read. sslprov extension: hMasterKey a TLS 1.3 secret of the transcript's suite,
+ * pszAlgId names H (SHA256/SHA384/SHA512); output = H(0x20 x 64 || "TLS 1.3, client
+ * CertificateVerify" || 0x00 || transcript) ("server" with NCRYPT_SSL_SERVER_FLAG; both flags
+ * or other bits -> NTE_BAD_FLAGS). pbOutput NULL: size query; pcbResult required. */
 SSLPROV_API SECURITY_STATUS WINAPI SslComputeClientAuthHash(
     _In_  NCRYPT_PROV_HANDLE hSslProvider,
     _In_  NCRYPT_KEY_HANDLE  hMasterKey,
@@ -343,10 +347,13 @@ typedef SECURITY_STATUS (WINAPI *SslComputeClientAuthHashFn)(
     _Out_ DWORD             *pcbResult,
     _In_  DWORD              dwFlags);
 
-/* EAP keying material from the master secret. pbRandoms = client random || server random
- * (64 bytes). The low byte of dwFlags is the selector NCRYPT_SSL_EAP_*_ID (0-3); higher bits
- * are ignored. Writes exactly cbOutput bytes (1..65536); pbOutput NULL is a size query
- * (128 / 128 / 17 / 40). EAP-FAST with an AEAD suite: NTE_NOT_SUPPORTED. */
+/* EAP keying material from a TLS 1.0-1.2 master key, as Windows: always 192 bytes, the
+ * SecPkgContext_EapKeyBlock layout rgbKeys[128] || rgbIVs[64]. pbRandoms = client random ||
+ * server random (64 bytes). dwFlags = the selector NCRYPT_SSL_EAP_*_ID (0-3; any higher bit
+ * or selector -> NTE_BAD_FLAGS): 0 EAP-TLS (RFC 5216 keys, RFC 2716 IVs), 1 EAP-TTLSv0 keying
+ * material, 2 its challenge (RFC 5281, seed client || server), 3 EAP-FAST (the first 128
+ * bytes of the key expansion; IVs zero for 1-3). SSL 3.0 -> NTE_INVALID_PARAMETER. pbOutput
+ * NULL: size query (192); pbRandoms and pcbResult are required. */
 SSLPROV_API SECURITY_STATUS WINAPI SslComputeEapKeyBlock(
     _In_  NCRYPT_PROV_HANDLE hSslProvider,
     _In_  NCRYPT_KEY_HANDLE  hMasterKey,
@@ -872,8 +879,11 @@ typedef SECURITY_STATUS (WINAPI *SslLookupCipherLengthsFn)(
     _In_  DWORD                      cbCipherLengths,
     _In_  DWORD                      dwFlags);
 
-/* TLS 1.2+: a handshake hash using pszHashAlgId (a BCRYPT_*_ALGORITHM hash name) for the
- * CertificateVerify signature. dwFlags must be 0. */
+/* TLS 1.2, DTLS 1.2, TLS 1.3: a handshake hash object of pszHashAlgId (MD5, SHA1, SHA256,
+ * SHA384, SHA512, case-insensitive; else NTE_NOT_SUPPORTED), whatever the suite's PRF hash,
+ * for the CertificateVerify signature. Checks in Windows' order: a protocol below TLS 1.2 (or
+ * DTLS 1.0) first, then the name (NULL/empty), dwFlags (must be 0), the suite and the name's
+ * hash, and only then the provider handle and phHandshakeHash. */
 SSLPROV_API SECURITY_STATUS WINAPI SslCreateClientAuthHash(
     _In_  NCRYPT_PROV_HANDLE  hSslProvider,
     _Out_ NCRYPT_HASH_HANDLE *phHandshakeHash,
@@ -913,7 +923,9 @@ typedef SECURITY_STATUS (WINAPI *SslGetCipherSuitePRFHashAlgorithmFn)(
 /* ========================================================================================== */
 
 /* The RFC 7627 session hash (the current transcript digest), to pass as
- * NCRYPTBUFFER_SSL_SESSION_HASH. The hash object keeps running. pbOutput NULL: size query. */
+ * NCRYPTBUFFER_SSL_SESSION_HASH; for TLS 1.3 objects the transcript hash (what Windows'
+ * Schannel builds the CertificateVerify content from). dwProtocol must be the object's. The
+ * hash object keeps running. pbOutput NULL: size query. */
 SSLPROV_API SECURITY_STATUS WINAPI SslComputeSessionHash(
     _In_  NCRYPT_PROV_HANDLE hSslProvider,
     _In_  NCRYPT_HASH_HANDLE hHandshakeHash,

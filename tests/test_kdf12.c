@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/kdf.h>
 #include "check.h"
 #include "wipe_scan.h"
 #include "json.h"
@@ -614,8 +616,6 @@ static void test_arguments(void)
              NTE_INVALID_PARAMETER);
     CHECK_ST(kdf12_prf(be, MD_SHA256, NULL, 48, "l", seed, seed_len, 1, out, 12),
              NTE_INVALID_PARAMETER);
-    CHECK_ST(kdf12_prf(be, MD_SHA256, pms0, 0, "l", seed, seed_len, 1, out, 12),
-             NTE_INVALID_PARAMETER);
     CHECK_ST(kdf12_prf(be, MD_SHA256, pms0, 48, NULL, seed, seed_len, 1, out, 12),
              NTE_INVALID_PARAMETER);
     CHECK_ST(kdf12_prf(be, MD_SHA256, pms0, 48, "", seed, seed_len, 1, out, 12),
@@ -661,6 +661,28 @@ static void test_arguments(void)
     CHECK_ST(kdf12_key_block(be, PROTO_SSL3, MD_NONE, pms0, cr0, sr0, out, KDF12_SSL3_MAX_OUT),
              SEC_E_OK);
     CHECK(out[KDF12_SSL3_MAX_OUT] == 0xAA); /* nothing past out_len */
+    /* an empty secret is a secret (RFC 2716 §3.5's EAP IVs): P_hash keyed with nothing, as
+     * libcrypto's TLS1-PRF computes it */
+    {
+        uint8_t want[12], got[12];
+        const uint8_t label_seed[] = {'l', 1, 2, 3};
+        EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+        EVP_KDF_CTX *kc = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
+        OSSL_PARAM p[4] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0),
+            OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)"", 0),
+            OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)label_seed, sizeof(label_seed)),
+            OSSL_PARAM_construct_end(),
+        };
+        const uint8_t *s3[1] = {label_seed + 1};
+        const size_t l3[1] = {3};
+
+        CHECK(kc != NULL && EVP_KDF_derive(kc, want, sizeof(want), p) > 0);
+        CHECK_ST(kdf12_prf(be, MD_SHA256, (const uint8_t *)"", 0, "l", s3, l3, 1, got, sizeof(got)), SEC_E_OK);
+        CHECK_MEM(got, want, sizeof(want));
+        EVP_KDF_CTX_free(kc);
+        EVP_KDF_free(kdf);
+    }
     /* an empty seed part (with or without a pointer) is the same as leaving it out */
     {
         uint8_t a[40], b[40];

@@ -77,7 +77,8 @@ static void test_session_hash(DWORD protocol, DWORD suite, const char *md_a, con
     /* negative twins */
     CHECK_ST(SslComputeSessionHash(prov, h, protocol, out, sizeof(out), NULL, 0), NTE_INVALID_PARAMETER);
     CHECK_ST(SslComputeSessionHash(prov, h, SSL3_PROTOCOL_VERSION, out, sizeof(out), &cb, 0), NTE_NOT_SUPPORTED);
-    CHECK_ST(SslComputeSessionHash(prov, h, TLS1_3_PROTOCOL_VERSION, out, sizeof(out), &cb, 0), NTE_NOT_SUPPORTED);
+    /* TLS 1.3 objects answer TLS 1.3 only (conventions.md §13), others not TLS 1.3 */
+    CHECK_ST(SslComputeSessionHash(prov, h, TLS1_3_PROTOCOL_VERSION, out, sizeof(out), &cb, 0), NTE_INVALID_PARAMETER);
     CHECK_ST(SslComputeSessionHash(prov, h, 0x1234, out, sizeof(out), &cb, 0), NTE_NOT_SUPPORTED);
     CHECK_ST(SslComputeSessionHash(prov, h, protocol == TLS1_2_PROTOCOL_VERSION ? TLS1_1_PROTOCOL_VERSION
                                                                               : TLS1_2_PROTOCOL_VERSION,

@@ -1,8 +1,8 @@
 /* Group D: handshake hashes (api.md §7 D1–D7). Arguments are checked in the order of
- * conventions.md §1. Client-auth hashes and TLS 1.3 Finished answer NTE_NOT_SUPPORTED until
- * their issues (README status table). */
+ * conventions.md §1, or Windows' own where behavior.md §8 records it. */
 #include <string.h>
 #include "api_common.h"
+#include "cng_names.h"
 #include "schedule13.h"
 #include "transcript.h"
 
@@ -49,6 +49,10 @@ SECURITY_STATUS WINAPI SslHashHandshake(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, transcript_update((struct transcript *)hash, pbInput, cbInput));
 }
 
+/* In the order of Windows' SPSslCreateClientAuthHash (behavior.md §8.3, conventions.md §13):
+ * the protocol first (below TLS 1.2, and DTLS 1.0, have no single-hash CertificateVerify),
+ * the name, flags, the protocol/suite pair and the name's hash, and only then the provider
+ * and the output. The object hashes with the named hash, whatever the suite's PRF. */
 SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
                                                NCRYPT_HASH_HANDLE *phHandshakeHash,
                                                DWORD dwProtocol, DWORD dwCipherSuite,
@@ -57,21 +61,26 @@ SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
     struct call c;
     const struct suite *s;
     enum proto p;
+    enum md_id md;
     SECURITY_STATUS st;
 
     if (phHandshakeHash != NULL)
         *phHandshakeHash = 0;
+    if (dwProtocol < TLS1_2_PROTOCOL_VERSION || dwProtocol == DTLS1_0_PROTOCOL_VERSION)
+        return NTE_NOT_SUPPORTED;
+    if (pszHashAlgId == NULL || pszHashAlgId[0] == 0)
+        return NTE_INVALID_PARAMETER;
+    if (dwFlags != 0)
+        return NTE_BAD_FLAGS;
+    if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &p, &s)) != SEC_E_OK)
+        return st;
+    if ((md = md_by_cng_name(pszHashAlgId)) == MD_NONE)
+        return NTE_NOT_SUPPORTED;
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
         return call_end(&c, st);
     if (phHandshakeHash == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    if (dwFlags != 0)
-        return call_end(&c, NTE_BAD_FLAGS);
-    if ((st = suite_for_key_op(dwProtocol, dwCipherSuite, &p, &s)) != SEC_E_OK)
-        return call_end(&c, st);
-    if (pszHashAlgId == NULL)
-        return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    return call_end(&c, transcript_create_md(c.prov, p, s, md, phHandshakeHash));
 }
 
 /* conventions.md §4: for SSL 3.0 – TLS 1.2 the flag names the sender of the Finished message;
@@ -112,6 +121,10 @@ SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, st);
 }
 
+/* The hash CertificateVerify signs (behavior.md §8.4, conventions.md §13). A TLS <= 1.2
+ * master key: dwFlags 0, then the hash object decides (transcript_client_auth12). A TLS 1.3
+ * secret (sslprov's extension): the RFC 8446 §4.4.3 content hash, the client's context string
+ * with 0 or CLIENT, the server's with SERVER. pcbResult is required (safer than Windows). */
 SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
                                                 NCRYPT_KEY_HANDLE hMasterKey,
                                                 NCRYPT_HASH_HANDLE hHandshakeHash, LPCWSTR pszAlgId,
@@ -120,6 +133,7 @@ SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
 {
     struct call c;
     struct object *key, *hash;
+    size_t len = 0;
     SECURITY_STATUS st;
 
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
@@ -129,13 +143,30 @@ SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
     if ((st = call_pin(&c, hMasterKey, CLS_SECRET, &key)) != SEC_E_OK ||
         (st = call_pin(&c, hHandshakeHash, CLASS_BIT(OBJ_HASH), &hash)) != SEC_E_OK)
         return call_end(&c, st);
-    if (pszAlgId == NULL)
-        return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    if (key->cls == OBJ_MASTER) {
+        if (dwFlags != 0)
+            return call_end(&c, NTE_BAD_FLAGS);
+        st = transcript_client_auth12((struct transcript *)hash, (const struct master_key *)key, pszAlgId,
+                                      pbOutput, cbOutput, &len);
+    } else {
+        if ((st = s13_check(key, ~(1u << KEY_WRITE | 1u << KEY_PSK))) != SEC_E_OK)
+            return call_end(&c, st);
+        if ((dwFlags & ~(DWORD)(NCRYPT_SSL_CLIENT_FLAG | NCRYPT_SSL_SERVER_FLAG)) != 0 ||
+            dwFlags == (NCRYPT_SSL_CLIENT_FLAG | NCRYPT_SSL_SERVER_FLAG))
+            return call_end(&c, NTE_BAD_FLAGS);
+        st = s13_client_auth((const struct secret_key *)key, (struct transcript *)hash, pszAlgId,
+                             dwFlags == NCRYPT_SSL_SERVER_FLAG, pbOutput, cbOutput, &len);
+    }
+    /* conventions.md §1 output sizes 3: the size with SEC_E_OK (also a query) and too small */
+    if (st == SEC_E_OK || st == NTE_BUFFER_TOO_SMALL)
+        *pcbResult = (DWORD)len;
+    return call_end(&c, st);
 }
 
-/* RFC 7627 §3: the hash of the handshake so far, for NCRYPTBUFFER_SSL_SESSION_HASH. Not
- * defined for SSL 3.0 or TLS 1.3 (NTE_NOT_SUPPORTED); dwProtocol must be the hash object's. */
+/* RFC 7627 §3: the hash of the handshake so far, for NCRYPTBUFFER_SSL_SESSION_HASH; for TLS
+ * 1.3 the transcript hash, from which Windows' Schannel builds the CertificateVerify content
+ * (conventions.md §13). Not defined for SSL 3.0 (NTE_NOT_SUPPORTED); dwProtocol must be the
+ * hash object's. */
 SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider,
                                              NCRYPT_HASH_HANDLE hHandshakeHash, DWORD dwProtocol,
                                              PBYTE pbOutput, DWORD cbOutput, DWORD *pcbResult,
@@ -156,7 +187,7 @@ SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider,
     if ((st = call_pin(&c, hHandshakeHash, CLASS_BIT(OBJ_HASH), &hash)) != SEC_E_OK)
         return call_end(&c, st);
     t = (struct transcript *)hash;
-    if (!proto_from_dword(dwProtocol, &p) || p == PROTO_SSL2 || p == PROTO_SSL3 || p == PROTO_TLS13)
+    if (!proto_from_dword(dwProtocol, &p) || p == PROTO_SSL2 || p == PROTO_SSL3)
         return call_end(&c, NTE_NOT_SUPPORTED);
     if (p != t->proto)
         return call_end(&c, NTE_INVALID_PARAMETER);

@@ -1,7 +1,6 @@
 /* Group E: pre-master and master secrets, session keys, EAP and exporters for SSL 3.0 –
  * TLS 1.2 and DTLS (api.md §7 E1–E6). Arguments are checked in the order of conventions.md
- * §1 and §2. EAP key blocks answer NTE_NOT_SUPPORTED until their issue (README status
- * table). */
+ * §1 and §2, or Windows' own where behavior.md §8 records it. */
 #include <openssl/crypto.h>
 #include "api_common.h"
 #include <string.h>
@@ -351,6 +350,10 @@ SECURITY_STATUS WINAPI SslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, st);
 }
 
+/* In the order of Windows' SPSslComputeEapKeyBlock (conventions.md §13, behavior.md §8.5):
+ * the master key (a TLS 1.3 secret is another class), the flags (selector in the low byte),
+ * the randoms, SSL 3.0 (no PRF), then the size: always 192 bytes. pbRandoms and pcbResult
+ * NULL are refused (Windows reads through them). */
 SECURITY_STATUS WINAPI SslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider,
                                              NCRYPT_KEY_HANDLE hMasterKey, PBYTE pbRandoms,
                                              DWORD cbRandoms, PBYTE pbOutput, DWORD cbOutput,
@@ -366,11 +369,17 @@ SECURITY_STATUS WINAPI SslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = call_pin(&c, hMasterKey, CLASS_BIT(OBJ_MASTER), &mk)) != SEC_E_OK)
         return call_end(&c, st);
-    if ((dwFlags & NCRYPT_SSL_EAP_PRF_FIELD) > NCRYPT_SSL_EAP_FAST_ID)
+    if ((dwFlags & ~(DWORD)NCRYPT_SSL_EAP_PRF_FIELD) != 0 || dwFlags > NCRYPT_SSL_EAP_FAST_ID)
         return call_end(&c, NTE_BAD_FLAGS);
-    if (pbRandoms == NULL || cbRandoms != 2 * PARAM_RANDOM_LEN)
+    if (pbRandoms == NULL || cbRandoms != 2 * PARAM_RANDOM_LEN ||
+        ((struct master_key *)mk)->proto == PROTO_SSL3)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    *pcbResult = EAP_KEY_BLOCK_LEN;
+    if (pbOutput == NULL)
+        return call_end(&c, SEC_E_OK);
+    if (cbOutput < EAP_KEY_BLOCK_LEN)
+        return call_end(&c, NTE_BUFFER_TOO_SMALL);
+    return call_end(&c, eap_key_block((struct master_key *)mk, dwFlags, pbRandoms, pbOutput));
 }
 
 /* RFC 5705 §4: labels the handshake itself uses would hand out its secrets (conventions.md §4). */

@@ -1,4 +1,5 @@
 #include "cng_names.h"
+#include "wstr.h"
 
 const char *md_cng_name(enum md_id md)
 {
@@ -13,4 +14,12 @@ const char *md_cng_name(enum md_id md)
     if ((unsigned)md >= MD_COUNT || names[md] == NULL)
         return "";
     return names[md];
+}
+
+enum md_id md_by_cng_name(LPCWSTR name)
+{
+    for (enum md_id md = MD_MD5; md <= MD_SHA512; md++)
+        if (wstr_eq_ascii(name, md_cng_name(md)))
+            return md;
+    return MD_NONE;
 }

@@ -62,8 +62,8 @@ SECURITY_STATUS kdf12_prf(const struct backend *be, enum md_id md, const uint8_t
     const char *mdname = prf_md_name(md);
     EVP_KDF_CTX *kctx = NULL;
 
-    if (be == NULL || be->tls1_prf == NULL || mdname == NULL || secret == NULL ||
-        secret_len == 0 || label == NULL || label[0] == '\0' || nseed > KDF12_MAX_SEED_PARTS ||
+    /* an empty secret is a secret too (RFC 2716 §3.5's IVs); a missing one is not */
+    if (be == NULL || be->tls1_prf == NULL || mdname == NULL || secret == NULL || label == NULL || label[0] == '\0' || nseed > KDF12_MAX_SEED_PARTS ||
         (nseed > 0 && (seed == NULL || seed_len == NULL)) || out == NULL || out_len == 0)
         return NTE_INVALID_PARAMETER;
     for (size_t i = 0; i < nseed; i++)

@@ -4,6 +4,7 @@
 #include "kdf13.h"
 #include "kx12.h"
 #include "schedule13.h"
+#include "cng_names.h"
 
 #define T13_IV_LEN 12
 
@@ -333,4 +334,26 @@ SECURITY_STATUS s13_export(const struct secret_key *exporter, const char *label,
         st = kdf13_expand_label(be, hash_of(exporter), derived, "exporter", ctx_hash, hlen, out, out_len);
     OPENSSL_cleanse(derived, sizeof(derived));
     return st;
+}
+
+SECURITY_STATUS s13_client_auth(const struct secret_key *k, struct transcript *t, LPCWSTR alg,
+                                bool server, uint8_t *out, size_t out_cap, size_t *len)
+{
+    enum md_id h;
+    SECURITY_STATUS st;
+
+    if ((st = s13_check_hash(k, &t->hdr)) != SEC_E_OK)
+        return st;
+    if (alg == NULL)
+        return NTE_INVALID_PARAMETER;
+    /* the signature schemes of RFC 8446 §4.2.3 hash with SHA-256/384/512 */
+    h = md_by_cng_name(alg);
+    if (h != MD_SHA256 && h != MD_SHA384 && h != MD_SHA512)
+        return NTE_NOT_SUPPORTED;
+    *len = md_size(h);
+    if (out == NULL)
+        return SEC_E_OK;
+    if (out_cap < *len)
+        return NTE_BUFFER_TOO_SMALL;
+    return transcript_cert_verify13(t, h, server, out);
 }

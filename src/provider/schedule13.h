@@ -33,6 +33,13 @@ SECURITY_STATUS s13_next_traffic(const struct secret_key *traffic, ULONG_PTR *ou
 /* HMAC(Expand-Label(key, "finished", "", L), Transcript-Hash) truncated to out_len (1..L). */
 SECURITY_STATUS s13_finished(const struct secret_key *key, struct transcript *t, uint8_t *out,
                              size_t out_len);
+/* The CertificateVerify content hash, sslprov's extension of SslComputeClientAuthHash
+ * (conventions.md §13): any TLS 1.3 secret of the transcript's suite, H named by alg
+ * (SHA256/SHA384/SHA512; NULL NTE_INVALID_PARAMETER, other names NTE_NOT_SUPPORTED), the
+ * server's context string with server. Sizes as transcript_client_auth12. */
+SECURITY_STATUS s13_client_auth(const struct secret_key *k, struct transcript *t, LPCWSTR alg,
+                                bool server, uint8_t *out, size_t out_cap, size_t *len);
+
 /* RFC 8446 §7.5: Expand-Label(Derive-Secret(secret, label, ""), "exporter", Hash(context), L);
  * a NULL context is an empty one. */
 SECURITY_STATUS s13_export(const struct secret_key *exporter, const char *label, const uint8_t *context,

@@ -93,4 +93,13 @@ SECURITY_STATUS master_key_create(struct provider *prov, enum proto p, const str
 SECURITY_STATUS session_keys_create(const struct master_key *mk, const uint8_t *cr,
                                     const uint8_t *sr, ULONG_PTR *read, ULONG_PTR *write);
 
+/* SslComputeEapKeyBlock (conventions.md §13, behavior.md §8.5): Windows'
+ * SecPkgContext_EapKeyBlock, rgbKeys[128] || rgbIVs[64]. selector 0-3 (NCRYPT_SSL_EAP_*_ID);
+ * randoms = client_random || server_random. TLS 1.0 and later master keys. */
+#define EAP_KEYS_LEN 128
+#define EAP_IVS_LEN 64
+#define EAP_KEY_BLOCK_LEN (EAP_KEYS_LEN + EAP_IVS_LEN)
+SECURITY_STATUS eap_key_block(const struct master_key *mk, unsigned selector, const uint8_t randoms[64],
+                              uint8_t out[EAP_KEY_BLOCK_LEN]);
+
 #endif

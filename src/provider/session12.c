@@ -1,3 +1,4 @@
+#include <string.h>
 #include <openssl/crypto.h>
 #include "handles.h"
 #include "secrets.h"
@@ -56,5 +57,44 @@ SECURITY_STATUS session_keys_create(const struct master_key *mk, const uint8_t *
         *read = *write = 0;
     }
     OPENSSL_clear_free(kb, l.total);
+    return st;
+}
+
+/* The EAP selectors (conventions.md §13): label, whose random comes first in the seed, and
+ * whether rgbIVs holds RFC 2716's IVs (else zeros). EAP-TLS is RFC 5216 §2.3 (RFC 2716 §3.5
+ * for the IVs), EAP-TTLSv0 RFC 5281 §8 (client || server: what every TTLS server does, where
+ * Microsoft's EapPrfInfo page says server || client), EAP-FAST RFC 4851 §5.1 (the key
+ * expansion, whose start the caller reads session_key_seed from). */
+static const struct {
+    const char *label;
+    bool server_first;
+    bool ivs;
+} eap_selectors[] = {
+    {"client EAP encryption", false, true},
+    {"ttls keying material", false, false},
+    {"ttls challenge", false, false},
+    {"key expansion", true, false},
+};
+
+SECURITY_STATUS eap_key_block(const struct master_key *mk, unsigned selector, const uint8_t randoms[64],
+                              uint8_t out[EAP_KEY_BLOCK_LEN])
+{
+    const struct backend *be = &mk->hdr.prov->be;
+    enum md_id md = suite_prf_md(mk->suite, mk->proto);
+    const uint8_t *cr = randoms, *sr = randoms + 32;
+    bool swap = eap_selectors[selector].server_first;
+    const uint8_t *seed[2] = {swap ? sr : cr, swap ? cr : sr};
+    const size_t seed_len[2] = {32, 32};
+    SECURITY_STATUS st;
+
+    memset(out + EAP_KEYS_LEN, 0, EAP_IVS_LEN);
+    st = kdf12_prf(be, md, mk->ms, sizeof(mk->ms), eap_selectors[selector].label, seed, seed_len, 2,
+                   out, EAP_KEYS_LEN);
+    /* RFC 2716 §3.5: the IVs come from the PRF with an empty secret */
+    if (st == SEC_E_OK && eap_selectors[selector].ivs)
+        st = kdf12_prf(be, md, (const uint8_t *)"", 0, eap_selectors[selector].label, seed, seed_len, 2,
+                       out + EAP_KEYS_LEN, EAP_IVS_LEN);
+    if (st != SEC_E_OK)
+        OPENSSL_cleanse(out, EAP_KEY_BLOCK_LEN);
     return st;
 }

@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 #include "handles.h"
 #include "transcript.h"
+#include "wstr.h"
 
 #define SSL3_PAD_MD5 48
 #define SSL3_PAD_SHA1 40
@@ -28,8 +29,13 @@ enum md_id transcript_md(enum proto p, const struct suite *s)
 SECURITY_STATUS transcript_create(struct provider *prov, enum proto p, const struct suite *s,
                                   ULONG_PTR *out)
 {
+    return transcript_create_md(prov, p, s, transcript_md(p, s), out);
+}
+
+SECURITY_STATUS transcript_create_md(struct provider *prov, enum proto p, const struct suite *s,
+                                     enum md_id md, ULONG_PTR *out)
+{
     SECURITY_STATUS st = NTE_NO_MEMORY;
-    enum md_id md = transcript_md(p, s);
     struct transcript *t;
 
     *out = 0;
@@ -170,14 +176,15 @@ SECURITY_STATUS transcript_digest(struct transcript *t, uint8_t *out, size_t *ou
 }
 
 /* RFC 6101 §5.6.9: hash(ms || pad2 || hash(handshake || sender || ms || pad1)), for MD5 and
- * SHA-1 with their own pad lengths. */
+ * SHA-1 with their own pad lengths; §5.6.8 (CertificateVerify) is the same without a sender. */
 static SECURITY_STATUS ssl3_finished_half(const struct backend *be, const EVP_MD_CTX *running,
-                                          enum md_id md, size_t pad_len, const uint8_t sender[4],
-                                          const uint8_t ms[KDF12_MASTER_SECRET_LEN], uint8_t *out)
+                                          enum md_id md, size_t pad_len, const uint8_t *sender,
+                                          size_t sender_len, const uint8_t ms[KDF12_MASTER_SECRET_LEN],
+                                          uint8_t *out)
 {
     uint8_t pad1[SSL3_PAD_MD5], pad2[SSL3_PAD_MD5], inner[EVP_MAX_MD_SIZE];
     const uint8_t *p_inner[3] = {sender, ms, pad1}, *p_outer[3] = {pad2, inner, NULL};
-    size_t l_inner[3] = {4, KDF12_MASTER_SECRET_LEN, pad_len};
+    size_t l_inner[3] = {sender_len, KDF12_MASTER_SECRET_LEN, pad_len};
     size_t l_outer[3] = {pad_len, md_size(md), 0};
     SECURITY_STATUS st = NTE_INTERNAL_ERROR;
     EVP_MD_CTX *outer = EVP_MD_CTX_new();
@@ -215,9 +222,9 @@ SECURITY_STATUS transcript_finished12(struct transcript *t, const struct master_
 
         if (out_len != SSL3_FINISHED_LEN)
             return NTE_BAD_LEN;
-        st = ssl3_finished_half(be, t->ctx[0], MD_MD5, SSL3_PAD_MD5, sender, mk->ms, out);
+        st = ssl3_finished_half(be, t->ctx[0], MD_MD5, SSL3_PAD_MD5, sender, 4, mk->ms, out);
         if (st == SEC_E_OK)
-            st = ssl3_finished_half(be, t->ctx[1], MD_SHA1, SSL3_PAD_SHA1, sender, mk->ms, out + 16);
+            st = ssl3_finished_half(be, t->ctx[1], MD_SHA1, SSL3_PAD_SHA1, sender, 4, mk->ms, out + 16);
         if (st != SEC_E_OK)
             OPENSSL_cleanse(out, out_len);
         return st;
@@ -234,6 +241,103 @@ SECURITY_STATUS transcript_finished12(struct transcript *t, const struct master_
     return kdf12_prf(be, t->md, mk->ms, sizeof(mk->ms),
                      sender_client ? "client finished" : "server finished", seed, &hash_len, 1,
                      out, out_len);
+}
+
+/* ---- CertificateVerify hashes ---- */
+
+#define MD5_LEN 16
+#define SHA1_LEN 20
+
+/* What SslComputeClientAuthHash computes from a TLS <= 1.2 master key and a hash object
+ * (behavior.md §8.4): the object's kind decides, the master key only for SSL 3.0. */
+enum client_auth {
+    CA_SSL3_RSA,  /* SSL 3.0 pads over the master secret, MD5 || SHA-1 (36) */
+    CA_SSL3_DSA,  /* the SHA-1 half (20) */
+    CA_DUAL_RSA,  /* TLS 1.0/1.1/DTLS 1.0: MD5 || SHA-1 of the messages (36) */
+    CA_DUAL_SHA1, /* their SHA-1 (20) */
+    CA_SINGLE,    /* TLS 1.2 / SslCreateClientAuthHash objects: the object's hash */
+};
+
+static SECURITY_STATUS client_auth_kind(const struct transcript *t, const struct master_key *mk,
+                                        LPCWSTR alg, enum client_auth *kind, size_t *len)
+{
+    /* names Windows compares exactly; SSL 3.0 has no ECDSA (behavior.md §8.4.3, §8.4.6) */
+    static const char *const sha1_names[] = {"DSA", "ECDSA", "ECDSA_P256", "ECDSA_P384", "ECDSA_P521"};
+    bool ssl3 = mk->proto == PROTO_SSL3;
+
+    if (t->md != MD_MD5_SHA1) {
+        if (ssl3)
+            return NTE_INVALID_PARAMETER; /* the SSL 3.0 pads need MD5 and SHA-1 of the messages */
+        *kind = CA_SINGLE;
+        *len = md_size(t->md);
+        return SEC_E_OK;
+    }
+    if (alg == NULL)
+        return NTE_INVALID_PARAMETER;
+    if (wstr_is_ascii(alg, "RSA")) {
+        *kind = ssl3 ? CA_SSL3_RSA : CA_DUAL_RSA;
+        *len = MD5_LEN + SHA1_LEN;
+        return SEC_E_OK;
+    }
+    for (size_t i = 0; i < (ssl3 ? 1 : sizeof(sha1_names) / sizeof(sha1_names[0])); i++)
+        if (wstr_is_ascii(alg, sha1_names[i])) {
+            *kind = ssl3 ? CA_SSL3_DSA : CA_DUAL_SHA1;
+            *len = SHA1_LEN;
+            return SEC_E_OK;
+        }
+    return NTE_NOT_SUPPORTED;
+}
+
+SECURITY_STATUS transcript_client_auth12(struct transcript *t, const struct master_key *mk, LPCWSTR alg,
+                                         uint8_t *out, size_t out_cap, size_t *len)
+{
+    const struct backend *be = &mk->hdr.prov->be;
+    uint8_t both[TRANSCRIPT_MAX_DIGEST];
+    size_t both_len;
+    enum client_auth kind;
+    SECURITY_STATUS st;
+
+    if ((st = client_auth_kind(t, mk, alg, &kind, len)) != SEC_E_OK || out == NULL)
+        return st;
+    if (out_cap < *len)
+        return NTE_BUFFER_TOO_SMALL;
+    switch (kind) {
+    case CA_SSL3_RSA:
+        st = ssl3_finished_half(be, t->ctx[0], MD_MD5, SSL3_PAD_MD5, NULL, 0, mk->ms, out);
+        if (st == SEC_E_OK)
+            st = ssl3_finished_half(be, t->ctx[1], MD_SHA1, SSL3_PAD_SHA1, NULL, 0, mk->ms, out + MD5_LEN);
+        break;
+    case CA_SSL3_DSA:
+        st = ssl3_finished_half(be, t->ctx[1], MD_SHA1, SSL3_PAD_SHA1, NULL, 0, mk->ms, out);
+        break;
+    default:
+        /* MD5 || SHA-1, or the single hash, of everything so far; the hash goes on */
+        if ((st = transcript_digest(t, both, &both_len)) == SEC_E_OK)
+            memcpy(out, kind == CA_DUAL_SHA1 ? both + MD5_LEN : both, *len);
+        OPENSSL_cleanse(both, sizeof(both));
+        break;
+    }
+    if (st != SEC_E_OK)
+        OPENSSL_cleanse(out, *len);
+    return st;
+}
+
+SECURITY_STATUS transcript_cert_verify13(struct transcript *t, enum md_id h, bool server, uint8_t *out)
+{
+    static const char client_ctx[] = "TLS 1.3, client CertificateVerify",
+                      server_ctx[] = "TLS 1.3, server CertificateVerify";
+    /* 64 spaces, the context string and its 0 byte, the transcript hash (RFC 8446 §4.4.3) */
+    uint8_t content[64 + sizeof(client_ctx) + TRANSCRIPT_MAX_DIGEST];
+    size_t hash_len;
+    SECURITY_STATUS st;
+
+    memset(content, 0x20, 64);
+    memcpy(content + 64, server ? server_ctx : client_ctx, sizeof(client_ctx));
+    if ((st = transcript_digest(t, content + 64 + sizeof(client_ctx), &hash_len)) != SEC_E_OK)
+        return st;
+    return EVP_Digest(content, 64 + sizeof(client_ctx) + hash_len, out, NULL, t->hdr.prov->be.md[h], NULL)
+               ? SEC_E_OK
+               : NTE_INTERNAL_ERROR;
 }
 
 SECURITY_STATUS transcript_duplicate(const struct transcript *t, ULONG_PTR *out)

@@ -46,6 +46,9 @@ enum md_id transcript_md(enum proto p, const struct suite *s);
 
 SECURITY_STATUS transcript_create(struct provider *prov, enum proto p, const struct suite *s,
                                   ULONG_PTR *out);
+/* The same keeping the hash md whatever the suite's (SslCreateClientAuthHash). */
+SECURITY_STATUS transcript_create_md(struct provider *prov, enum proto p, const struct suite *s,
+                                     enum md_id md, ULONG_PTR *out);
 SECURITY_STATUS transcript_update(struct transcript *t, const uint8_t *in, size_t len);
 /* Hash of everything so far (MD5 || SHA-1 for the dual hash); the running hash goes on.
  * Computed once per point of the transcript, then served from the object. */
@@ -60,5 +63,19 @@ SECURITY_STATUS transcript_duplicate(const struct transcript *t, ULONG_PTR *out)
  * TLS 1.2/DTLS 1.2, else NTE_BAD_LEN. */
 SECURITY_STATUS transcript_finished12(struct transcript *t, const struct master_key *mk,
                                       bool sender_client, uint8_t *out, size_t out_len);
+
+/* SslComputeClientAuthHash for a TLS <= 1.2 master key (behavior.md §8.4, conventions.md
+ * §13). With an MD5 + SHA-1 object: SSL 3.0 "RSA" MD5 || SHA-1 of its pads over the master
+ * secret (36), "DSA" the SHA-1 half (20); TLS 1.0/1.1/DTLS 1.0 "RSA" MD5 || SHA-1 of the
+ * messages, "DSA"/"ECDSA"/"ECDSA_P256/384/521" their SHA-1 (case-sensitive; else
+ * NTE_NOT_SUPPORTED; NULL alg NTE_INVALID_PARAMETER). With a single-hash object: its hash,
+ * alg not read (SSL 3.0 master key: NTE_INVALID_PARAMETER). *len = the length; out NULL: only
+ * that; out_cap < *len: NTE_BUFFER_TOO_SMALL. The hash object keeps running. */
+SECURITY_STATUS transcript_client_auth12(struct transcript *t, const struct master_key *mk, LPCWSTR alg,
+                                         uint8_t *out, size_t out_cap, size_t *len);
+
+/* RFC 8446 §4.4.3: H(0x20 x 64 || "TLS 1.3, client|server CertificateVerify" || 0 ||
+ * Transcript-Hash), H = h (md_size(h) bytes into out). */
+SECURITY_STATUS transcript_cert_verify13(struct transcript *t, enum md_id h, bool server, uint8_t *out);
 
 #endif

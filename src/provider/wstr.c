@@ -6,16 +6,29 @@ static WCHAR fold(WCHAR c)
     return c >= 'A' && c <= 'Z' ? (WCHAR)(c - 'A' + 'a') : c;
 }
 
-bool wstr_eq_ascii(LPCWSTR w, const char *a)
+static bool eq(LPCWSTR w, const char *a, bool fold_case)
 {
     size_t i = 0;
 
     if (w == NULL || a == NULL)
         return false;
-    for (; a[i] != '\0'; i++)
-        if (w[i] == 0 || fold(w[i]) != fold((WCHAR)(unsigned char)a[i]))
+    for (; a[i] != '\0'; i++) {
+        WCHAR c = (WCHAR)(unsigned char)a[i];
+
+        if (w[i] == 0 || (fold_case ? fold(w[i]) != fold(c) : w[i] != c))
             return false;
+    }
     return w[i] == 0;
+}
+
+bool wstr_eq_ascii(LPCWSTR w, const char *a)
+{
+    return eq(w, a, true);
+}
+
+bool wstr_is_ascii(LPCWSTR w, const char *a)
+{
+    return eq(w, a, false);
 }
 
 size_t wstr_len(LPCWSTR w, size_t max)
