@@ -63,17 +63,28 @@ static PNCryptBufferDesc params(struct fz_in *in, struct params *p, unsigned wan
     uint8_t ctl = fz_u8(in);
     ULONG n = 0;
 
+    /* every entry's bytes live in its own 80-byte store, so that a length the mutations below
+     * make up (< 80) never points past real memory: the harness may lie about contents, not
+     * about the size of what it hands over */
     memset(p, 0, sizeof(*p));
     if (want & P_RANDOMS) {
-        p->b[n++] = (NCryptBuffer){32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, (PVOID)randoms};
-        p->b[n++] = (NCryptBuffer){32, NCRYPTBUFFER_SSL_SERVER_RANDOM, (PVOID)(randoms + 32)};
+        memcpy(p->store[n], randoms, 32);
+        p->b[n] = (NCryptBuffer){32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, p->store[n]};
+        n++;
+        memcpy(p->store[n], randoms + 32, 32);
+        p->b[n] = (NCryptBuffer){32, NCRYPTBUFFER_SSL_SERVER_RANDOM, p->store[n]};
+        n++;
     }
     if (want & P_VERSION) {
-        fz_put32(p->store[7], version);
-        p->b[n++] = (NCryptBuffer){4, NCRYPTBUFFER_SSL_HIGHEST_VERSION, p->store[7]};
+        fz_put32(p->store[n], version);
+        p->b[n] = (NCryptBuffer){4, NCRYPTBUFFER_SSL_HIGHEST_VERSION, p->store[n]};
+        n++;
     }
-    if ((want & P_HASH) && hash_len > 0)
-        p->b[n++] = (NCryptBuffer){hash_len, NCRYPTBUFFER_SSL_SESSION_HASH, (PVOID)hash};
+    if ((want & P_HASH) && hash_len > 0 && hash_len <= sizeof(p->store[0])) {
+        memcpy(p->store[n], hash, hash_len);
+        p->b[n] = (NCryptBuffer){hash_len, NCRYPTBUFFER_SSL_SESSION_HASH, p->store[n]};
+        n++;
+    }
     p->desc = (NCryptBufferDesc){NCRYPTBUFFER_VERSION, n, p->b};
     if ((ctl & 3) != 3) /* three in four: the well-formed list */
         return &p->desc;
@@ -94,11 +105,8 @@ static PNCryptBufferDesc params(struct fz_in *in, struct params *p, unsigned wan
                 break;
         case 4: if (n > 0) p->b[i].BufferType = fz_u8(in); break;
         case 5: p->desc.ulVersion = fz_u8(in); break;
-        default: if (n > 0 && p->b[i].pvBuffer != NULL && p->b[i].cbBuffer <= 80) {
-                     memcpy(p->store[i], p->b[i].pvBuffer, p->b[i].cbBuffer);
-                     fz_bytes(in, p->store[i], p->b[i].cbBuffer % 5);
-                     p->b[i].pvBuffer = p->store[i];
-                 }
+        default: if (n > 0 && p->b[i].pvBuffer != NULL) /* change a few leading bytes */
+                     fz_bytes(in, p->b[i].pvBuffer, p->b[i].cbBuffer % 5);
                  break;
         }
     }
