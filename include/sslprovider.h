@@ -807,11 +807,18 @@ typedef SECURITY_STATUS (WINAPI *SslOpenProviderFn)(
     _In_  LPCWSTR             pszProviderName,
     _In_  DWORD               dwFlags);
 
-/* Sign a hash with a private key. RSA: dwFlags 0 = PKCS#1 v1.5 over the bytes as given (no
- * DigestInfo added); NCRYPT_SSL_SIGN_INCLUDE_HASHOID = input is the UTF-16LE hash name
- * ("SHA1", "SHA256", "SHA384", "SHA512") || 0x0000 || digest, DigestInfo added;
- * NCRYPT_SSL_SIGN_USE_PSS_PADDING = RSA-PSS, salt = digest length. DSA/ECDSA: dwFlags 0, the
- * signature is r || s, each padded to the group order's length. pbSignature NULL: size query. */
+/* Sign a hash with a key from SslOpenPrivateKey (any other handle -> NTE_INVALID_HANDLE;
+ * pcbResult NULL -> NTE_INVALID_PARAMETER). RSA: dwFlags 0 = PKCS#1 v1.5 over the bytes as
+ * given (no DigestInfo; at most modulus - 11 bytes); NCRYPT_SSL_SIGN_INCLUDE_HASHOID = input is
+ * the UTF-16LE hash name ("MD5", "SHA1", "SHA256", "SHA384", "SHA512", any case) || 0x0000 ||
+ * digest, PKCS#1 v1.5 with DigestInfo; NCRYPT_SSL_SIGN_USE_PSS_PADDING = the same layout, RSA-PSS,
+ * MGF1 with the hash, salt = digest length (sslprov also takes a bare 32/48/64-byte digest as
+ * SHA-256/384/512). No 0x0000 unit in the first 128 bytes, both flags, or any other RSA bit ->
+ * NTE_INVALID_PARAMETER; unknown name -> NTE_BAD_ALGID; digest length not the hash's ->
+ * NTE_BAD_LEN; PKCS#1 with an RSASSA-PSS key -> NTE_NOT_SUPPORTED. DSA/ECDSA: the digest as
+ * given, bit 0 or 1 -> NTE_INVALID_PARAMETER (higher bits ignored); the signature is r || s, each
+ * half left-padded to the group order's length. pbSignature NULL: SEC_E_OK and the size; too
+ * small: NTE_BUFFER_TOO_SMALL and the size. docs/signatures.md. */
 SSLPROV_API SECURITY_STATUS WINAPI SslSignHash(
     _In_  NCRYPT_PROV_HANDLE hSslProvider,
     _In_  NCRYPT_KEY_HANDLE  hPrivateKey,
@@ -832,8 +839,12 @@ typedef SECURITY_STATUS (WINAPI *SslSignHashFn)(
     _Out_ DWORD             *pcbResult,
     _In_  DWORD              dwFlags);
 
-/* Verify a signature over a hash; formats and flags as SslSignHash (DSA/ECDSA also accept DER).
- * Mismatch -> NTE_BAD_SIGNATURE. */
+/* Verify a signature over a hash. hPublicKey: a key from SslImportKey (RSA or ECC public blob),
+ * an ephemeral key or a key from SslOpenPrivateKey (Windows: the last only); a DH/X25519/X448
+ * key -> NTE_NOT_SUPPORTED. Hash formats, flag bits 0-1 and their refusals as SslSignHash;
+ * other bits ignored. DSA/ECDSA signatures are r || s, or DER when the length is not
+ * 2 x the order's length. A mismatch or a malformed signature -> NTE_BAD_SIGNATURE.
+ * docs/signatures.md. */
 SSLPROV_API SECURITY_STATUS WINAPI SslVerifySignature(
     _In_ NCRYPT_PROV_HANDLE hSslProvider,
     _In_ NCRYPT_KEY_HANDLE  hPublicKey,

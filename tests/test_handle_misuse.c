@@ -134,7 +134,7 @@ static const struct entry entries[] = {
     {"SslExportKey", c_ExportKey, 2, {P, OBJ_KEY}, 0},
     {"SslGetKeyProperty", c_GetKeyProperty, 1, {OBJ_PRIVATE}, 0},
     {"SslSignHash", c_SignHash, 2, {P, OBJ_PRIVATE}, 0},
-    {"SslVerifySignature", c_VerifySignature, 2, {P, OBJ_PUBLIC}, 0},
+    {"SslVerifySignature", c_VerifySignature, 2, {P, OBJ_PUBLIC}, 0}, /* also private, ephemeral keys */
     {"SslCreateHandshakeHash", c_CreateHandshakeHash, 1, {P}, 0},
     {"SslHashHandshake", c_HashHandshake, 2, {P, OBJ_HASH}, 0},
     {"SslCreateClientAuthHash", c_CreateClientAuthHash, 1, {P}, 0},

@@ -1,10 +1,11 @@
 /* Group C: keys and signatures (api.md §7 C1–C7). Arguments are checked in the order of
  * conventions.md §1; each function then calls one internal module: keystore (private keys),
- * ephemeral, pubblob (public and PSK blobs), opaque (OpaqueKeyBlob), keys (properties).
- * Signatures answer NTE_NOT_SUPPORTED until their issue (README status table). */
+ * ephemeral, pubblob (public and PSK blobs), opaque (OpaqueKeyBlob), keys (properties),
+ * sign (signatures). */
 #include "api_common.h"
 #include "keys.h"
 #include "opaque.h"
+#include "sign.h"
 
 SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider,
                                          NCRYPT_KEY_HANDLE *phPrivateKey,
@@ -154,29 +155,38 @@ SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProp
     return st;
 }
 
-#define SIGN_FLAGS (NCRYPT_SSL_SIGN_INCLUDE_HASHOID | NCRYPT_SSL_SIGN_USE_PSS_PADDING)
-
+/* behavior.md §8.1 order: provider, key-pair class, pcbResult; the key type then decides
+ * what the flags and the hash bytes mean (sign.c). pbHashValue is ours to check (Windows
+ * hands it on unread): NULL or empty is NTE_INVALID_PARAMETER. */
 SECURITY_STATUS WINAPI SslSignHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPrivateKey,
                                    PBYTE pbHashValue, DWORD cbHashValue, PBYTE pbSignature,
                                    DWORD cbSignature, DWORD *pcbResult, DWORD dwFlags)
 {
     struct call c;
     struct object *key;
+    size_t len = 0;
     SECURITY_STATUS st;
 
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
         return call_end(&c, st);
-    if (pcbResult == NULL)
-        return call_end(&c, NTE_INVALID_PARAMETER);
     if ((st = call_pin(&c, hPrivateKey, CLASS_BIT(OBJ_PRIVATE), &key)) != SEC_E_OK)
         return call_end(&c, st);
-    if (dwFlags & ~SIGN_FLAGS)
-        return call_end(&c, NTE_BAD_FLAGS);
+    if (pcbResult == NULL)
+        return call_end(&c, NTE_INVALID_PARAMETER);
     if (pbHashValue == NULL || cbHashValue == 0)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    st = sign_hash((const struct pkey_object *)key, pbHashValue, cbHashValue, dwFlags,
+                   pbSignature, pbSignature != NULL ? cbSignature : 0, &len);
+    /* conventions.md §1 output sizes, rule 3 */
+    if (st == SEC_E_OK || st == NTE_BUFFER_TOO_SMALL)
+        *pcbResult = (DWORD)len;
+    return call_end(&c, st);
 }
 
+/* Ours (conventions.md §13; Windows accepts only SslOpenPrivateKey handles and reads no
+ * flags): imported public keys, ephemeral keys and private keys; bits 0-1 as SslSignHash,
+ * others ignored. NULL or empty hash, NULL signature -> NTE_INVALID_PARAMETER; an empty
+ * signature is a mismatch. */
 SECURITY_STATUS WINAPI SslVerifySignature(NCRYPT_PROV_HANDLE hSslProvider,
                                           NCRYPT_KEY_HANDLE hPublicKey, PBYTE pbHashValue,
                                           DWORD cbHashValue, PBYTE pbSignature, DWORD cbSignature,
@@ -188,12 +198,13 @@ SECURITY_STATUS WINAPI SslVerifySignature(NCRYPT_PROV_HANDLE hSslProvider,
 
     if ((st = call_begin(&c, hSslProvider)) != SEC_E_OK)
         return call_end(&c, st);
-    st = call_pin(&c, hPublicKey, CLASS_BIT(OBJ_PUBLIC) | CLASS_BIT(OBJ_PRIVATE), &key);
+    st = call_pin(&c, hPublicKey,
+                  CLASS_BIT(OBJ_PUBLIC) | CLASS_BIT(OBJ_EPHEMERAL) | CLASS_BIT(OBJ_PRIVATE), &key);
     if (st != SEC_E_OK)
         return call_end(&c, st);
-    if (dwFlags & ~SIGN_FLAGS)
-        return call_end(&c, NTE_BAD_FLAGS);
-    if (pbHashValue == NULL || cbHashValue == 0 || pbSignature == NULL || cbSignature == 0)
+    if (pbHashValue == NULL || cbHashValue == 0 || pbSignature == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    return call_end(&c, NTE_NOT_SUPPORTED);
+    st = sign_verify((const struct pkey_object *)key, pbHashValue, cbHashValue, dwFlags,
+                     pbSignature, cbSignature);
+    return call_end(&c, st);
 }
