@@ -199,6 +199,19 @@ static void fz_scan_begin(const uint8_t *secret, size_t len)
     wipe_scanning = true;
 }
 
+/* How often the secret stands in the fuzz input. The fuzzer learns values from the compares it
+ * watches and writes them anywhere: a secret that also stands in public input (a peer's
+ * share, a random, a label) is no secret, and anyone may free a copy of it. Callers scan only
+ * when it stands there no more often than the secret's own encoding needs. */
+static size_t fz_occurrences(const uint8_t *data, size_t size, const uint8_t *secret, size_t len)
+{
+    size_t hits = 0;
+
+    for (size_t i = 0; len > 0 && i + len <= size; i++)
+        hits += memcmp(data + i, secret, len) == 0;
+    return hits;
+}
+
 /* Scanning off; the number of freed blocks that still held the secret. */
 static unsigned fz_scan_end(void)
 {
