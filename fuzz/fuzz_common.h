@@ -225,6 +225,7 @@ enum {
     S_OK = 1u << 0, S_IH = 1u << 1, S_IP = 1u << 2, S_BF = 1u << 3, S_NS = 1u << 4,
     S_BD = 1u << 5, S_NM = 1u << 6, S_BTS = 1u << 7, S_BL = 1u << 8, S_DF = 1u << 9,
     S_TAG = 1u << 10, S_NK = 1u << 11, S_BKS = 1u << 12, S_NMI = 1u << 13, S_PNF = 1u << 14,
+    S_BALG = 1u << 15, S_BSIG = 1u << 16,
 };
 
 static const struct {
@@ -247,6 +248,8 @@ static const struct {
     {NTE_BAD_KEYSET, S_BKS, "NTE_BAD_KEYSET"},
     {NTE_NO_MORE_ITEMS, S_NMI, "NTE_NO_MORE_ITEMS"},
     {NTE_PROV_DLL_NOT_FOUND, S_PNF, "NTE_PROV_DLL_NOT_FOUND"},
+    {NTE_BAD_ALGID, S_BALG, "NTE_BAD_ALGID"},
+    {NTE_BAD_SIGNATURE, S_BSIG, "NTE_BAD_SIGNATURE"},
 };
 
 static const char *fz_status_name(SECURITY_STATUS st)
@@ -298,6 +301,9 @@ static void fz_check_status(const char *call, SECURITY_STATUS st, unsigned allow
 #define SET_HASH (SET_COMMON | S_BF)
 #define SET_FREE (S_OK | S_IH)
 #define SET_PROPERTY (SET_COMMON)
+/* docs/signatures.md */
+#define SET_SIGN (SET_COMMON | S_BALG | S_BL | S_BTS)
+#define SET_VERIFY (SET_COMMON | S_BALG | S_BL | S_BSIG)
 
 /* ---- calls -------------------------------------------------------------------------------- */
 
