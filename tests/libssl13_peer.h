@@ -50,7 +50,15 @@
  * Keylog: both SSL_CTXs log through SSL_CTX_set_keylog_callback; keylog[] holds the client's
  * lines, parsed, server_keylog[] the server's; after the handshake keylog_mismatch says whether
  * the two sides logged different sets of lines. Sessions: the client's new-session callback keeps every session it is given
- * (one per NewSessionTicket, in order) in sessions[] (references owned by the conn). */
+ * (one per NewSessionTicket, in order) in sessions[] (references owned by the conn).
+ *
+ * Certificates: cfg.cert_type picks the server's (libssl_peer.h's slots: 0 RSA-2048, the
+ * default, 1 ECDSA P-256, 2 ECDSA P-384); cfg.client_cert_type != 0 turns on client
+ * authentication as in libssl_peer.h (1 RSA-2048, 2 P-256, 3 P-384; the server requires the
+ * certificate), the client's Certificate and CertificateVerify then follow the server's
+ * Finished in msgs[]. cfg.sigalgs / cfg.client_sigalgs pin the schemes of the server's and the
+ * client's CertificateVerify. ctx.server_key/server_cert and client_key/client_cert point into
+ * libssl_peer.h's credential cache (not owned). */
 #ifndef SSLPROV_TEST_LIBSSL13_PEER_H
 #define SSLPROV_TEST_LIBSSL13_PEER_H
 
@@ -70,12 +78,20 @@ struct p13_ctx_config {
     int num_tickets;              /* server's SSL_CTX_set_num_tickets; < 0: libssl's default */
     size_t block_padding;         /* SSL_CTX_set_block_padding on both sides; 0: no padding */
     uint32_t max_early_data;      /* server's max_early_data and the external PSK session's */
+    int cert_type;                /* server certificate: 0 RSA-2048 (default), 1 P-256, 2 P-384 */
+    int client_cert_type;         /* client authentication: 0 none (default), 1 RSA-2048,
+                                     2 ECDSA P-256, 3 ECDSA P-384 */
+    const char *sigalgs;          /* SSL_CTX_set1_sigalgs_list on both sides; NULL: default */
+    const char *client_sigalgs;   /* SSL_CTX_set1_client_sigalgs_list on both sides (the
+                                     CertificateRequest's schemes); NULL: default */
 };
 
 struct p13_ctx {
     SSL_CTX *cctx, *sctx;
     struct p13_ctx_config cfg;
     uint16_t suite_id;            /* IANA id of cfg.suite */
+    EVP_PKEY *server_key, *client_key; /* libssl_peer.h's cached credentials (not owned); */
+    X509 *server_cert, *client_cert;   /* client_key/client_cert NULL without client auth */
 };
 
 struct p13_conn_config {
@@ -287,8 +303,16 @@ static inline int p13_ctx_new(const struct p13_ctx_config *cfg, struct p13_ctx *
     ctx->cfg = *cfg;
     ctx->cctx = SSL_CTX_new(TLS_client_method());
     ctx->sctx = SSL_CTX_new(TLS_server_method());
-    if (ctx->cctx == NULL || ctx->sctx == NULL || !peer_credentials(0, &key, &cert))
+    if (ctx->cctx == NULL || ctx->sctx == NULL || !peer_credentials(cfg->cert_type, &key, &cert))
         return peer_fail("SSL_CTX_new or credentials");
+    ctx->server_key = key;
+    ctx->server_cert = cert;
+    if (cfg->client_cert_type != 0) {
+        if (!peer_client_credentials(cfg->client_cert_type, &ctx->client_key, &ctx->client_cert)
+            || !SSL_CTX_use_certificate(ctx->cctx, ctx->client_cert)
+            || !SSL_CTX_use_PrivateKey(ctx->cctx, ctx->client_key))
+            return peer_fail("client certificate");
+    }
     for (int server = 0; server <= 1; server++) {
         SSL_CTX *x = server ? ctx->sctx : ctx->cctx;
 
@@ -302,7 +326,14 @@ static inline int p13_ctx_new(const struct p13_ctx_config *cfg, struct p13_ctx *
             SSL_CTX_set_options(x, SSL_OP_ALLOW_NO_DHE_KEX);
         if (cfg->block_padding && !SSL_CTX_set_block_padding(x, cfg->block_padding))
             return peer_fail("SSL_CTX_set_block_padding");
+        if (cfg->sigalgs != NULL && !SSL_CTX_set1_sigalgs_list(x, cfg->sigalgs))
+            return peer_fail("SSL_CTX_set1_sigalgs_list");
+        if (cfg->client_sigalgs != NULL && !SSL_CTX_set1_client_sigalgs_list(x, cfg->client_sigalgs))
+            return peer_fail("SSL_CTX_set1_client_sigalgs_list");
     }
+    if (cfg->client_cert_type != 0)
+        SSL_CTX_set_verify(ctx->sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                           peer_verify_accept_cb);
     if (!SSL_CTX_use_certificate(ctx->sctx, cert) || !SSL_CTX_use_PrivateKey(ctx->sctx, key))
         return peer_fail("server certificate");
     if (cfg->num_tickets >= 0 && !SSL_CTX_set_num_tickets(ctx->sctx, (size_t)cfg->num_tickets))

@@ -23,7 +23,15 @@
  * run->fixed_fragments counts it. A DTLS cookie exchange (cfg.dtls_cookie) is handled like
  * OpenSSL and RFC 6347 do: every ClientHello the client sends restarts the transcript, so the
  * HelloVerifyRequest and the first ClientHello are not in msgs[]. Retransmitted messages
- * (same message_seq) are recorded once. */
+ * (same message_seq) are recorded once.
+ *
+ * Client authentication (cfg.client_cert_type != 0): the server asks for a certificate
+ * (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT; the callback accepts the client's
+ * self-signed one), the client presents a cached key and certificate of its own (never the
+ * server's), and run->client_key / client_cert_der hold them. cfg.sigalgs and cfg.client_sigalgs
+ * pin the signature schemes of the server's ServerKeyExchange and of the client's
+ * CertificateVerify. peer_preset_key() puts a fixed key into a credentials slot before first use
+ * (e.g. under valgrind, where RSA key generation is slow). */
 #ifndef SSLPROV_TEST_LIBSSL_PEER_H
 #define SSLPROV_TEST_LIBSSL_PEER_H
 
@@ -64,7 +72,8 @@ struct peer_config {
     const unsigned char *psk; /* PSK suites: both sides use this key, identity "sslprov" */
     size_t psk_len;
     int seclevel0;       /* security level 0; forced anyway for TLS 1.0/1.1 and DTLS 1.0 */
-    int cert_type;       /* server certificate: 0 RSA-2048, 1 ECDSA P-256 (for *-ECDSA-* suites) */
+    int cert_type;       /* server certificate: 0 RSA-2048, 1 ECDSA P-256 (for *-ECDSA-* suites),
+                            2 ECDSA P-384 */
     int dtls_cookie;     /* DTLS: the server demands a cookie (HelloVerifyRequest round trip) */
     unsigned dtls_mtu;   /* DTLS: SSL_set_mtu on both sides; 0 = PEER_DEFAULT_DTLS_MTU. A small
                             value (e.g. 300) makes libssl fragment handshake messages. */
@@ -72,6 +81,13 @@ struct peer_config {
                             SSL_write gives two records); default off: one write, one record */
     int no_ticket;       /* 1: SSL_OP_NO_TICKET — no NewSessionTicket before the server's
                             Finished (by default libssl sends one and it is in msgs[]) */
+    int client_cert_type; /* client authentication: 0 none (default), 1 RSA-2048, 2 ECDSA P-256,
+                             3 ECDSA P-384; the server requires the certificate */
+    const char *sigalgs;  /* SSL_CTX_set1_sigalgs_list on both sides (the schemes the client
+                             offers for the server's signature); NULL: libssl's default */
+    const char *client_sigalgs; /* SSL_CTX_set1_client_sigalgs_list on both sides (the schemes
+                             the server's CertificateRequest offers for the client's
+                             CertificateVerify); NULL: libssl's default */
 };
 
 struct peer_pipe; /* the transport; internal */
@@ -99,6 +115,10 @@ struct peer_run {
     unsigned char *server_cert_der;  /* the server's certificate (also set for PSK suites, where it
                                         is configured but not sent) */
     size_t server_cert_der_len;
+    EVP_PKEY *client_key;            /* cfg.client_cert_type != 0: the client's private key (a
+                                        reference; peer_free drops it), else NULL */
+    unsigned char *client_cert_der;  /* ... and its certificate, as the client sent it */
+    size_t client_cert_der_len;
     unsigned fixed_fragments;        /* DTLS: client messages replaced by the server's copy */
     SSL *client, *server;            /* kept open so tests can move records afterwards */
     SSL_CTX *cctx, *sctx;
@@ -135,8 +155,12 @@ struct peer_pipe {
 };
 
 static BIO_METHOD *peer_bio_method_cache;
-static EVP_PKEY *peer_key_cache[2];
-static X509 *peer_cert_cache[2];
+/* Credential slots: 0-2 the server's (cfg.cert_type), 3-5 the client's (2 + client_cert_type);
+ * slot % 3 is the key type: 0 RSA-2048, 1 ECDSA P-256, 2 ECDSA P-384. */
+#define PEER_NSLOTS 6
+#define PEER_SLOT_CLIENT(client_cert_type) (2 + (client_cert_type))
+static EVP_PKEY *peer_key_cache[PEER_NSLOTS];
+static X509 *peer_cert_cache[PEER_NSLOTS];
 
 static inline int peer_queue_push(struct peer_queue *q, const unsigned char *p, size_t n)
 {
@@ -304,9 +328,9 @@ static inline BIO_METHOD *peer_bio_method(void)
     return peer_bio_method_cache;
 }
 
-/* ==== server credentials ==================================================================== */
+/* ==== credentials (server and client) ======================================================= */
 
-static inline X509 *peer_self_signed(EVP_PKEY *key)
+static inline X509 *peer_self_signed_cn(EVP_PKEY *key, const char *cn)
 {
     X509 *x = X509_new();
     X509_NAME *name;
@@ -317,8 +341,7 @@ static inline X509 *peer_self_signed(EVP_PKEY *key)
         || X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL
         || X509_gmtime_adj(X509_getm_notAfter(x), 30L * 24 * 3600) == NULL
         || (name = X509_get_subject_name(x)) == NULL
-        || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                       (const unsigned char *)"sslprov libssl peer", -1, -1, 0)
+        || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
         || !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key)
         || X509_sign(x, key, EVP_sha256()) <= 0) {
         X509_free(x);
@@ -327,32 +350,69 @@ static inline X509 *peer_self_signed(EVP_PKEY *key)
     return x;
 }
 
-/* The cached server key and certificate of one type (0 RSA-2048, 1 ECDSA P-256). */
+static inline X509 *peer_self_signed(EVP_PKEY *key)
+{
+    return peer_self_signed_cn(key, "sslprov libssl peer");
+}
+
+/* Puts a key (a new reference is taken) and a self-signed certificate for it into an empty
+ * credentials slot. 1 on success; 0 if the slot is out of range, taken, or the key does not fit. */
+static inline int peer_preset_key(int slot, EVP_PKEY *key)
+{
+    X509 *x;
+
+    if (slot < 0 || slot >= PEER_NSLOTS || key == NULL || peer_key_cache[slot] != NULL
+        || EVP_PKEY_get_base_id(key) != (slot % 3 == 0 ? EVP_PKEY_RSA : EVP_PKEY_EC))
+        return 0;
+    x = peer_self_signed_cn(key, slot < 3 ? "sslprov libssl peer" : "sslprov libssl client");
+    if (x == NULL || !EVP_PKEY_up_ref(key)) {
+        X509_free(x);
+        return 0;
+    }
+    peer_key_cache[slot] = key;
+    peer_cert_cache[slot] = x;
+    return 1;
+}
+
+/* The cached key and certificate of one slot, made on first use. */
+static inline int peer_slot_credentials(int slot, EVP_PKEY **key, X509 **cert)
+{
+    if (slot < 0 || slot >= PEER_NSLOTS)
+        return 0;
+    if (peer_key_cache[slot] == NULL) {
+        EVP_PKEY *k = slot % 3 == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
+                    : EVP_PKEY_Q_keygen(NULL, NULL, "EC", slot % 3 == 1 ? "P-256" : "P-384");
+        int ok = k != NULL && peer_preset_key(slot, k);
+
+        EVP_PKEY_free(k);
+        if (!ok)
+            return 0;
+    }
+    *key = peer_key_cache[slot];
+    *cert = peer_cert_cache[slot];
+    return 1;
+}
+
+/* The cached server key and certificate of one type (0 RSA-2048, 1 ECDSA P-256, 2 P-384). */
 static inline int peer_credentials(int type, EVP_PKEY **key, X509 **cert)
 {
-    if (type != 0 && type != 1)
+    if (type < 0 || type > 2)
         return 0;
-    if (peer_key_cache[type] == NULL) {
-        EVP_PKEY *k = type == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
-                                : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-        X509 *x = k != NULL ? peer_self_signed(k) : NULL;
+    return peer_slot_credentials(type, key, cert);
+}
 
-        if (x == NULL) {
-            EVP_PKEY_free(k);
-            return 0;
-        }
-        peer_key_cache[type] = k;
-        peer_cert_cache[type] = x;
-    }
-    *key = peer_key_cache[type];
-    *cert = peer_cert_cache[type];
-    return 1;
+/* The cached client key and certificate (client_cert_type 1 RSA-2048, 2 P-256, 3 P-384). */
+static inline int peer_client_credentials(int client_cert_type, EVP_PKEY **key, X509 **cert)
+{
+    if (client_cert_type < 1 || client_cert_type > 3)
+        return 0;
+    return peer_slot_credentials(PEER_SLOT_CLIENT(client_cert_type), key, cert);
 }
 
 /* Frees the process-wide caches (keys, certificates, BIO method). Call once at the end. */
 static inline void peer_global_cleanup(void)
 {
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < PEER_NSLOTS; i++) {
         EVP_PKEY_free(peer_key_cache[i]);
         X509_free(peer_cert_cache[i]);
         peer_key_cache[i] = NULL;
@@ -497,6 +557,16 @@ static inline unsigned int peer_psk_server_cb(SSL *ssl, const char *identity, un
     return (unsigned int)run->cfg.psk_len;
 }
 
+/* Client authentication: the client's certificate is self-signed; accept it (and only the
+ * "self-signed" verdict besides success). */
+static inline int peer_verify_accept_cb(int preverify_ok, X509_STORE_CTX *x509_ctx)
+{
+    int err = X509_STORE_CTX_get_error(x509_ctx);
+
+    return preverify_ok || err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+           || err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
+}
+
 static const unsigned char peer_cookie[] = "sslprov-cookie";
 
 static inline int peer_cookie_gen_cb(SSL *ssl, unsigned char *cookie, unsigned int *cookie_len)
@@ -557,6 +627,22 @@ static inline SSL_CTX *peer_ctx(const struct peer_config *cfg, int server, int d
         opts |= SSL_OP_NO_QUERY_MTU;
     SSL_CTX_set_options(ctx, opts);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    if (cfg->sigalgs != NULL && !SSL_CTX_set1_sigalgs_list(ctx, cfg->sigalgs))
+        goto err;
+    if (cfg->client_sigalgs != NULL && !SSL_CTX_set1_client_sigalgs_list(ctx, cfg->client_sigalgs))
+        goto err;
+    if (cfg->client_cert_type != 0) {
+        EVP_PKEY *key;
+        X509 *cert;
+
+        if (server) {
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                               peer_verify_accept_cb);
+        } else if (!peer_client_credentials(cfg->client_cert_type, &key, &cert)
+                   || !SSL_CTX_use_certificate(ctx, cert) || !SSL_CTX_use_PrivateKey(ctx, key)) {
+            goto err;
+        }
+    }
     if (server) {
         EVP_PKEY *key;
         X509 *cert;
@@ -739,6 +825,21 @@ static inline int peer_collect(struct peer_run *run)
     if (len <= 0)
         return peer_fail("i2d_X509");
     run->server_cert_der_len = (size_t)len;
+    if (run->cfg.client_cert_type != 0) {
+        X509 *got = SSL_get0_peer_certificate(run->server);
+
+        if (!peer_client_credentials(run->cfg.client_cert_type, &key, &cert))
+            return peer_fail("client credentials");
+        if (got == NULL || X509_cmp(got, cert) != 0)
+            return peer_fail("the server did not receive the client's certificate");
+        if (!EVP_PKEY_up_ref(key))
+            return peer_fail("client credentials");
+        run->client_key = key;
+        len = i2d_X509(cert, &run->client_cert_der);
+        if (len <= 0)
+            return peer_fail("i2d_X509");
+        run->client_cert_der_len = (size_t)len;
+    }
     return 1;
 }
 
@@ -815,6 +916,8 @@ static inline void peer_free(struct peer_run *run)
     free(run->rsa_ckx);
     EVP_PKEY_free(run->server_key);
     OPENSSL_free(run->server_cert_der);
+    EVP_PKEY_free(run->client_key);
+    OPENSSL_free(run->client_cert_der);
     memset(run, 0, sizeof(*run));
 }
 
