@@ -6,6 +6,7 @@
  * secret, RFC 8446 §4.4.3's content. Every status of §13 has its twin. */
 #include "check.h"
 #include "handles.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 #include <openssl/evp.h>
 
@@ -15,15 +16,9 @@ static const BYTE ms[48] = {0x42, 0x17, 0x99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 
 static NCRYPT_KEY_HANDLE import_master(DWORD proto, DWORD suite)
 {
-    BYTE blob[80] = {80, 0, 0, 0, '5', 'l', 's', 's'};
-    DWORD client = 1;
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h = master_blob_import(prov, proto, suite, 1, ms);
 
-    memcpy(blob + 8, &proto, 4);
-    memcpy(blob + 12, &suite, 4);
-    memcpy(blob + 16, &client, 4);
-    memcpy(blob + 0x1C, ms, 48);
-    CHECK_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    CHECK(h != 0);
     return h;
 }
 

@@ -11,6 +11,7 @@
  * Negative twins for every status of the order Windows checks in. */
 #include "check.h"
 #include "libssl_peer.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 #define EAP_BLOCK 192
@@ -19,15 +20,9 @@ static NCRYPT_PROV_HANDLE prov;
 
 static NCRYPT_KEY_HANDLE import_master(DWORD proto, DWORD suite, const unsigned char ms[48])
 {
-    BYTE blob[80] = {80, 0, 0, 0, '5', 'l', 's', 's'};
-    DWORD client = 1;
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h = master_blob_import(prov, proto, suite, 1, ms);
 
-    memcpy(blob + 8, &proto, 4);
-    memcpy(blob + 12, &suite, 4);
-    memcpy(blob + 16, &client, 4);
-    memcpy(blob + 0x1C, ms, 48);
-    CHECK_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    CHECK(h != 0);
     return h;
 }
 

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "handles.h"
 #include "libssl_peer.h"
+#include "master_blob.h"
 #include "sslprov_ext.h"
 #include "sslprovider.h"
 
@@ -22,15 +23,9 @@ static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWOR
 
 static NCRYPT_KEY_HANDLE import_master(const struct peer_run *r)
 {
-    BYTE blob[80] = {80, 0, 0, 0, '5', 'l', 's', 's'};
-    DWORD proto = (DWORD)r->version, suite = r->cipher_id, client = 1;
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h = master_blob_import(prov, (DWORD)r->version, r->cipher_id, 1, r->master_secret);
 
-    memcpy(blob + 8, &proto, 4);
-    memcpy(blob + 12, &suite, 4);
-    memcpy(blob + 16, &client, 4);
-    memcpy(blob + 0x1C, r->master_secret, 48);
-    CHECK_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    CHECK(h != 0);
     return h;
 }
 

@@ -1,8 +1,9 @@
 /*
- * test_windows_client12.c - a complete TLS 1.2 client written the way Windows programs that
- * drive ncrypt's SSL Protocol Provider directly are written (behavior.md §1.1 and §1.2,
- * conventions.md §1 "Output sizes", §5 and §12), handshaking with OpenSSL's libssl server in
- * the same process. It is documentation for people porting such code: read it top to bottom.
+ * test_windows_client12.c - a complete TLS 1.2 (and 1.1, 1.0) client written the way Windows
+ * programs that drive ncrypt's SSL Protocol Provider directly are written (behavior.md §1.1,
+ * §1.2 and §8, conventions.md §1 "Output sizes", §5, §12 and §13), handshaking with OpenSSL's
+ * libssl server in the same process. It is documentation for people porting such code: read
+ * it top to bottom.
  *
  *  - Every secret comes from Ssl* calls: the transcript (SslCreateHandshakeHash,
  *    SslHashHandshake), the key exchange (SslImportKey, SslCreateEphemeralKey, SslExportKey,
@@ -11,11 +12,37 @@
  *    SslGenerateSessionKeys, SslComputeFinishedHash, and records through SslEncryptPacket /
  *    SslDecryptPacket in place at Windows' offsets, buffers sized only from
  *    SslLookupCipherLengths (its lengths exclude the 5-byte record header, conventions.md §12).
+ *  - Signatures, as Windows' Schannel uses the provider (behavior.md §8.1-8.4, S-CV12):
+ *    the ServerKeyExchange signature is checked with SslVerifySignature, the server
+ *    certificate's key imported with SslImportKey (BCRYPT_RSAPUBLIC_BLOB or
+ *    BCRYPT_ECCPUBLIC_BLOB; sslprov's superset of Windows, docs/signatures.md), over a hash
+ *    of client_random || server_random || params: rsa_pkcs1_* as UTF-16 name || 0x0000 ||
+ *    digest with NCRYPT_SSL_SIGN_INCLUDE_HASHOID, rsa_pss_rsae_* the same with
+ *    NCRYPT_SSL_SIGN_USE_PSS_PADDING, ECDSA the digest with flags 0 and the wire's DER
+ *    signature as it is; TLS 1.0/1.1: RSA MD5 || SHA-1 (36 bytes) and ECDSA SHA-1 (20), flags
+ *    0. libcrypto checks the same signature next to it; both must agree.
+ *  - Client authentication (the server asks with a CertificateRequest): the certificate is a
+ *    CERT_CONTEXT (SslProvCreateCertificateContext) whose key main() associates once
+ *    (SslProvAssociateCertificateKeyBlob), opened with SslOpenPrivateKey as on Windows
+ *    (docs/private-keys.md). TLS 1.2: right after ServerHello, one SslCreateClientAuthHash
+ *    object per hash of our signature_algorithms (SHA256, SHA384, SHA512), fed every message
+ *    in parallel with the transcript object - ClientHello, ..., CertificateRequest, our
+ *    Certificate, ClientKeyExchange; the scheme is the first of the CertificateRequest's list
+ *    our key can make; CertificateVerify = SslComputeClientAuthHash on that scheme's object,
+ *    then SslSignHash (INCLUDE_HASHOID / PSS prefix as above; ECDSA flags 0, its r || s
+ *    DER-encoded for TLS). TLS 1.0/1.1: SslComputeClientAuthHash on the transcript object with
+ *    pszAlgId "RSA" (36 bytes, signed with flags 0) or "ECDSA" (20 bytes).
  *  - libcrypto stands in for what a Windows client gets from crypt32 and bcrypt: parsing the
- *    server certificate, checking the ServerKeyExchange signature, random bytes.
- *  - The server is libssl (TLS_server_method pinned to TLS 1.2, a self-signed certificate made
- *    here) behind a BIO pair. It is non-blocking and stepped whenever we have written to it,
- *    so nothing ever waits; every loop is bounded.
+ *    server certificate, hashing the ServerKeyExchange, DER-encoding ECDSA signatures,
+ *    making the certificates, random bytes.
+ *  - The server is libssl (TLS_server_method pinned to the case's version, self-signed
+ *    certificates made here; for client authentication SSL_VERIFY_PEER |
+ *    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, the client's certificate its one trust anchor, its
+ *    CertificateRequest schemes set with SSL_CTX_set1_client_sigalgs_list and, to reach
+ *    every ServerKeyExchange scheme, its own with SSL_CTX_set1_sigalgs_list) behind a BIO
+ *    pair. It is non-blocking and stepped whenever we have written to it, so nothing ever
+ *    waits; every loop is bounded. TLS 1.0 and 1.1 need "ALL:@SECLEVEL=0" on this OpenSSL 3.0
+ *    (MD5 || SHA-1 and SHA-1 signatures); with it libssl negotiates both.
  *
  * Cases (table at the end): ECDHE_RSA on P-256, P-384, P-521 and X25519 with AES-GCM, AES-CBC
  * and ChaCha20-Poly1305; ECDHE_ECDSA with AES-GCM, AES-CCM and AES-CCM_8 (8-byte tag); DHE_RSA;
@@ -23,8 +50,17 @@
  * AES-GCM, AES-CBC and NULL, SHA-256 and SHA-384, the PSK imported as TLS13PRESHAREDKEY raw
  * bytes or as a BCRYPT_KEY_DATA_BLOB, the server with and without an identity hint (and so
  * with and without a ServerKeyExchange); each with and without the extended master secret
- * where it applies. Each case is a full handshake, two rounds of application data both ways
- * (the second at the 16384-byte maximum) and close_notify. Some cases pass the server's
+ * where it applies. Client authentication, TLS 1.2: an RSA-2048 client certificate with
+ * rsa_pkcs1_sha256, rsa_pkcs1_sha384, rsa_pss_rsae_sha256/384/512 (chosen from a server list
+ * that also names schemes our key cannot make), ECDSA P-256 with ecdsa_secp256r1_sha256 and
+ * P-384 with ecdsa_secp384r1_sha384, over ECDHE_RSA, ECDHE_ECDSA, DHE_RSA and static RSA (one
+ * and two steps, with EMS: CertificateVerify follows the ClientKeyExchange the session hash
+ * ends with). TLS 1.1 and 1.0: RSA, P-256 and P-384 client certificates over ECDHE_RSA,
+ * ECDHE_ECDSA, DHE_RSA (AES-CBC-SHA: TLS 1.0 has no explicit IV, header length 0) and static
+ * RSA, and without client authentication. ServerKeyExchange schemes: rsa_pkcs1_sha256/384/512,
+ * rsa_pss_rsae_sha256/384/512, ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, TLS 1.0/1.1's
+ * MD5 || SHA-1 and SHA-1. Each case is a full handshake, two rounds of application data both
+ * ways (the second at the 16384-byte maximum) and close_notify. Some cases pass the server's
  * handshake records through a "middlebox" that re-cuts them, so that messages arrive combined
  * in one record and split over several, as TLS allows.
  *
@@ -46,7 +82,18 @@
  *  (e) PSK: the client's PSK differs from the server's (same identity) -> different master
  *      secrets, so libssl cannot even decrypt our Finished record: bad_record_mac (the AEAD tag,
  *      or for CBC the MAC, fails before the Finished message could be compared; libssl reports
- *      both as bad_record_mac, never as decrypt_error).
+ *      both as bad_record_mac, never as decrypt_error);
+ *  (f) CertificateVerify hashed with the wrong object - TLS 1.2: the client-auth object of
+ *      another hash (the SHA-384 object for rsa_pkcs1_sha256, rsa_pss_rsae_sha256 and
+ *      ecdsa_secp256r1_sha256), the prefix naming that hash; TLS 1.0/1.1: the other key
+ *      algorithm's pszAlgId (20 bytes for RSA, 36 for ECDSA) -> libssl: decrypt_error;
+ *  (g) CertificateVerify with one byte of the signature flipped (RSA PKCS#1 and PSS, ECDSA
+ *      P-256/P-384 before DER encoding; TLS 1.2, 1.1 and 1.0) -> libssl: decrypt_error;
+ *  (h) the ServerKeyExchange with the last byte of its params flipped on the way ->
+ *      SslVerifySignature: NTE_BAD_SIGNATURE (libcrypto refuses it too), and the client ends
+ *      the handshake with decrypt_error, which libssl receives (rsa_pkcs1_sha256,
+ *      rsa_pss_rsae_sha256, ecdsa_secp256r1_sha256, DHE with PSS, TLS 1.0 MD5 || SHA-1,
+ *      TLS 1.1 ECDSA SHA-1).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,14 +103,18 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <valgrind/valgrind.h>
 
 #include <sslprovider.h>
+#include <sslprov_ext.h>     /* SslProv*: certificate private keys on Linux (private-keys.md) */
 
 /* FAILED() and SUCCEEDED() come from the header, as from winerror.h on Windows */
 
@@ -79,7 +130,9 @@
 #define HS_SERVER_HELLO              2
 #define HS_CERTIFICATE               11
 #define HS_SERVER_KEY_EXCHANGE       12
+#define HS_CERTIFICATE_REQUEST       13
 #define HS_SERVER_HELLO_DONE         14
+#define HS_CERTIFICATE_VERIFY        15
 #define HS_CLIENT_KEY_EXCHANGE       16
 #define HS_FINISHED                  20
 
@@ -89,7 +142,22 @@
 #define EXT_EXTENDED_MASTER_SECRET   23      /* RFC 7627 */
 #define EXT_RENEGOTIATION_INFO       0xFF01  /* RFC 5746 */
 
+#define CLIENT_CERTIFICATE_TYPE_RSA_SIGN    1    /* ClientCertificateType, RFC 5246 §7.4.4 */
+#define CLIENT_CERTIFICATE_TYPE_ECDSA_SIGN  64   /* RFC 4492 §5.5 */
+
+/* SignatureScheme values (RFC 8446 §4.2.3; for TLS 1.2 the RFC 5246 hash and signature pair) */
+#define SCHEME_RSA_PKCS1_SHA256      0x0401
+#define SCHEME_RSA_PKCS1_SHA384      0x0501
+#define SCHEME_RSA_PKCS1_SHA512      0x0601
+#define SCHEME_ECDSA_P256_SHA256     0x0403
+#define SCHEME_ECDSA_P384_SHA384     0x0503
+#define SCHEME_RSA_PSS_RSAE_SHA256   0x0804
+#define SCHEME_RSA_PSS_RSAE_SHA384   0x0805
+#define SCHEME_RSA_PSS_RSAE_SHA512   0x0806
+#define SCHEME_LEGACY                0       /* TLS 1.0/1.1: no scheme on the wire */
+
 #define ALERT_WARNING                1
+#define ALERT_FATAL                  2
 #define ALERT_CLOSE_NOTIFY           0
 #define ALERT_BAD_RECORD_MAC         20
 #define ALERT_DECRYPT_ERROR          51
@@ -102,6 +170,9 @@
 #define MAX_RECORDS_PER_MESSAGE      64
 #define REFRAME_FRAGMENT_LENGTH      600     /* the middlebox's record size */
 #define BIO_PAIR_BUFFER_SIZE         65536
+
+/* The libssl server's cipher string for TLS 1.0 and 1.1 (see StartServer) */
+#define LEGACY_CIPHERS               "ALL:@SECLEVEL=0"
 
 /* Plain PSK (RFC 4279): what both sides were given out of band */
 #define PSK_LENGTH                   32      /* random per connection */
@@ -119,6 +190,16 @@ typedef enum _CERT_TYPE
     CERT_TYPE_COUNT
 } CERT_TYPE;
 
+/* The client's credentials, for client authentication. */
+typedef enum _CLIENT_CERT
+{
+    CLIENT_CERT_NONE,     /* the client has no certificate; the server asks for none */
+    CLIENT_CERT_RSA,      /* RSA-2048 */
+    CLIENT_CERT_P256,     /* ECDSA P-256 */
+    CLIENT_CERT_P384,     /* ECDSA P-384 */
+    CLIENT_CERT_COUNT
+} CLIENT_CERT;
+
 typedef enum _TWIST
 {
     TWIST_NONE,
@@ -126,7 +207,10 @@ typedef enum _TWIST
     TWIST_FLIP_SERVER_FINISHED,        /* (b) */
     TWIST_EMS_FROM_RANDOMS,            /* (c) */
     TWIST_SKIP_SEQUENCE_NUMBER,        /* (d) */
-    TWIST_WRONG_PSK                    /* (e) */
+    TWIST_WRONG_PSK,                   /* (e) */
+    TWIST_CV_WRONG_HASH,               /* (f) */
+    TWIST_CV_FLIP_SIGNATURE,           /* (g) */
+    TWIST_SKE_FLIP_PARAMS              /* (h) */
 } TWIST;
 
 typedef struct _CLIENT_CONNECTION CLIENT_CONNECTION, *PCLIENT_CONNECTION;
@@ -136,6 +220,8 @@ typedef struct _TEST_CASE
 {
     const char     *pszExchange;
     KEY_EXCHANGE_FN pfnKeyExchange;
+    DWORD           dwProtocol;     /* the one version offered: TLS 1.2, 1.1 or 1.0; sslprov's
+                                       calls take it as dwProtocol */
     DWORD           dwCipherSuite;
     DWORD           dwGroup;        /* ECDHE: the curve offered and used. RSA, DHE and PSK:
                                        only offered in supported_groups, and passed on as the
@@ -144,6 +230,13 @@ typedef struct _TEST_CASE
     BOOL            fEms;           /* offer extended_master_secret (RFC 7627) */
     BOOL            fReframe;       /* the server's handshake records pass the middlebox */
     TWIST           Twist;
+    /* Client authentication (0 / NULL in the rows without it): */
+    CLIENT_CERT     ClientCert;     /* the client's credentials; not NONE: the server asks */
+    const char     *pszClientSigalgs;   /* TLS 1.2: the server's CertificateRequest list
+                                           (SSL_CTX_set1_client_sigalgs_list) */
+    const char     *pszServerSigalgs;   /* TLS 1.2: what the server may sign its
+                                           ServerKeyExchange with (SSL_CTX_set1_sigalgs_list);
+                                           NULL: libssl picks from our ClientHello's list */
 } TEST_CASE;
 
 /* What the test knows about a suite: its name, the lengths conventions.md §12 documents and
@@ -173,17 +266,65 @@ typedef struct _SERVER_CREDENTIALS
     const char *pszIdentityHint;    /* plain PSK: the hint the server sends, or NULL */
 } SERVER_CREDENTIALS;
 
+/* The client's certificate as a Windows client holds it: a CERT_CONTEXT, whose private key
+ * SslOpenPrivateKey finds. On Windows the certificate store links the two; on Linux main()
+ * tells sslprov once with SslProvAssociateCertificateKeyBlob (docs/private-keys.md). pKey is
+ * kept only to make the certificate and for the server's trust store. */
+typedef struct _CLIENT_CREDENTIALS
+{
+    const char     *pszName;
+    EVP_PKEY       *pKey;
+    X509           *pCert;
+    PCCERT_CONTEXT  pCertContext;
+    BYTE            bCertificateType;   /* ClientCertificateType it needs in CertificateRequest */
+    LPCWSTR         pszAlgId;           /* SslComputeClientAuthHash's pszAlgId: the key's
+                                           algorithm ("RSA", "ECDSA"; S-CV12) */
+    DWORD           cbOrder;            /* ECDSA: bytes of the group order; 0 for RSA */
+    DWORD           dwCurve;            /* ECDSA: its TLS named group; 0 for RSA */
+} CLIENT_CREDENTIALS;
+
+/* A signature scheme: how its signatures are checked (ServerKeyExchange) and made
+ * (CertificateVerify) with sslprov. TLS 1.0/1.1 use the two SCHEME_LEGACY rows: RSA signs
+ * the 36-byte MD5 || SHA-1 without DigestInfo, ECDSA the 20-byte SHA-1 (RFC 4346 §7.4.8,
+ * RFC 4492 §5.4 and §5.8). */
+typedef enum _SIGNATURE_KIND
+{
+    SIGNATURE_RSA_PKCS1,     /* SslSignHash/SslVerifySignature: NCRYPT_SSL_SIGN_INCLUDE_HASHOID */
+    SIGNATURE_RSA_PSS,       /* NCRYPT_SSL_SIGN_USE_PSS_PADDING */
+    SIGNATURE_RSA_LEGACY,    /* flags 0: PKCS#1 v1.5 over MD5 || SHA-1, no DigestInfo */
+    SIGNATURE_ECDSA          /* flags 0: the digest; r || s out, DER on the wire */
+} SIGNATURE_KIND;
+
+typedef struct _SCHEME_INFO
+{
+    DWORD           dwScheme;
+    const char     *pszName;
+    SIGNATURE_KIND  Kind;
+    LPCWSTR         pszHashAlgId;   /* CNG name of the hash; NULL for MD5 || SHA-1 */
+    const char     *pszDigest;      /* the same hash for libcrypto */
+    DWORD           cbOrder;        /* ECDSA in TLS 1.2: the curve's order length; 0: any */
+} SCHEME_INFO;
+
+#define CLIENT_AUTH_HASH_COUNT       3       /* SHA256, SHA384, SHA512: the hashes of our list */
+
 /* One connection: the client's state, the libssl server and the outcome. */
 struct _CLIENT_CONNECTION
 {
     const TEST_CASE          *pCase;
     const SUITE_INFO         *pSuite;
     const SERVER_CREDENTIALS *pCredentials;
+    const CLIENT_CREDENTIALS *pClientCredentials; /* NULL: the client has no certificate */
+    DWORD                     dwProtocol;
 
     /* sslprov objects */
     NCRYPT_PROV_HANDLE        hProvider;
     NCRYPT_HASH_HANDLE        hHandshakeHash;
-    NCRYPT_KEY_HANDLE         hServerPublicKey;   /* static RSA: the certificate's key */
+    NCRYPT_KEY_HANDLE         hServerPublicKey;   /* the certificate's key: static RSA's
+                                                     encryption, ServerKeyExchange signature */
+    NCRYPT_HASH_HANDLE        rghClientAuthHash[CLIENT_AUTH_HASH_COUNT];
+                                                  /* TLS 1.2 with a client certificate: one
+                                                     SslCreateClientAuthHash object per hash */
+    NCRYPT_KEY_HANDLE         hClientKey;         /* SslOpenPrivateKey of our certificate */
     NCRYPT_KEY_HANDLE         hServerShare;       /* (EC)DHE: the server's public value */
     NCRYPT_KEY_HANDLE         hEphemeralKey;      /* (EC)DHE: ours */
     NCRYPT_KEY_HANDLE         hPreMasterKey;      /* static RSA, two steps */
@@ -201,6 +342,9 @@ struct _CLIENT_CONNECTION
     EVP_PKEY *pServerCertKey;
     BYTE      rgbPsk[PSK_LENGTH];         /* plain PSK: the client's copy */
     BYTE      rgbServerPsk[PSK_LENGTH];   /* plain PSK: the server's copy (equal but for (e)) */
+    const SCHEME_INFO *pServerScheme;     /* how the ServerKeyExchange was signed */
+    BOOL      fCertificateRequested;
+    const SCHEME_INFO *pClientScheme;     /* how our CertificateVerify is signed */
 
     /* record layer */
     BOOL      fWriteProtected;
@@ -228,6 +372,8 @@ struct _CLIENT_CONNECTION
     BOOL            fHandshakeDone;
     BOOL            fServerFatal;       /* libssl failed the connection */
     int             iServerAlert;       /* the alert libssl sent, -1 none */
+    int             iServerAlertReceived;   /* the alert libssl received from us, -1 none */
+    BOOL            fLibcryptoRefusedSke;   /* twin (h): libcrypto's check refused it too */
     int             iAlertReceived;     /* the alert we received, -1 none */
     BOOL            fFlipNextProtectedRecord;
     SECURITY_STATUS FlipStatus;         /* twin (b): SslDecryptPacket of the flipped record */
@@ -404,6 +550,10 @@ ServerInfoCallback(const SSL *pSsl, int where, int ret)
     {
         pConn->iServerAlert = ret & 0xFF;
     }
+    if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT && pConn != NULL)
+    {
+        pConn->iServerAlertReceived = ret & 0xFF;
+    }
 }
 
 /* Plain PSK: libssl asks for the PSK of the identity in our ClientKeyExchange. An identity it
@@ -442,17 +592,26 @@ SharePsk(PCLIENT_CONNECTION pConn)
 static BOOL
 StartServer(PCLIENT_CONNECTION pConn)
 {
+    const TEST_CASE          *pCase = pConn->pCase;
     const SERVER_CREDENTIALS *pCredentials = pConn->pCredentials;
     SSL_CTX                  *pCtx = SSL_CTX_new(TLS_server_method());
     BIO                      *pServerEnd = NULL;
+    const char               *pszCiphers = pConn->pSuite->pszServerCiphers;
     BOOL                      fOk;
 
     /* The suite's cipher string: "ALL" for most (it includes CCM and CCM_8 at OpenSSL 3.0's
-     * default security level 1); the NULL suites need eNULL and @SECLEVEL=0. */
+     * default security level 1); the NULL suites need eNULL and @SECLEVEL=0. TLS 1.0 and 1.1
+     * sign with MD5 || SHA-1 and SHA-1, which OpenSSL 3.0 allows only at @SECLEVEL=0. */
+    if (pConn->dwProtocol != TLS1_2_PROTOCOL_VERSION)
+    {
+        pszCiphers = LEGACY_CIPHERS;
+    }
     fOk = pCtx != NULL &&
-          SSL_CTX_set_min_proto_version(pCtx, TLS1_2_VERSION) == 1 &&
-          SSL_CTX_set_max_proto_version(pCtx, TLS1_2_VERSION) == 1 &&
-          SSL_CTX_set_cipher_list(pCtx, pConn->pSuite->pszServerCiphers) == 1 &&
+          SSL_CTX_set_min_proto_version(pCtx, (int)pConn->dwProtocol) == 1 &&
+          SSL_CTX_set_max_proto_version(pCtx, (int)pConn->dwProtocol) == 1 &&
+          SSL_CTX_set_cipher_list(pCtx, pszCiphers) == 1 &&
+          (pCase->pszServerSigalgs == NULL ||
+           SSL_CTX_set1_sigalgs_list(pCtx, pCase->pszServerSigalgs) == 1) &&
           SSL_CTX_set1_groups_list(pCtx, "P-256:P-384:P-521:X25519") == 1 &&
           SSL_CTX_set_dh_auto(pCtx, 1) == 1 &&
           (pCredentials->pCert == NULL ||
@@ -465,6 +624,16 @@ StartServer(PCLIENT_CONNECTION pConn)
         fOk = SharePsk(pConn) &&
               (pCredentials->pszIdentityHint == NULL ||
                SSL_CTX_use_psk_identity_hint(pCtx, pCredentials->pszIdentityHint) == 1);
+    }
+    if (fOk && pConn->pClientCredentials != NULL)
+    {
+        /* Client authentication: a CertificateRequest listing the case's schemes; the client's
+         * self-signed certificate is the one trust anchor. */
+        SSL_CTX_set_verify(pCtx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        fOk = X509_STORE_add_cert(SSL_CTX_get_cert_store(pCtx),
+                                  pConn->pClientCredentials->pCert) == 1 &&
+              (pCase->pszClientSigalgs == NULL ||
+               SSL_CTX_set1_client_sigalgs_list(pCtx, pCase->pszClientSigalgs) == 1);
     }
     if (fOk)
     {
@@ -572,8 +741,8 @@ FlushReframe(PCLIENT_CONNECTION pConn)
             cb = REFRAME_FRAGMENT_LENGTH;
         }
         rgbHeader[0] = CT_HANDSHAKE;
-        rgbHeader[1] = 0x03;
-        rgbHeader[2] = 0x03;
+        rgbHeader[1] = (BYTE)(pConn->dwProtocol >> 8);
+        rgbHeader[2] = (BYTE)pConn->dwProtocol;
         rgbHeader[3] = (BYTE)(cb >> 8);
         rgbHeader[4] = (BYTE)cb;
         if (!AppendNetwork(pConn, rgbHeader, sizeof(rgbHeader)) ||
@@ -741,8 +910,8 @@ SendRecord(PCLIENT_CONNECTION pConn, BYTE bContentType, const BYTE *pbData, DWOR
     if (!pConn->fWriteProtected)
     {
         pbRecord[0] = bContentType;
-        pbRecord[1] = 0x03;
-        pbRecord[2] = 0x03;
+        pbRecord[1] = (BYTE)(pConn->dwProtocol >> 8);
+        pbRecord[2] = (BYTE)pConn->dwProtocol;
         pbRecord[3] = (BYTE)(cbData >> 8);
         pbRecord[4] = (BYTE)cbData;
         cbResult = cbRecord;
@@ -765,7 +934,8 @@ SendRecord(PCLIENT_CONNECTION pConn, BYTE bContentType, const BYTE *pbData, DWOR
             cbResult - cbMinimum > pLengths->dwMaxVariableTrailerLen ||
             ((pLengths->dwFlags & NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING) != 0 &&
              cbResult == cbMinimum) ||
-            pbRecord[0] != bContentType || pbRecord[1] != 0x03 || pbRecord[2] != 0x03 ||
+            pbRecord[0] != bContentType || pbRecord[1] != (BYTE)(pConn->dwProtocol >> 8) ||
+            pbRecord[2] != (BYTE)pConn->dwProtocol ||
             ((DWORD)pbRecord[3] << 8 | pbRecord[4]) != cbResult - TLS_RECORD_HEADER_LENGTH)
         {
             Fail(pConn, SEC_E_OK,
@@ -835,7 +1005,8 @@ RecvRecord(PCLIENT_CONNECTION pConn, BYTE *pbContentType, PBYTE *ppbFragment, DW
     }
     cbBody = (DWORD)pConn->rgbNetwork[3] << 8 | pConn->rgbNetwork[4];
     if (cbBody > TLS_MAX_CIPHERTEXT ||
-        pConn->rgbNetwork[1] != 0x03 || pConn->rgbNetwork[2] != 0x03)
+        pConn->rgbNetwork[1] != (BYTE)(pConn->dwProtocol >> 8) ||
+        pConn->rgbNetwork[2] != (BYTE)pConn->dwProtocol)
     {
         return Fail(pConn, SEC_E_OK, "malformed record header from the server");
     }
@@ -979,15 +1150,36 @@ ReadHandshakeMessage(PCLIENT_CONNECTION pConn, BYTE bType, READER *pBody)
     return TRUE;
 }
 
-/* SslHashHandshake takes whole messages, 4-byte header included, never record headers. */
+/* SslHashHandshake takes whole messages, 4-byte header included, never record headers. Every
+ * message goes to the transcript object and, in parallel, to each client-auth hash object
+ * (TLS 1.2 with a client certificate), as Schannel feeds them: one of them will hash the
+ * CertificateVerify, and the scheme is only known once CertificateRequest has come. */
 static BOOL
 HashHandshakeMessage(PCLIENT_CONNECTION pConn, const BYTE *pbMessage, DWORD cbMessage)
 {
     SECURITY_STATUS Status;
+    DWORD           i;
 
     Status = SslHashHandshake(pConn->hProvider, pConn->hHandshakeHash,
                               (PBYTE)pbMessage, cbMessage, 0);
-    return !SslCallFailed(pConn, "SslHashHandshake", Status);
+    if (SslCallFailed(pConn, "SslHashHandshake", Status))
+    {
+        return FALSE;
+    }
+    for (i = 0; i < CLIENT_AUTH_HASH_COUNT; i++)
+    {
+        if (pConn->rghClientAuthHash[i] == 0)
+        {
+            continue;
+        }
+        Status = SslHashHandshake(pConn->hProvider, pConn->rghClientAuthHash[i],
+                                  (PBYTE)pbMessage, cbMessage, 0);
+        if (SslCallFailed(pConn, "SslHashHandshake (client-auth hash)", Status))
+        {
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 static BOOL
@@ -1044,6 +1236,8 @@ static const SUITE_INFO Suites[] =
     { TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,       "ECDHE_RSA_WITH_AES_256_CBC_SHA384",       CBC_LENGTHS(48),      ALL_CIPHERS },
     { TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", AEAD_CHACHA_LENGTHS,  ALL_CIPHERS },
     { TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,         "DHE_RSA_WITH_AES_128_GCM_SHA256",         AEAD_GCM_LENGTHS,     ALL_CIPHERS },
+    { TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,        "ECDHE_ECDSA_WITH_AES_128_CBC_SHA",        CBC_LENGTHS(20),      ALL_CIPHERS },
+    { TLS_DHE_RSA_WITH_AES_128_CBC_SHA,            "DHE_RSA_WITH_AES_128_CBC_SHA",            CBC_LENGTHS(20),      ALL_CIPHERS },
     { TLS_RSA_WITH_AES_128_GCM_SHA256,             "RSA_WITH_AES_128_GCM_SHA256",             AEAD_GCM_LENGTHS,     ALL_CIPHERS },
     { TLS_RSA_WITH_AES_128_CBC_SHA,                "RSA_WITH_AES_128_CBC_SHA",                CBC_LENGTHS(20),      ALL_CIPHERS },
     { TLS_RSA_WITH_AES_128_CBC_SHA256,             "RSA_WITH_AES_128_CBC_SHA256",             CBC_LENGTHS(32),      ALL_CIPHERS },
@@ -1066,6 +1260,53 @@ static const GROUP_INFO Groups[] =
     { TLS_ECC_P521_CURVE_KEY_TYPE,   "P-521",  BCRYPT_ECCPUBLIC_BLOB, BCRYPT_ECDH_PUBLIC_P521_MAGIC, 66 },
     { TLS_ECC_X25519_CURVE_KEY_TYPE, "X25519", SSL_ECCPUBLIC_BLOB,    0,                             32 },
 };
+
+/* The signature schemes this client checks and makes; the TLS 1.2 rows are the
+ * signature_algorithms of our ClientHello. */
+static const SCHEME_INFO Schemes[] =
+{
+    { SCHEME_RSA_PKCS1_SHA256,    "rsa_pkcs1_sha256",       SIGNATURE_RSA_PKCS1,  BCRYPT_SHA256_ALGORITHM, "SHA256",   0  },
+    { SCHEME_RSA_PKCS1_SHA384,    "rsa_pkcs1_sha384",       SIGNATURE_RSA_PKCS1,  BCRYPT_SHA384_ALGORITHM, "SHA384",   0  },
+    { SCHEME_RSA_PKCS1_SHA512,    "rsa_pkcs1_sha512",       SIGNATURE_RSA_PKCS1,  BCRYPT_SHA512_ALGORITHM, "SHA512",   0  },
+    { SCHEME_RSA_PSS_RSAE_SHA256, "rsa_pss_rsae_sha256",    SIGNATURE_RSA_PSS,    BCRYPT_SHA256_ALGORITHM, "SHA256",   0  },
+    { SCHEME_RSA_PSS_RSAE_SHA384, "rsa_pss_rsae_sha384",    SIGNATURE_RSA_PSS,    BCRYPT_SHA384_ALGORITHM, "SHA384",   0  },
+    { SCHEME_RSA_PSS_RSAE_SHA512, "rsa_pss_rsae_sha512",    SIGNATURE_RSA_PSS,    BCRYPT_SHA512_ALGORITHM, "SHA512",   0  },
+    { SCHEME_ECDSA_P256_SHA256,   "ecdsa_secp256r1_sha256", SIGNATURE_ECDSA,      BCRYPT_SHA256_ALGORITHM, "SHA256",   32 },
+    { SCHEME_ECDSA_P384_SHA384,   "ecdsa_secp384r1_sha384", SIGNATURE_ECDSA,      BCRYPT_SHA384_ALGORITHM, "SHA384",   48 },
+};
+
+/* TLS 1.0 and 1.1 (no scheme on the wire: the key decides) */
+static const SCHEME_INFO LegacyRsaScheme =
+    { SCHEME_LEGACY,              "rsa MD5||SHA-1",         SIGNATURE_RSA_LEGACY, NULL,                    "MD5-SHA1", 0  };
+static const SCHEME_INFO LegacyEcdsaScheme =
+    { SCHEME_LEGACY,              "ecdsa SHA-1",            SIGNATURE_ECDSA,      BCRYPT_SHA1_ALGORITHM,   "SHA1",     0  };
+
+/* The hashes of our signature_algorithms: one SslCreateClientAuthHash object each. */
+static const struct
+{
+    LPCWSTR     pszAlgId;
+    const char *pszDigest;
+} ClientAuthHashes[CLIENT_AUTH_HASH_COUNT] =
+{
+    { BCRYPT_SHA256_ALGORITHM, "SHA256" },
+    { BCRYPT_SHA384_ALGORITHM, "SHA384" },
+    { BCRYPT_SHA512_ALGORITHM, "SHA512" },
+};
+
+static const SCHEME_INFO *
+FindScheme(DWORD dwScheme)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(Schemes) / sizeof(Schemes[0]); i++)
+    {
+        if (Schemes[i].dwScheme == dwScheme)
+        {
+            return &Schemes[i];
+        }
+    }
+    return NULL;
+}
 
 static const SUITE_INFO *
 FindSuite(DWORD dwCipherSuite)
@@ -1127,7 +1368,7 @@ ComputeSessionHash(PCLIENT_CONNECTION pConn, PBYTE pbSessionHash, DWORD cbSessio
     SECURITY_STATUS Status;
 
     Status = SslComputeSessionHash(pConn->hProvider, pConn->hHandshakeHash,
-                                   TLS1_2_PROTOCOL_VERSION, pbSessionHash, cbSessionHash,
+                                   pConn->dwProtocol, pbSessionHash, cbSessionHash,
                                    pcbResult, 0);
     return !SslCallFailed(pConn, "SslComputeSessionHash", Status);
 }
@@ -1150,8 +1391,9 @@ SendClientHello(PCLIENT_CONNECTION pConn)
         0x04, 0x01, 0x05, 0x01, 0x06, 0x01,    /* rsa_pkcs1_sha256/384/512 */
         0x04, 0x03, 0x05, 0x03                 /* ecdsa_secp256r1_sha256, secp384r1_sha384 */
     };
-    BYTE  rgbGroups[6];
+    BYTE  rgbGroups[8];
     DWORD cbGroups = 4;
+    DWORD dwClientCurve = 0;
     DWORD dwBody;
     DWORD dwExtensions;
 
@@ -1160,7 +1402,6 @@ SendClientHello(PCLIENT_CONNECTION pConn)
         return Fail(pConn, SEC_E_OK, "RAND_bytes failed");
     }
     rgbGroups[0] = 0;
-    rgbGroups[1] = 2;
     rgbGroups[2] = (BYTE)(pCase->dwGroup >> 8);
     rgbGroups[3] = (BYTE)pCase->dwGroup;
     /* TLS 1.2 libssl uses an ECDSA certificate only when its curve is among our supported
@@ -1168,15 +1409,29 @@ SendClientHello(PCLIENT_CONNECTION pConn)
      * under test, which libssl then picks as our first choice. */
     if (pCase->CertType == CERT_ECDSA && pCase->dwGroup != TLS_ECC_P256_CURVE_KEY_TYPE)
     {
-        rgbGroups[1] = 4;
-        rgbGroups[4] = (BYTE)(TLS_ECC_P256_CURVE_KEY_TYPE >> 8);
-        rgbGroups[5] = (BYTE)TLS_ECC_P256_CURVE_KEY_TYPE;
-        cbGroups = 6;
+        rgbGroups[cbGroups] = (BYTE)(TLS_ECC_P256_CURVE_KEY_TYPE >> 8);
+        rgbGroups[cbGroups + 1] = (BYTE)TLS_ECC_P256_CURVE_KEY_TYPE;
+        cbGroups += 2;
     }
+    /* The same holds for our own ECDSA certificate: a TLS 1.2 libssl server refuses a
+     * CertificateVerify from a key on a curve missing from our supported_groups
+     * (illegal_parameter, SSL_R_WRONG_CURVE), so the client offers its certificate's curve. */
+    if (pConn->pClientCredentials != NULL)
+    {
+        dwClientCurve = pConn->pClientCredentials->dwCurve;
+    }
+    if (dwClientCurve != 0 && dwClientCurve != pCase->dwGroup &&
+        !(pCase->CertType == CERT_ECDSA && dwClientCurve == TLS_ECC_P256_CURVE_KEY_TYPE))
+    {
+        rgbGroups[cbGroups] = (BYTE)(dwClientCurve >> 8);
+        rgbGroups[cbGroups + 1] = (BYTE)dwClientCurve;
+        cbGroups += 2;
+    }
+    rgbGroups[1] = (BYTE)(cbGroups - 2);
 
     PutNumber(&w, HS_CLIENT_HELLO, 1);
     dwBody = OpenVector(&w, 3);
-    PutNumber(&w, TLS1_2_PROTOCOL_VERSION, 2);
+    PutNumber(&w, pConn->dwProtocol, 2);
     PutBytes(&w, pConn->rgbClientRandom, TLS_RANDOM_LENGTH);
     PutNumber(&w, 0, 1);                              /* no session_id */
     PutNumber(&w, 2, 2);                              /* cipher_suites: the one under test */
@@ -1186,8 +1441,12 @@ SendClientHello(PCLIENT_CONNECTION pConn)
     dwExtensions = OpenVector(&w, 2);
     PutExtension(&w, EXT_SUPPORTED_GROUPS, rgbGroups, cbGroups);
     PutExtension(&w, EXT_EC_POINT_FORMATS, rgbPointFormats, sizeof(rgbPointFormats));
-    PutExtension(&w, EXT_SIGNATURE_ALGORITHMS, rgbSignatureAlgorithms,
-                 sizeof(rgbSignatureAlgorithms));
+    if (pConn->dwProtocol == TLS1_2_PROTOCOL_VERSION)
+    {
+        /* TLS 1.0/1.1 have no signature_algorithms (RFC 5246 §7.4.1.4.1) */
+        PutExtension(&w, EXT_SIGNATURE_ALGORITHMS, rgbSignatureAlgorithms,
+                     sizeof(rgbSignatureAlgorithms));
+    }
     if (pCase->fEms)
     {
         PutExtension(&w, EXT_EXTENDED_MASTER_SECRET, NULL, 0);
@@ -1209,8 +1468,15 @@ static BOOL
 CheckCipherLengths(PCLIENT_CONNECTION pConn)
 {
     const NCRYPT_SSL_CIPHER_LENGTHS *pGot = &pConn->CipherLengths;
-    const NCRYPT_SSL_CIPHER_LENGTHS *pWant = &pConn->pSuite->Lengths;
+    NCRYPT_SSL_CIPHER_LENGTHS        Want = pConn->pSuite->Lengths;
+    const NCRYPT_SSL_CIPHER_LENGTHS *pWant = &Want;
 
+    /* TLS 1.0 CBC has no explicit IV (the IV chains from the previous record): header 0 */
+    if (pConn->dwProtocol == TLS1_0_PROTOCOL_VERSION &&
+        (Want.dwFlags & NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING) != 0)
+    {
+        Want.dwHeaderLen = 0;
+    }
     if (memcmp(pGot, pWant, sizeof(*pGot)) == 0)
     {
         return TRUE;
@@ -1234,6 +1500,7 @@ ReceiveServerHello(PCLIENT_CONNECTION pConn)
     const BYTE     *pbRandom;
     DWORD           dwVersion, dwCipherSuite, dwCompression, dwType, cbExtension;
     BOOL            fEmsEchoed = FALSE;
+    DWORD           i;
     SECURITY_STATUS Status;
 
     if (!ReadHandshakeMessage(pConn, HS_SERVER_HELLO, &r))
@@ -1263,7 +1530,7 @@ ReceiveServerHello(PCLIENT_CONNECTION pConn)
     {
         return Fail(pConn, SEC_E_OK, "malformed ServerHello");
     }
-    if (dwVersion != TLS1_2_PROTOCOL_VERSION || dwCipherSuite != pCase->dwCipherSuite ||
+    if (dwVersion != pConn->dwProtocol || dwCipherSuite != pCase->dwCipherSuite ||
         dwCompression != 0)
     {
         return Fail(pConn, SEC_E_OK, "ServerHello: version 0x%04X, suite 0x%04X",
@@ -1278,16 +1545,35 @@ ReceiveServerHello(PCLIENT_CONNECTION pConn)
 
     /* The suite is known: the transcript hash and the record lengths follow from it. */
     Status = SslCreateHandshakeHash(pConn->hProvider, &pConn->hHandshakeHash,
-                                    TLS1_2_PROTOCOL_VERSION, dwCipherSuite, 0);
-    if (SslCallFailed(pConn, "SslCreateHandshakeHash", Status) ||
-        !HashHandshakeMessage(pConn, pConn->rgbClientHello, pConn->cbClientHello) ||
+                                    pConn->dwProtocol, dwCipherSuite, 0);
+    if (SslCallFailed(pConn, "SslCreateHandshakeHash", Status))
+    {
+        return FALSE;
+    }
+    /* A TLS 1.2 client with a certificate: one client-auth hash object per hash of the
+     * signature_algorithms we offered, made now and fed every message from ClientHello on, in
+     * parallel with the transcript, as Schannel does (behavior.md §8.3.4): whichever scheme
+     * the CertificateRequest will allow, its hash is ready. TLS 1.0/1.1 sign a hash of the
+     * transcript object itself (SslCreateClientAuthHash refuses them: NTE_NOT_SUPPORTED). */
+    for (i = 0; i < CLIENT_AUTH_HASH_COUNT && pConn->pClientCredentials != NULL &&
+                pConn->dwProtocol == TLS1_2_PROTOCOL_VERSION; i++)
+    {
+        Status = SslCreateClientAuthHash(pConn->hProvider, &pConn->rghClientAuthHash[i],
+                                         pConn->dwProtocol, dwCipherSuite,
+                                         ClientAuthHashes[i].pszAlgId, 0);
+        if (SslCallFailed(pConn, "SslCreateClientAuthHash", Status))
+        {
+            return FALSE;
+        }
+    }
+    if (!HashHandshakeMessage(pConn, pConn->rgbClientHello, pConn->cbClientHello) ||
         !HashLastMessage(pConn))
     {
         return FALSE;
     }
     /* dwKeyType: what real callers have at hand, here the group of our ClientHello, also for
      * RSA and DHE suites; the provider never reads it (conventions.md §12). */
-    Status = SslLookupCipherLengths(pConn->hProvider, TLS1_2_PROTOCOL_VERSION, dwCipherSuite,
+    Status = SslLookupCipherLengths(pConn->hProvider, pConn->dwProtocol, dwCipherSuite,
                                     pCase->dwGroup, &pConn->CipherLengths,
                                     sizeof(pConn->CipherLengths), 0);
     if (SslCallFailed(pConn, "SslLookupCipherLengths", Status))
@@ -1333,70 +1619,619 @@ ReceiveCertificate(PCLIENT_CONNECTION pConn)
     return HashLastMessage(pConn);
 }
 
-/* RFC 5246 §7.4.3: the signature covers client_random || server_random || params. libcrypto
- * stands in for the BCryptVerifySignature a Windows client would call. */
+static BOOL ImportServerRsaKey(PCLIENT_CONNECTION pConn);
+
+/* A fatal alert of ours, in plaintext (before ChangeCipherSpec). */
+static void
+SendFatalAlert(PCLIENT_CONNECTION pConn, BYTE bAlert)
+{
+    BYTE rgbAlert[2];
+
+    rgbAlert[0] = ALERT_FATAL;
+    rgbAlert[1] = bAlert;
+    SendRecord(pConn, CT_ALERT, rgbAlert, sizeof(rgbAlert));
+}
+
+/* A digest computed with libcrypto, which stands in for BCryptHash. */
+static BOOL
+ComputeDigest(const char *pszDigest, const BYTE *pb, DWORD cb, PBYTE pbDigest, DWORD *pcbDigest)
+{
+    unsigned int cbDigest = 0;
+
+    if (EVP_Digest(pb, cb, pbDigest, &cbDigest, EVP_get_digestbyname(pszDigest), NULL) != 1)
+    {
+        return FALSE;
+    }
+    *pcbDigest = cbDigest;
+    return TRUE;
+}
+
+/* What SslSignHash and SslVerifySignature take for a scheme (conventions.md §13): RSA PKCS#1
+ * and RSA-PSS: the UTF-16 hash name || 0x0000 || digest (the NCRYPT_SSL_SIGN_INCLUDE_HASHOID
+ * layout of the SDK header); RSA in TLS 1.0/1.1 and ECDSA: the digest alone. Returns the
+ * length and the dwFlags that go with it. */
+static DWORD
+BuildHashValue(const SCHEME_INFO *pScheme, const BYTE *pbDigest, DWORD cbDigest,
+               PBYTE pbHashValue, DWORD *pdwFlags)
+{
+    DWORD cbName = 0;
+
+    *pdwFlags = 0;
+    if (pScheme->Kind == SIGNATURE_RSA_PKCS1 || pScheme->Kind == SIGNATURE_RSA_PSS)
+    {
+        while (pScheme->pszHashAlgId[cbName / sizeof(WCHAR)] != 0)
+        {
+            cbName += sizeof(WCHAR);
+        }
+        cbName += sizeof(WCHAR);                              /* the 0x0000 terminator */
+        memcpy(pbHashValue, pScheme->pszHashAlgId, cbName);   /* UTF-16LE, as on Windows */
+        *pdwFlags = pScheme->Kind == SIGNATURE_RSA_PSS ? NCRYPT_SSL_SIGN_USE_PSS_PADDING
+                                                       : NCRYPT_SSL_SIGN_INCLUDE_HASHOID;
+    }
+    memcpy(pbHashValue + cbName, pbDigest, cbDigest);
+    return cbName + cbDigest;
+}
+
+/* The certificate's ECDSA key as a BCRYPT_ECCPUBLIC_BLOB {ECS1/ECS3/ECS5, cbKey} + X + Y. */
+static BOOL
+ImportServerEccKey(PCLIENT_CONNECTION pConn)
+{
+    BCRYPT_ECCKEY_BLOB Header;
+    BYTE               rgbPoint[1 + 2 * 66];
+    BYTE               rgbBlob[sizeof(BCRYPT_ECCKEY_BLOB) + 2 * 66];
+    size_t             cbPoint = 0;
+    SECURITY_STATUS    Status;
+
+    switch (EVP_PKEY_get_bits(pConn->pServerCertKey))
+    {
+    case 256: Header.dwMagic = BCRYPT_ECDSA_PUBLIC_P256_MAGIC; Header.cbKey = 32; break;
+    case 384: Header.dwMagic = BCRYPT_ECDSA_PUBLIC_P384_MAGIC; Header.cbKey = 48; break;
+    case 521: Header.dwMagic = BCRYPT_ECDSA_PUBLIC_P521_MAGIC; Header.cbKey = 66; break;
+    default:
+        return Fail(pConn, SEC_E_OK, "the certificate's EC key is on no curve we know");
+    }
+    if (EVP_PKEY_get_octet_string_param(pConn->pServerCertKey, OSSL_PKEY_PARAM_PUB_KEY,
+                                        rgbPoint, sizeof(rgbPoint), &cbPoint) != 1 ||
+        cbPoint != 1 + 2 * Header.cbKey || rgbPoint[0] != 0x04)
+    {
+        return Fail(pConn, SEC_E_OK, "the certificate's EC point is not uncompressed");
+    }
+    memcpy(rgbBlob, &Header, sizeof(Header));
+    memcpy(rgbBlob + sizeof(Header), rgbPoint + 1, 2 * Header.cbKey);
+    Status = SslImportKey(pConn->hProvider, &pConn->hServerPublicKey, BCRYPT_ECCPUBLIC_BLOB,
+                          rgbBlob, sizeof(Header) + 2 * Header.cbKey, 0);
+    return !SslCallFailed(pConn, "SslImportKey (BCRYPT_ECCPUBLIC_BLOB)", Status);
+}
+
+/* libcrypto's check, standing in for the BCryptVerifySignature a Windows client would call
+ * (kept from before sslprov could verify): EVP_DigestVerify over the signed bytes. */
+static BOOL
+VerifyServerKeyExchangeLibcrypto(PCLIENT_CONNECTION pConn, const SCHEME_INFO *pScheme,
+                                 const BYTE *pbSigned, DWORD cbSigned,
+                                 const BYTE *pbSignature, DWORD cbSignature)
+{
+    const EVP_MD *pMd = EVP_get_digestbyname(pScheme->pszDigest);
+    EVP_MD_CTX   *pMdCtx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pPkeyCtx = NULL;
+    BOOL          fPss = pScheme->Kind == SIGNATURE_RSA_PSS;
+    BOOL          fOk;
+
+    /* TLS 1.0/1.1 RSA: "MD5-SHA1" makes OpenSSL sign the 36 bytes without DigestInfo. */
+    fOk = pMd != NULL && pMdCtx != NULL &&
+          EVP_DigestVerifyInit(pMdCtx, &pPkeyCtx, pMd, NULL, pConn->pServerCertKey) == 1 &&
+          (!fPss ||
+           (EVP_PKEY_CTX_set_rsa_padding(pPkeyCtx, RSA_PKCS1_PSS_PADDING) == 1 &&
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(pPkeyCtx, RSA_PSS_SALTLEN_DIGEST) == 1)) &&
+          EVP_DigestVerify(pMdCtx, pbSignature, cbSignature, pbSigned, cbSigned) == 1;
+    EVP_MD_CTX_free(pMdCtx);
+    ERR_clear_error();
+    return fOk;
+}
+
+/* sslprov's check: SslVerifySignature with the certificate's key imported by SslImportKey
+ * (sslprov's superset of Windows, docs/signatures.md). The hash is computed here (Windows:
+ * BCryptHash) and laid out as for SslSignHash; an ECDSA signature goes in as the DER of the
+ * wire, which SslVerifySignature reads whenever its length is not 2 x the order's - a DER
+ * signature of exactly that length (very short r and s) is converted to r || s first. */
+static SECURITY_STATUS
+VerifyServerKeyExchangeSslprov(PCLIENT_CONNECTION pConn, const SCHEME_INFO *pScheme,
+                               const BYTE *pbSigned, DWORD cbSigned,
+                               const BYTE *pbSignature, DWORD cbSignature)
+{
+    BYTE            rgbDigest[EVP_MAX_MD_SIZE];
+    DWORD           cbDigest = 0;
+    BYTE            rgbHashValue[2 * sizeof("SHA512") + EVP_MAX_MD_SIZE];
+    DWORD           cbHashValue;
+    BYTE            rgbRs[2 * 66];
+    DWORD           cbOrder = 0;
+    ECDSA_SIG      *pSig = NULL;
+    const BIGNUM   *pR, *pS;
+    const BYTE     *pbDer = pbSignature;
+    DWORD           dwFlags = 0;
+
+    if (pScheme->Kind == SIGNATURE_ECDSA)
+    {
+        cbOrder = (DWORD)(EVP_PKEY_get_bits(pConn->pServerCertKey) + 7) / 8;
+    }
+    if (cbOrder != 0 && cbSignature == 2 * cbOrder)
+    {
+        pSig = d2i_ECDSA_SIG(NULL, &pbDer, (long)cbSignature);
+        if (pSig != NULL)
+        {
+            ECDSA_SIG_get0(pSig, &pR, &pS);
+            if (BN_bn2binpad(pR, rgbRs, (int)cbOrder) > 0 &&
+                BN_bn2binpad(pS, rgbRs + cbOrder, (int)cbOrder) > 0)
+            {
+                pbSignature = rgbRs;
+            }
+            ECDSA_SIG_free(pSig);
+        }
+    }
+    if (!ComputeDigest(pScheme->pszDigest, pbSigned, cbSigned, rgbDigest, &cbDigest))
+    {
+        Fail(pConn, SEC_E_OK, "EVP_Digest(%s) failed", pScheme->pszDigest);
+        return SEC_E_OK;
+    }
+    cbHashValue = BuildHashValue(pScheme, rgbDigest, cbDigest, rgbHashValue, &dwFlags);
+    return SslVerifySignature(pConn->hProvider, pConn->hServerPublicKey,
+                              rgbHashValue, cbHashValue,
+                              (PBYTE)pbSignature, cbSignature, dwFlags);
+}
+
+/* RFC 5246 §7.4.3 (RFC 4346 §7.4.3, RFC 4492 §5.4): the signature covers client_random ||
+ * server_random || params. TLS 1.2 names its scheme; TLS 1.0/1.1 sign MD5 || SHA-1 (RSA) or
+ * SHA-1 (ECDSA) by the key's type. The signature is checked twice, by libcrypto and by
+ * SslVerifySignature, and both must agree. A failed check ends the handshake with a
+ * decrypt_error alert (RFC 5246 §7.2.2). */
 static BOOL
 VerifyServerKeyExchange(PCLIENT_CONNECTION pConn, const BYTE *pbParams, DWORD cbParams,
                         READER *r)
 {
-    DWORD         dwScheme = GetNumber(r, 2);
-    DWORD         cbSignature = GetNumber(r, 2);
-    const BYTE   *pbSignature = GetBytes(r, cbSignature);
-    const EVP_MD *pMd;
-    EVP_MD_CTX   *pMdCtx = NULL;
-    EVP_PKEY_CTX *pPkeyCtx = NULL;
-    PBYTE         pbSigned = NULL;
-    BOOL          fPss = dwScheme >= 0x0804 && dwScheme <= 0x0806;
-    BOOL          fOk;
+    BOOL               fTls12 = pConn->dwProtocol == TLS1_2_PROTOCOL_VERSION;
+    BOOL               fRsaKey = EVP_PKEY_is_a(pConn->pServerCertKey, "RSA");
+    DWORD              dwScheme = fTls12 ? GetNumber(r, 2) : SCHEME_LEGACY;
+    DWORD              cbSignature = GetNumber(r, 2);
+    const BYTE        *pbSignature = GetBytes(r, cbSignature);
+    const SCHEME_INFO *pScheme;
+    PBYTE              pbSigned = NULL;
+    DWORD              cbSigned = 2 * TLS_RANDOM_LENGTH + cbParams;
+    BOOL               fLibcryptoOk;
+    SECURITY_STATUS    Status;
 
-    switch (dwScheme)
+    if (fTls12)
     {
-    case 0x0401: case 0x0403: case 0x0804: pMd = EVP_sha256(); break;
-    case 0x0501: case 0x0503: case 0x0805: pMd = EVP_sha384(); break;
-    case 0x0601: case 0x0806:              pMd = EVP_sha512(); break;
-    default:
-        return Fail(pConn, SEC_E_OK, "ServerKeyExchange: signature scheme 0x%04X not offered",
-                    (unsigned)dwScheme);
+        pScheme = FindScheme(dwScheme);
+    }
+    else
+    {
+        pScheme = fRsaKey ? &LegacyRsaScheme : &LegacyEcdsaScheme;
+    }
+    if (pScheme == NULL || (pScheme->Kind == SIGNATURE_ECDSA) == fRsaKey)
+    {
+        return Fail(pConn, SEC_E_OK, "ServerKeyExchange: signature scheme 0x%04X not offered "
+                    "or not for the certificate's key", (unsigned)dwScheme);
     }
     if (!ReaderDone(r))
     {
         return Fail(pConn, SEC_E_OK, "malformed ServerKeyExchange");
     }
-    pbSigned = malloc(2 * TLS_RANDOM_LENGTH + cbParams);
-    pMdCtx = EVP_MD_CTX_new();
-    fOk = pbSigned != NULL && pMdCtx != NULL;
-    if (fOk)
+    pConn->pServerScheme = pScheme;
+    if (pConn->hServerPublicKey == 0 &&
+        !(fRsaKey ? ImportServerRsaKey(pConn) : ImportServerEccKey(pConn)))
     {
-        memcpy(pbSigned, pConn->rgbClientRandom, TLS_RANDOM_LENGTH);
-        memcpy(pbSigned + TLS_RANDOM_LENGTH, pConn->rgbServerRandom, TLS_RANDOM_LENGTH);
-        memcpy(pbSigned + 2 * TLS_RANDOM_LENGTH, pbParams, cbParams);
-        fOk = EVP_DigestVerifyInit(pMdCtx, &pPkeyCtx, pMd, NULL, pConn->pServerCertKey) == 1 &&
-              (!fPss ||
-               (EVP_PKEY_CTX_set_rsa_padding(pPkeyCtx, RSA_PKCS1_PSS_PADDING) == 1 &&
-                EVP_PKEY_CTX_set_rsa_pss_saltlen(pPkeyCtx, RSA_PSS_SALTLEN_DIGEST) == 1)) &&
-              EVP_DigestVerify(pMdCtx, pbSignature, cbSignature,
-                               pbSigned, 2 * TLS_RANDOM_LENGTH + cbParams) == 1;
+        return FALSE;
     }
-    EVP_MD_CTX_free(pMdCtx);
+    if (pConn->pCase->Twist == TWIST_SKE_FLIP_PARAMS)
+    {
+        /* twin (h): the network flipped the last byte of the params (in the message buffer,
+         * where pbParams points) */
+        pConn->rgbMessage[TLS_HANDSHAKE_HEADER_LENGTH + cbParams - 1] ^= 0x01;
+    }
+    pbSigned = malloc(cbSigned);
+    if (pbSigned == NULL)
+    {
+        return Fail(pConn, SEC_E_OK, "out of memory");
+    }
+    memcpy(pbSigned, pConn->rgbClientRandom, TLS_RANDOM_LENGTH);
+    memcpy(pbSigned + TLS_RANDOM_LENGTH, pConn->rgbServerRandom, TLS_RANDOM_LENGTH);
+    memcpy(pbSigned + 2 * TLS_RANDOM_LENGTH, pbParams, cbParams);
+
+    fLibcryptoOk = VerifyServerKeyExchangeLibcrypto(pConn, pScheme, pbSigned, cbSigned,
+                                                    pbSignature, cbSignature);
+    Status = VerifyServerKeyExchangeSslprov(pConn, pScheme, pbSigned, cbSigned,
+                                            pbSignature, cbSignature);
     free(pbSigned);
-    return fOk || Fail(pConn, SEC_E_OK, "ServerKeyExchange signature (scheme 0x%04X) does not "
-                       "verify", (unsigned)dwScheme);
+    if (pConn->szFailure[0] != '\0')
+    {
+        return FALSE;
+    }
+    if (FAILED(Status))
+    {
+        pConn->fLibcryptoRefusedSke = !fLibcryptoOk;
+        Fail(pConn, Status, "SslVerifySignature (ServerKeyExchange, %s) returned 0x%08X; "
+             "libcrypto %s it", pScheme->pszName, (unsigned)Status,
+             fLibcryptoOk ? "accepts" : "refuses");
+        SendFatalAlert(pConn, ALERT_DECRYPT_ERROR);
+        return FALSE;
+    }
+    if (!fLibcryptoOk)
+    {
+        return Fail(pConn, SEC_E_OK, "ServerKeyExchange (%s): SslVerifySignature accepts what "
+                    "libcrypto refuses", pScheme->pszName);
+    }
+    return TRUE;
 }
 
+/* ========================================================================================== */
+/* Client authentication: CertificateRequest, Certificate, CertificateVerify                  */
+/* ========================================================================================== */
+
+/* The client-auth hash object of a scheme's hash (TLS 1.2), 0 if we made none. */
+static NCRYPT_HASH_HANDLE
+ClientAuthHashOf(PCLIENT_CONNECTION pConn, const SCHEME_INFO *pScheme)
+{
+    DWORD i;
+
+    for (i = 0; i < CLIENT_AUTH_HASH_COUNT; i++)
+    {
+        if (strcmp(ClientAuthHashes[i].pszDigest, pScheme->pszDigest) == 0)
+        {
+            return pConn->rghClientAuthHash[i];
+        }
+    }
+    return 0;
+}
+
+/* Can our key make this scheme, and do we hold a client-auth hash object for its hash? */
+static BOOL
+ClientCanSign(PCLIENT_CONNECTION pConn, const SCHEME_INFO *pScheme)
+{
+    const CLIENT_CREDENTIALS *pCredentials = pConn->pClientCredentials;
+
+    if (pScheme->Kind == SIGNATURE_ECDSA)
+    {
+        if (pCredentials->cbOrder == 0 || pScheme->cbOrder != pCredentials->cbOrder)
+        {
+            return FALSE;
+        }
+    }
+    else if (pCredentials->cbOrder != 0)
+    {
+        return FALSE;
+    }
+    return ClientAuthHashOf(pConn, pScheme) != 0;
+}
+
+/* RFC 5246 §7.4.4: certificate_types, (TLS 1.2) supported_signature_algorithms, and
+ * certificate_authorities. The scheme of our CertificateVerify is chosen here: the first of
+ * the server's list that our key can make, in the server's order. TLS 1.0/1.1 have no list:
+ * the key's type decides (RSA: MD5 || SHA-1, ECDSA: SHA-1). */
+static BOOL
+ReceiveCertificateRequest(PCLIENT_CONNECTION pConn, READER *r)
+{
+    const CLIENT_CREDENTIALS *pCredentials = pConn->pClientCredentials;
+    BOOL                      fTls12 = pConn->dwProtocol == TLS1_2_PROTOCOL_VERSION;
+    const BYTE               *pbTypes;
+    const BYTE               *pbSchemes = NULL;
+    const SCHEME_INFO        *pScheme;
+    DWORD                     cbTypes, cbSchemes = 0, cbAuthorities, i;
+
+    cbTypes = GetNumber(r, 1);
+    pbTypes = GetBytes(r, cbTypes);
+    if (fTls12)
+    {
+        cbSchemes = GetNumber(r, 2);
+        pbSchemes = GetBytes(r, cbSchemes);
+    }
+    cbAuthorities = GetNumber(r, 2);
+    GetBytes(r, cbAuthorities);
+    if (!ReaderDone(r) || cbTypes == 0 ||
+        (fTls12 && (cbSchemes == 0 || cbSchemes % 2 != 0)))
+    {
+        return Fail(pConn, SEC_E_OK, "malformed CertificateRequest");
+    }
+    if (pCredentials == NULL)
+    {
+        /* A real client would answer with an empty Certificate; no case of ours does. */
+        return Fail(pConn, SEC_E_OK, "a CertificateRequest, but the client has no certificate");
+    }
+    if (memchr(pbTypes, pCredentials->bCertificateType, cbTypes) == NULL)
+    {
+        return Fail(pConn, SEC_E_OK, "CertificateRequest: certificate type %u not asked for",
+                    (unsigned)pCredentials->bCertificateType);
+    }
+    if (fTls12)
+    {
+        for (i = 0; i < cbSchemes && pConn->pClientScheme == NULL; i += 2)
+        {
+            pScheme = FindScheme((DWORD)pbSchemes[i] << 8 | pbSchemes[i + 1]);
+            if (pScheme != NULL && ClientCanSign(pConn, pScheme))
+            {
+                pConn->pClientScheme = pScheme;
+            }
+        }
+        if (pConn->pClientScheme == NULL)
+        {
+            return Fail(pConn, SEC_E_OK, "CertificateRequest: no scheme for our %s key",
+                        pCredentials->pszName);
+        }
+    }
+    else
+    {
+        pConn->pClientScheme = pCredentials->cbOrder == 0 ? &LegacyRsaScheme
+                                                          : &LegacyEcdsaScheme;
+    }
+    pConn->fCertificateRequested = TRUE;
+    return HashLastMessage(pConn);
+}
+
+/* Our Certificate (RFC 5246 §7.4.6), the first message of our flight: certificate_list with
+ * the one DER certificate of our CERT_CONTEXT. Its private key is opened first, as Schannel
+ * does before it offers a credential: SslOpenPrivateKey finds it by the certificate. */
+static BOOL
+SendClientCertificate(PCLIENT_CONNECTION pConn)
+{
+    PCCERT_CONTEXT  pCertContext = pConn->pClientCredentials->pCertContext;
+    DWORD           cbCert = pCertContext->cbCertEncoded;
+    PBYTE           pbBody = malloc(6 + cbCert);
+    SECURITY_STATUS Status;
+    BOOL            fOk;
+
+    if (pbBody == NULL)
+    {
+        return Fail(pConn, SEC_E_OK, "out of memory");
+    }
+    Status = SslOpenPrivateKey(pConn->hProvider, &pConn->hClientKey, pCertContext, 0);
+    fOk = !SslCallFailed(pConn, "SslOpenPrivateKey", Status);
+    if (fOk)
+    {
+        pbBody[0] = (BYTE)((cbCert + 3) >> 16);       /* certificate_list<0..2^24-1> */
+        pbBody[1] = (BYTE)((cbCert + 3) >> 8);
+        pbBody[2] = (BYTE)(cbCert + 3);
+        pbBody[3] = (BYTE)(cbCert >> 16);             /* ASN.1Cert<1..2^24-1> */
+        pbBody[4] = (BYTE)(cbCert >> 8);
+        pbBody[5] = (BYTE)cbCert;
+        memcpy(pbBody + 6, pCertContext->pbCertEncoded, cbCert);
+        fOk = SendHandshakeMessage(pConn, HS_CERTIFICATE, pbBody, 6 + cbCert);
+    }
+    free(pbBody);
+    return fOk;
+}
+
+/* P1363 r || s (SslSignHash's ECDSA output) -> the DER ECDSA-Sig-Value TLS sends (RFC 4492
+ * §5.4). Windows: CryptEncodeObject(X509_ECC_SIGNATURE) after reversing the halves; here
+ * libcrypto. */
+static BOOL
+EcdsaSignatureToDer(const BYTE *pbRs, DWORD cbRs, PBYTE pbDer, DWORD cbDerMax, DWORD *pcbDer)
+{
+    ECDSA_SIG *pSig = ECDSA_SIG_new();
+    BIGNUM    *pR = BN_bin2bn(pbRs, (int)(cbRs / 2), NULL);
+    BIGNUM    *pS = BN_bin2bn(pbRs + cbRs / 2, (int)(cbRs / 2), NULL);
+    PBYTE      pbOut = pbDer;
+    int        cbDer = 0;
+
+    if (pSig != NULL && pR != NULL && pS != NULL && ECDSA_SIG_set0(pSig, pR, pS) == 1)
+    {
+        pR = pS = NULL;                               /* owned by pSig now */
+        cbDer = i2d_ECDSA_SIG(pSig, NULL);
+        if (cbDer > 0 && (DWORD)cbDer <= cbDerMax)
+        {
+            cbDer = i2d_ECDSA_SIG(pSig, &pbOut);
+        }
+        else
+        {
+            cbDer = 0;
+        }
+    }
+    BN_free(pR);
+    BN_free(pS);
+    ECDSA_SIG_free(pSig);
+    *pcbDer = cbDer > 0 ? (DWORD)cbDer : 0;
+    return cbDer > 0;
+}
+
+/* CertificateVerify (RFC 5246 §7.4.8), Schannel's sequence (behavior.md §8.4.7, S-CV12):
+ *  1. the hash: SslComputeClientAuthHash(master key, hash object, pszAlgId = the key's
+ *     algorithm, 64-byte buffer, flags 0) - TLS 1.2: the SslCreateClientAuthHash object of the
+ *     scheme's hash (its digest of every message so far); TLS 1.0/1.1: the SslCreateHandshakeHash
+ *     object, "RSA" giving MD5 || SHA-1 (36 bytes), "ECDSA" SHA-1 (20);
+ *  2. SslSignHash with the key from SslOpenPrivateKey: rsa_pkcs1_* = UTF-16 name || 0x0000 ||
+ *     digest with NCRYPT_SSL_SIGN_INCLUDE_HASHOID, rsa_pss_rsae_* the same with
+ *     NCRYPT_SSL_SIGN_USE_PSS_PADDING, TLS 1.0/1.1 RSA the 36 bytes with flags 0, ECDSA the
+ *     digest with flags 0 (size query first);
+ *  3. ECDSA's r || s DER-encoded; the message: (TLS 1.2) the scheme, then signature<2>.
+ * Twins: (f) the hash from the wrong object (TLS 1.2: another hash's client-auth object, the
+ * name of that hash in the prefix; TLS 1.0/1.1: the other key algorithm's pszAlgId); (g) one
+ * byte of the signature flipped. */
+static BOOL
+SendCertificateVerify(PCLIENT_CONNECTION pConn)
+{
+    const CLIENT_CREDENTIALS *pCredentials = pConn->pClientCredentials;
+    const SCHEME_INFO        *pScheme = pConn->pClientScheme;
+    const SCHEME_INFO        *pHashScheme = pScheme;      /* whose hash is signed */
+    BOOL                      fTls12 = pConn->dwProtocol == TLS1_2_PROTOCOL_VERSION;
+    NCRYPT_HASH_HANDLE        hHash = pConn->hHandshakeHash;
+    LPCWSTR                   pszAlgId;
+    BOOL                      fRsaAlgId;             /* pszAlgId "RSA" (else "ECDSA") */
+    BYTE                      rgbDigest[64];
+    DWORD                     cbDigest = 0;
+    DWORD                     cbWantDigest;
+    BYTE                      rgbHashValue[2 * sizeof("SHA512") + 64];
+    DWORD                     cbHashValue;
+    BYTE                      rgbSignature[512];
+    DWORD                     cbSignature = 0;
+    BYTE                      rgbBody[4 + 512];
+    DWORD                     cbBody = 0;
+    DWORD                     dwFlags = 0;
+    DWORD                     i;
+    SECURITY_STATUS           Status;
+
+    if (!pConn->fCertificateRequested)
+    {
+        return TRUE;
+    }
+    pszAlgId = pCredentials->pszAlgId;
+    fRsaAlgId = pCredentials->cbOrder == 0;
+    if (pConn->pCase->Twist == TWIST_CV_WRONG_HASH)
+    {
+        if (fTls12)
+        {
+            /* twin (f): the object of another hash of our list, e.g. SHA-384 for a SHA-256
+             * scheme (the prefix names the object's hash: SslSignHash would refuse a SHA-384
+             * digest under the name SHA256 with NTE_BAD_LEN) */
+            for (i = 0; i < sizeof(Schemes) / sizeof(Schemes[0]); i++)
+            {
+                if (Schemes[i].Kind == pScheme->Kind &&
+                    strcmp(Schemes[i].pszDigest, pScheme->pszDigest) != 0)
+                {
+                    pHashScheme = &Schemes[i];
+                    break;
+                }
+            }
+        }
+        else
+        {
+            /* twin (f): the other key algorithm's hash (36 <-> 20 bytes) */
+            fRsaAlgId = !fRsaAlgId;
+            pszAlgId = fRsaAlgId ? BCRYPT_RSA_ALGORITHM : BCRYPT_ECDSA_ALGORITHM;
+        }
+    }
+    if (fTls12)
+    {
+        hHash = ClientAuthHashOf(pConn, pHashScheme);
+        cbWantDigest = (DWORD)EVP_MD_get_size(EVP_get_digestbyname(pHashScheme->pszDigest));
+    }
+    else
+    {
+        cbWantDigest = fRsaAlgId ? 36 : 20;       /* MD5 || SHA-1, or SHA-1 */
+    }
+
+    /* 1. The hash of the handshake so far */
+    Status = SslComputeClientAuthHash(pConn->hProvider, pConn->hMasterKey, hHash, pszAlgId,
+                                      rgbDigest, sizeof(rgbDigest), &cbDigest, 0);
+    if (SslCallFailed(pConn, "SslComputeClientAuthHash", Status))
+    {
+        return FALSE;
+    }
+    if (cbDigest != cbWantDigest)
+    {
+        return Fail(pConn, SEC_E_OK, "SslComputeClientAuthHash: %u bytes, want %u",
+                    (unsigned)cbDigest, (unsigned)cbWantDigest);
+    }
+
+    /* 2. Sign: how big, then the signature */
+    cbHashValue = BuildHashValue(pHashScheme, rgbDigest, cbDigest, rgbHashValue, &dwFlags);
+    Status = SslSignHash(pConn->hProvider, pConn->hClientKey, rgbHashValue, cbHashValue,
+                         NULL, 0, &cbSignature, dwFlags);
+    if (SslCallFailed(pConn, "SslSignHash (size)", Status))
+    {
+        return FALSE;
+    }
+    if (cbSignature > sizeof(rgbSignature))
+    {
+        return Fail(pConn, SEC_E_OK, "SslSignHash: a %u-byte signature", (unsigned)cbSignature);
+    }
+    Status = SslSignHash(pConn->hProvider, pConn->hClientKey, rgbHashValue, cbHashValue,
+                         rgbSignature, sizeof(rgbSignature), &cbSignature, dwFlags);
+    if (SslCallFailed(pConn, "SslSignHash", Status))
+    {
+        return FALSE;
+    }
+    if (pConn->pCase->Twist == TWIST_CV_FLIP_SIGNATURE)
+    {
+        rgbSignature[cbSignature - 1] ^= 0x01;          /* twin (g): RSA's last byte, ECDSA's s */
+    }
+
+    /* 3. The message */
+    if (fTls12)
+    {
+        rgbBody[0] = (BYTE)(pScheme->dwScheme >> 8);
+        rgbBody[1] = (BYTE)pScheme->dwScheme;
+        cbBody = 2;
+    }
+    if (pScheme->Kind == SIGNATURE_ECDSA)
+    {
+        if (cbSignature != 2 * pCredentials->cbOrder)
+        {
+            return Fail(pConn, SEC_E_OK, "SslSignHash: a %u-byte ECDSA signature, r || s is %u",
+                        (unsigned)cbSignature, (unsigned)(2 * pCredentials->cbOrder));
+        }
+        if (!EcdsaSignatureToDer(rgbSignature, cbSignature, rgbSignature, sizeof(rgbSignature),
+                                 &cbSignature))
+        {
+            return Fail(pConn, SEC_E_OK, "could not DER-encode the ECDSA signature");
+        }
+    }
+    rgbBody[cbBody] = (BYTE)(cbSignature >> 8);
+    rgbBody[cbBody + 1] = (BYTE)cbSignature;
+    memcpy(rgbBody + cbBody + 2, rgbSignature, cbSignature);
+    return SendHandshakeMessage(pConn, HS_CERTIFICATE_VERIFY, rgbBody, cbBody + 2 + cbSignature);
+}
+
+/* After the handshake: libssl holds our certificate and saw the signature we meant. */
+static BOOL
+CheckClientAuthenticated(PCLIENT_CONNECTION pConn)
+{
+    const SCHEME_INFO *pScheme = pConn->pClientScheme;
+    X509              *pPeer;
+    int                nidDigest = NID_undef;
+    int                nidType = NID_undef;
+    int                nidWantType;
+
+    if (pConn->pClientCredentials == NULL)
+    {
+        return TRUE;
+    }
+    pPeer = SSL_get0_peer_certificate(pConn->pServer);
+    if (pPeer == NULL || X509_cmp(pPeer, pConn->pClientCredentials->pCert) != 0)
+    {
+        return Fail(pConn, SEC_E_OK, "libssl did not take our certificate");
+    }
+    nidWantType = pScheme->Kind == SIGNATURE_RSA_PSS ? EVP_PKEY_RSA_PSS :
+                  pScheme->Kind == SIGNATURE_ECDSA ? EVP_PKEY_EC : EVP_PKEY_RSA;
+    if (SSL_get_peer_signature_nid(pConn->pServer, &nidDigest) != 1 ||
+        SSL_get_peer_signature_type_nid(pConn->pServer, &nidType) != 1 ||
+        nidDigest != EVP_MD_get_type(EVP_get_digestbyname(pScheme->pszDigest)) ||
+        nidType != nidWantType)
+    {
+        return Fail(pConn, SEC_E_OK, "libssl saw CertificateVerify as %s/%s, we sent %s",
+                    OBJ_nid2sn(nidType), OBJ_nid2sn(nidDigest), pScheme->pszName);
+    }
+    return TRUE;
+}
+
+/* ServerHelloDone, after an optional CertificateRequest. Asked for a certificate, the client
+ * starts its flight with Certificate (RFC 5246 §7.4.6); CertificateVerify follows its
+ * ClientKeyExchange (SendCertificateVerify, called once the master key exists). */
 static BOOL
 ReceiveServerHelloDone(PCLIENT_CONNECTION pConn)
 {
     READER r;
 
-    if (!ReadHandshakeMessage(pConn, HS_SERVER_HELLO_DONE, &r))
+    if (!ReadNextHandshakeMessage(pConn, &r))
     {
         return FALSE;
+    }
+    if (pConn->rgbMessage[0] == HS_CERTIFICATE_REQUEST &&
+        (!ReceiveCertificateRequest(pConn, &r) || !ReadNextHandshakeMessage(pConn, &r)))
+    {
+        return FALSE;
+    }
+    if (pConn->rgbMessage[0] != HS_SERVER_HELLO_DONE)
+    {
+        return Fail(pConn, SEC_E_OK, "expected handshake message %u, got %u",
+                    (unsigned)HS_SERVER_HELLO_DONE, (unsigned)pConn->rgbMessage[0]);
     }
     if (!ReaderDone(&r))
     {
         return Fail(pConn, SEC_E_OK, "malformed ServerHelloDone");
     }
-    return HashLastMessage(pConn);
+    if (pConn->pClientCredentials != NULL && !pConn->fCertificateRequested)
+    {
+        return Fail(pConn, SEC_E_OK, "the server asked for no certificate");
+    }
+    return HashLastMessage(pConn) &&
+           (!pConn->fCertificateRequested || SendClientCertificate(pConn));
 }
 
 /* ========================================================================================== */
@@ -1416,7 +2251,7 @@ GenerateMasterKey(PCLIENT_CONNECTION pConn, NCRYPT_KEY_HANDLE hPrivateKey,
     NCryptBufferDesc ParameterList;
     BYTE             rgbSessionHash[64];
     DWORD            cbSessionHash = 0;
-    DWORD            dwHighestVersion = TLS1_2_PROTOCOL_VERSION;
+    DWORD            dwHighestVersion = pConn->dwProtocol;
     SECURITY_STATUS  Status;
 
     InitParameterList(&ParameterList, rgBuffers);
@@ -1439,7 +2274,7 @@ GenerateMasterKey(PCLIENT_CONNECTION pConn, NCRYPT_KEY_HANDLE hPrivateKey,
                   pConn->rgbServerRandom, TLS_RANDOM_LENGTH);
     }
     Status = SslGenerateMasterKey(pConn->hProvider, hPrivateKey, hPublicKey,
-                                  &pConn->hMasterKey, TLS1_2_PROTOCOL_VERSION,
+                                  &pConn->hMasterKey, pConn->dwProtocol,
                                   pCase->dwCipherSuite, &ParameterList,
                                   NULL, 0, NULL, NCRYPT_SSL_CLIENT_FLAG);
     return !SslCallFailed(pConn, "SslGenerateMasterKey", Status);
@@ -1594,7 +2429,7 @@ KeyExchangeEcdhe(PCLIENT_CONNECTION pConn)
         return FALSE;
     }
     Status = SslCreateEphemeralKey(pConn->hProvider, &pConn->hEphemeralKey,
-                                   TLS1_2_PROTOCOL_VERSION, pCase->dwCipherSuite,
+                                   pConn->dwProtocol, pCase->dwCipherSuite,
                                    pCase->dwGroup, 0, NULL, 0, 0);
     if (SslCallFailed(pConn, "SslCreateEphemeralKey", Status))
     {
@@ -1662,8 +2497,7 @@ KeyExchangeDhe(PCLIENT_CONNECTION pConn)
     {
         return Fail(pConn, SEC_E_OK, "malformed ServerDHParams");
     }
-    if (!VerifyServerKeyExchange(pConn, pbParams, r.off, &r) ||
-        !HashLastMessage(pConn) || !ReceiveServerHelloDone(pConn))
+    if (!VerifyServerKeyExchange(pConn, pbParams, r.off, &r) || !HashLastMessage(pConn))
     {
         return FALSE;
     }
@@ -1698,6 +2532,11 @@ KeyExchangeDhe(PCLIENT_CONNECTION pConn)
     PutPadded(pbDhParameters + sizeof(ParameterHeader), cbKey, pbP, cbP);
     PutPadded(pbDhParameters + sizeof(ParameterHeader) + cbKey, cbKey, pbG, cbG);
 
+    /* p, g and Ys are copied: the next message replaces the one they point into. */
+    if (!ReceiveServerHelloDone(pConn))
+    {
+        goto cleanup;
+    }
     Status = SslImportKey(pConn->hProvider, &pConn->hServerShare, BCRYPT_DH_PUBLIC_BLOB,
                           pbPeerBlob, cbPeerBlob, 0);
     if (SslCallFailed(pConn, "SslImportKey (BCRYPT_DH_PUBLIC_BLOB)", Status))
@@ -1705,7 +2544,7 @@ KeyExchangeDhe(PCLIENT_CONNECTION pConn)
         goto cleanup;
     }
     Status = SslCreateEphemeralKey(pConn->hProvider, &pConn->hEphemeralKey,
-                                   TLS1_2_PROTOCOL_VERSION, pCase->dwCipherSuite,
+                                   pConn->dwProtocol, pCase->dwCipherSuite,
                                    0, dwKeyBitLen, pbDhParameters, cbDhParameters, 0);
     if (SslCallFailed(pConn, "SslCreateEphemeralKey (DH parameters)", Status))
     {
@@ -1820,7 +2659,7 @@ KeyExchangeRsaOneStep(PCLIENT_CONNECTION pConn)
     const TEST_CASE *pCase = pConn->pCase;
     NCryptBuffer     rgBuffers[3];
     NCryptBufferDesc ParameterList;
-    DWORD            dwHighestVersion = TLS1_2_PROTOCOL_VERSION;
+    DWORD            dwHighestVersion = pConn->dwProtocol;
     PBYTE            pbKeyExchange = NULL;
     DWORD            cbEncrypted = 0;
     SECURITY_STATUS  Status;
@@ -1840,7 +2679,7 @@ KeyExchangeRsaOneStep(PCLIENT_CONNECTION pConn)
 
     /* How big is the encrypted pre-master secret? */
     Status = SslGenerateMasterKey(pConn->hProvider, 0, pConn->hServerPublicKey,
-                                  &pConn->hMasterKey, TLS1_2_PROTOCOL_VERSION,
+                                  &pConn->hMasterKey, pConn->dwProtocol,
                                   pCase->dwCipherSuite, &ParameterList,
                                   NULL, 0, &cbEncrypted, NCRYPT_SSL_CLIENT_FLAG);
     if (!CheckRsaSizeQuery(pConn, "SslGenerateMasterKey", Status, cbEncrypted, pConn->hMasterKey))
@@ -1855,7 +2694,7 @@ KeyExchangeRsaOneStep(PCLIENT_CONNECTION pConn)
         return Fail(pConn, SEC_E_OK, "out of memory");
     }
     Status = SslGenerateMasterKey(pConn->hProvider, 0, pConn->hServerPublicKey,
-                                  &pConn->hMasterKey, TLS1_2_PROTOCOL_VERSION,
+                                  &pConn->hMasterKey, pConn->dwProtocol,
                                   pCase->dwCipherSuite, &ParameterList,
                                   pbKeyExchange + 2, cbEncrypted, &cbEncrypted,
                                   NCRYPT_SSL_CLIENT_FLAG);
@@ -1881,7 +2720,7 @@ KeyExchangeRsaTwoStep(PCLIENT_CONNECTION pConn)
     const TEST_CASE *pCase = pConn->pCase;
     NCryptBuffer     rgBuffers[3];
     NCryptBufferDesc ParameterList;
-    DWORD            dwHighestVersion = TLS1_2_PROTOCOL_VERSION;
+    DWORD            dwHighestVersion = pConn->dwProtocol;
     PBYTE            pbKeyExchange = NULL;
     DWORD            cbEncrypted = 0;
     SECURITY_STATUS  Status;
@@ -1897,7 +2736,7 @@ KeyExchangeRsaTwoStep(PCLIENT_CONNECTION pConn)
     AddBuffer(&ParameterList, NCRYPTBUFFER_SSL_HIGHEST_VERSION,
               &dwHighestVersion, sizeof(dwHighestVersion));
     Status = SslGeneratePreMasterKey(pConn->hProvider, pConn->hServerPublicKey,
-                                     &pConn->hPreMasterKey, TLS1_2_PROTOCOL_VERSION,
+                                     &pConn->hPreMasterKey, pConn->dwProtocol,
                                      pCase->dwCipherSuite, &ParameterList,
                                      NULL, 0, &cbEncrypted, NCRYPT_SSL_CLIENT_FLAG);
     if (!CheckRsaSizeQuery(pConn, "SslGeneratePreMasterKey", Status, cbEncrypted,
@@ -1911,7 +2750,7 @@ KeyExchangeRsaTwoStep(PCLIENT_CONNECTION pConn)
         return Fail(pConn, SEC_E_OK, "out of memory");
     }
     Status = SslGeneratePreMasterKey(pConn->hProvider, pConn->hServerPublicKey,
-                                     &pConn->hPreMasterKey, TLS1_2_PROTOCOL_VERSION,
+                                     &pConn->hPreMasterKey, pConn->dwProtocol,
                                      pCase->dwCipherSuite, &ParameterList,
                                      pbKeyExchange + 2, cbEncrypted, &cbEncrypted,
                                      NCRYPT_SSL_CLIENT_FLAG);
@@ -2269,16 +3108,20 @@ RunConnection(PCLIENT_CONNECTION pConn)
     {
         return FALSE;
     }
-    /* Plain PSK suites have no Certificate message (RFC 4279 §2). */
+    /* Plain PSK suites have no Certificate message (RFC 4279 §2). With client authentication
+     * the key exchange (through ReceiveServerHelloDone) also takes the CertificateRequest and
+     * sends our Certificate before the ClientKeyExchange; CertificateVerify follows it. */
     return SendClientHello(pConn) &&
            ReceiveServerHello(pConn) &&
            (pConn->pCase->pfnKeyExchange == KeyExchangePsk ||
             pConn->pCase->pfnKeyExchange == KeyExchangePskKeyData ||
             ReceiveCertificate(pConn)) &&
            pConn->pCase->pfnKeyExchange(pConn) &&
+           SendCertificateVerify(pConn) &&
            MakeSessionKeys(pConn) &&
            SendChangeCipherSpecAndFinished(pConn) &&
            ReceiveChangeCipherSpecAndFinished(pConn) &&
+           CheckClientAuthenticated(pConn) &&
            ExchangeApplicationData(pConn, (const BYTE *)szRequest, sizeof(szRequest) - 1,
                                    (const BYTE *)szReply, sizeof(szReply) - 1) &&
            ExchangeApplicationData(pConn, rgbBigRequest, sizeof(rgbBigRequest),
@@ -2309,8 +3152,14 @@ FreeHandle(PCLIENT_CONNECTION pConn, NCRYPT_HANDLE *phObject, const char *pszNam
 static BOOL
 CloseConnection(PCLIENT_CONNECTION pConn)
 {
-    BOOL fOk = TRUE;
+    BOOL  fOk = TRUE;
+    DWORD i;
 
+    for (i = 0; i < CLIENT_AUTH_HASH_COUNT; i++)
+    {
+        fOk &= FreeHandle(pConn, &pConn->rghClientAuthHash[i], "client-auth hash");
+    }
+    fOk &= FreeHandle(pConn, &pConn->hClientKey, "client private key");
     fOk &= FreeHandle(pConn, &pConn->hReadKey, "read key");
     fOk &= FreeHandle(pConn, &pConn->hWriteKey, "write key");
     fOk &= FreeHandle(pConn, &pConn->hMasterKey, "master key");
@@ -2318,7 +3167,7 @@ CloseConnection(PCLIENT_CONNECTION pConn)
     fOk &= FreeHandle(pConn, &pConn->hPsk, "PSK");
     fOk &= FreeHandle(pConn, &pConn->hEphemeralKey, "ephemeral key");
     fOk &= FreeHandle(pConn, &pConn->hServerShare, "server share");
-    fOk &= FreeHandle(pConn, &pConn->hServerPublicKey, "server RSA key");
+    fOk &= FreeHandle(pConn, &pConn->hServerPublicKey, "server certificate key");
     fOk &= FreeHandle(pConn, &pConn->hHandshakeHash, "handshake hash");
     fOk &= FreeHandle(pConn, &pConn->hProvider, "provider");
     EVP_PKEY_free(pConn->pServerCertKey);
@@ -2338,72 +3187,118 @@ CloseConnection(PCLIENT_CONNECTION pConn)
 #define P384    TLS_ECC_P384_CURVE_KEY_TYPE
 #define P521    TLS_ECC_P521_CURVE_KEY_TYPE
 #define X25519  TLS_ECC_X25519_CURVE_KEY_TYPE
+#define TLS10   TLS1_0_PROTOCOL_VERSION
+#define TLS11   TLS1_1_PROTOCOL_VERSION
+#define TLS12   TLS1_2_PROTOCOL_VERSION
 
 static const TEST_CASE Cases[] =
 {
-    /* exchange      key exchange            suite   group   cert           EMS    reframe twist */
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC030, P384,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC030, P384,   CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, P521,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, P521,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, X25519, CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC030, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC013, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC013, P256,   CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC014, P521,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC027, X25519, CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC027, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC028, P384,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xCCA8, X25519, CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xCCA8, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xCCA8, P256,   CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC02B, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC02B, P256,   CERT_ECDSA,    TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC0AC, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC0AC, X25519, CERT_ECDSA,    TRUE,  TRUE,  TWIST_NONE },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC0AD, P384,   CERT_ECDSA,    TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC0AE, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_NONE },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC0AE, P256,   CERT_ECDSA,    TRUE,  FALSE, TWIST_NONE },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC0AF, X25519, CERT_ECDSA,    FALSE, TRUE,  TWIST_NONE },
-    { "DHE_RSA",     KeyExchangeDhe,         0x009E, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "DHE_RSA",     KeyExchangeDhe,         0x009E, P256,   CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
-    { "RSA 1-step",  KeyExchangeRsaOneStep,  0x009C, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
-    { "RSA 1-step",  KeyExchangeRsaOneStep,  0x002F, P256,   CERT_RSA,      FALSE, TRUE,  TWIST_NONE },
-    { "RSA 2-step",  KeyExchangeRsaTwoStep,  0x009C, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
-    { "RSA 2-step",  KeyExchangeRsaTwoStep,  0x003C, X25519, CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
-    { "PSK",         KeyExchangePsk,         0x00A8, P256,   CERT_PSK,      FALSE, FALSE, TWIST_NONE },
-    { "PSK",         KeyExchangePsk,         0x00A8, P256,   CERT_PSK_HINT, TRUE,  FALSE, TWIST_NONE },
-    { "PSK KDBM",    KeyExchangePskKeyData,  0x00A8, P256,   CERT_PSK,      TRUE,  FALSE, TWIST_NONE },
-    { "PSK KDBM",    KeyExchangePskKeyData,  0x00A9, P384,   CERT_PSK_HINT, FALSE, TRUE,  TWIST_NONE },
-    { "PSK",         KeyExchangePsk,         0x00A9, X25519, CERT_PSK,      TRUE,  FALSE, TWIST_NONE },
-    { "PSK",         KeyExchangePsk,         0x00AE, P256,   CERT_PSK_HINT, FALSE, FALSE, TWIST_NONE },
-    { "PSK KDBM",    KeyExchangePskKeyData,  0x00AE, P256,   CERT_PSK,      TRUE,  TRUE,  TWIST_NONE },
-    { "PSK",         KeyExchangePsk,         0x00AF, P256,   CERT_PSK,      FALSE, FALSE, TWIST_NONE },
-    { "PSK KDBM",    KeyExchangePskKeyData,  0x00AF, P256,   CERT_PSK_HINT, TRUE,  FALSE, TWIST_NONE },
-    { "PSK",         KeyExchangePsk,         0x00B0, P256,   CERT_PSK_HINT, FALSE, FALSE, TWIST_NONE },
-    { "PSK KDBM",    KeyExchangePskKeyData,  0x00B0, P256,   CERT_PSK,      TRUE,  FALSE, TWIST_NONE },
-    { "PSK",         KeyExchangePsk,         0x00B1, P256,   CERT_PSK,      TRUE,  TRUE,  TWIST_NONE },
+    /* exchange      key exchange            proto  suite   group   cert           EMS    reframe twist */
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC030, P384,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC030, P384,   CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P521,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P521,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, X25519, CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC030, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC013, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC013, P256,   CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC014, P521,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC027, X25519, CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC027, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC028, P384,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xCCA8, X25519, CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xCCA8, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xCCA8, P256,   CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC02B, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC02B, P256,   CERT_ECDSA,    TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC0AC, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC0AC, X25519, CERT_ECDSA,    TRUE,  TRUE,  TWIST_NONE },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC0AD, P384,   CERT_ECDSA,    TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC0AE, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_NONE },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC0AE, P256,   CERT_ECDSA,    TRUE,  FALSE, TWIST_NONE },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC0AF, X25519, CERT_ECDSA,    FALSE, TRUE,  TWIST_NONE },
+    { "DHE_RSA",     KeyExchangeDhe,         TLS12, 0x009E, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "DHE_RSA",     KeyExchangeDhe,         TLS12, 0x009E, P256,   CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
+    { "RSA 1-step",  KeyExchangeRsaOneStep,  TLS12, 0x009C, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE },
+    { "RSA 1-step",  KeyExchangeRsaOneStep,  TLS12, 0x002F, P256,   CERT_RSA,      FALSE, TRUE,  TWIST_NONE },
+    { "RSA 2-step",  KeyExchangeRsaTwoStep,  TLS12, 0x009C, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE },
+    { "RSA 2-step",  KeyExchangeRsaTwoStep,  TLS12, 0x003C, X25519, CERT_RSA,      TRUE,  TRUE,  TWIST_NONE },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00A8, P256,   CERT_PSK,      FALSE, FALSE, TWIST_NONE },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00A8, P256,   CERT_PSK_HINT, TRUE,  FALSE, TWIST_NONE },
+    { "PSK KDBM",    KeyExchangePskKeyData,  TLS12, 0x00A8, P256,   CERT_PSK,      TRUE,  FALSE, TWIST_NONE },
+    { "PSK KDBM",    KeyExchangePskKeyData,  TLS12, 0x00A9, P384,   CERT_PSK_HINT, FALSE, TRUE,  TWIST_NONE },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00A9, X25519, CERT_PSK,      TRUE,  FALSE, TWIST_NONE },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00AE, P256,   CERT_PSK_HINT, FALSE, FALSE, TWIST_NONE },
+    { "PSK KDBM",    KeyExchangePskKeyData,  TLS12, 0x00AE, P256,   CERT_PSK,      TRUE,  TRUE,  TWIST_NONE },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00AF, P256,   CERT_PSK,      FALSE, FALSE, TWIST_NONE },
+    { "PSK KDBM",    KeyExchangePskKeyData,  TLS12, 0x00AF, P256,   CERT_PSK_HINT, TRUE,  FALSE, TWIST_NONE },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00B0, P256,   CERT_PSK_HINT, FALSE, FALSE, TWIST_NONE },
+    { "PSK KDBM",    KeyExchangePskKeyData,  TLS12, 0x00B0, P256,   CERT_PSK,      TRUE,  FALSE, TWIST_NONE },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00B1, P256,   CERT_PSK,      TRUE,  TRUE,  TWIST_NONE },
+
+    /* Client authentication and ServerKeyExchange schemes. Extra columns: the client's
+     * certificate, the server's CertificateRequest schemes (TLS 1.2) and the schemes the server
+     * may sign its ServerKeyExchange with (TLS 1.2; NULL: libssl picks from our ClientHello). */
+    /* exchange      key exchange            proto  suite   group   cert           EMS    reframe twist       client cert       CertificateRequest schemes                                        ServerKeyExchange */
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE, CLIENT_CERT_RSA,  "rsa_pkcs1_sha256",                                               "rsa_pkcs1_sha256" },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC030, P384,   CERT_RSA,      FALSE, FALSE, TWIST_NONE, CLIENT_CERT_RSA,  "rsa_pkcs1_sha384",                                               "rsa_pkcs1_sha384" },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, X25519, CERT_RSA,      TRUE,  TRUE,  TWIST_NONE, CLIENT_CERT_RSA,  "rsa_pss_rsae_sha256",                                            NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC030, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE, CLIENT_CERT_RSA,  "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha384:rsa_pkcs1_sha256",    "rsa_pss_rsae_sha384" },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P384,   CERT_RSA,      FALSE, FALSE, TWIST_NONE, CLIENT_CERT_P256, "rsa_pkcs1_sha256:ecdsa_secp256r1_sha256",                        "rsa_pkcs1_sha512" },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC02B, P256,   CERT_ECDSA,    TRUE,  FALSE, TWIST_NONE, CLIENT_CERT_P256, "ecdsa_secp256r1_sha256",                                         NULL },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC02B, X25519, CERT_ECDSA,    FALSE, TRUE,  TWIST_NONE, CLIENT_CERT_P384, "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384",                  "ecdsa_secp384r1_sha384" },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC0AD, P384,   CERT_ECDSA,    TRUE,  FALSE, TWIST_NONE, CLIENT_CERT_RSA,  "rsa_pss_rsae_sha512:rsa_pkcs1_sha256",                           NULL },
+    { "DHE_RSA",     KeyExchangeDhe,         TLS12, 0x009E, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE, CLIENT_CERT_RSA,  "rsa_pss_rsae_sha256",                                            "rsa_pss_rsae_sha512" },
+    { "DHE_RSA",     KeyExchangeDhe,         TLS12, 0x009E, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE, CLIENT_CERT_NONE, NULL,                                                             "rsa_pkcs1_sha384" },
+    { "RSA 2-step",  KeyExchangeRsaTwoStep,  TLS12, 0x009C, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE, CLIENT_CERT_P384, "ecdsa_secp384r1_sha384",                                         NULL },
+    { "RSA 1-step",  KeyExchangeRsaOneStep,  TLS12, 0x002F, P256,   CERT_RSA,      FALSE, TRUE,  TWIST_NONE, CLIENT_CERT_RSA,  "rsa_pkcs1_sha384",                                               NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS11, 0xC013, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE, CLIENT_CERT_RSA,  NULL,                                                             NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS11, 0xC014, X25519, CERT_RSA,      TRUE,  TRUE,  TWIST_NONE, CLIENT_CERT_NONE, NULL,                                                             NULL },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS11, 0xC009, P256,   CERT_ECDSA,    TRUE,  FALSE, TWIST_NONE, CLIENT_CERT_P256, NULL,                                                             NULL },
+    { "DHE_RSA",     KeyExchangeDhe,         TLS11, 0x0033, P256,   CERT_RSA,      FALSE, TRUE,  TWIST_NONE, CLIENT_CERT_P384, NULL,                                                             NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS10, 0xC013, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_NONE, CLIENT_CERT_RSA,  NULL,                                                             NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS10, 0xC014, P384,   CERT_RSA,      FALSE, FALSE, TWIST_NONE, CLIENT_CERT_NONE, NULL,                                                             NULL },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS10, 0xC009, P256,   CERT_ECDSA,    FALSE, TRUE,  TWIST_NONE, CLIENT_CERT_P384, NULL,                                                             NULL },
+    { "DHE_RSA",     KeyExchangeDhe,         TLS10, 0x0033, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_NONE, CLIENT_CERT_P256, NULL,                                                             NULL },
+    { "RSA 1-step",  KeyExchangeRsaOneStep,  TLS10, 0x002F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_NONE, CLIENT_CERT_RSA,  NULL,                                                             NULL },
 
     /* Negative twins */
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_FINISHED_WITH_SERVER_FLAG },
-    { "RSA 1-step",  KeyExchangeRsaOneStep,  0x002F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_FINISHED_WITH_SERVER_FLAG },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_FLIP_SERVER_FINISHED },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC013, P256,   CERT_RSA,      FALSE, FALSE, TWIST_FLIP_SERVER_FINISHED },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xCCA8, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_FLIP_SERVER_FINISHED },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC0AE, P256,   CERT_ECDSA,    TRUE,  FALSE, TWIST_FLIP_SERVER_FINISHED },
-    { "PSK",         KeyExchangePsk,         0x00AE, P256,   CERT_PSK,      FALSE, FALSE, TWIST_FLIP_SERVER_FINISHED },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_EMS_FROM_RANDOMS },
-    { "RSA 2-step",  KeyExchangeRsaTwoStep,  0x009C, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_EMS_FROM_RANDOMS },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC02F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_SKIP_SEQUENCE_NUMBER },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xC027, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_SKIP_SEQUENCE_NUMBER },
-    { "ECDHE_RSA",   KeyExchangeEcdhe,       0xCCA8, X25519, CERT_RSA,      FALSE, FALSE, TWIST_SKIP_SEQUENCE_NUMBER },
-    { "ECDHE_ECDSA", KeyExchangeEcdhe,       0xC0AC, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_SKIP_SEQUENCE_NUMBER },
-    { "PSK",         KeyExchangePsk,         0x00A8, P256,   CERT_PSK,      TRUE,  FALSE, TWIST_WRONG_PSK },
-    { "PSK",         KeyExchangePsk,         0x00AE, P256,   CERT_PSK_HINT, FALSE, FALSE, TWIST_WRONG_PSK },
-    { "PSK KDBM",    KeyExchangePskKeyData,  0x00B0, P256,   CERT_PSK,      FALSE, FALSE, TWIST_WRONG_PSK },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_FINISHED_WITH_SERVER_FLAG },
+    { "RSA 1-step",  KeyExchangeRsaOneStep,  TLS12, 0x002F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_FINISHED_WITH_SERVER_FLAG },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_FLIP_SERVER_FINISHED },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC013, P256,   CERT_RSA,      FALSE, FALSE, TWIST_FLIP_SERVER_FINISHED },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xCCA8, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_FLIP_SERVER_FINISHED },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC0AE, P256,   CERT_ECDSA,    TRUE,  FALSE, TWIST_FLIP_SERVER_FINISHED },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00AE, P256,   CERT_PSK,      FALSE, FALSE, TWIST_FLIP_SERVER_FINISHED },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_EMS_FROM_RANDOMS },
+    { "RSA 2-step",  KeyExchangeRsaTwoStep,  TLS12, 0x009C, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_EMS_FROM_RANDOMS },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_SKIP_SEQUENCE_NUMBER },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC027, X25519, CERT_RSA,      TRUE,  FALSE, TWIST_SKIP_SEQUENCE_NUMBER },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xCCA8, X25519, CERT_RSA,      FALSE, FALSE, TWIST_SKIP_SEQUENCE_NUMBER },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC0AC, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_SKIP_SEQUENCE_NUMBER },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00A8, P256,   CERT_PSK,      TRUE,  FALSE, TWIST_WRONG_PSK },
+    { "PSK",         KeyExchangePsk,         TLS12, 0x00AE, P256,   CERT_PSK_HINT, FALSE, FALSE, TWIST_WRONG_PSK },
+    { "PSK KDBM",    KeyExchangePskKeyData,  TLS12, 0x00B0, P256,   CERT_PSK,      FALSE, FALSE, TWIST_WRONG_PSK },
+    /* exchange      key exchange            proto  suite   group   cert           EMS    reframe twist                    client cert       CertificateRequest      ServerKeyExchange */
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_CV_WRONG_HASH,     CLIENT_CERT_RSA,  "rsa_pkcs1_sha256",     NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      TRUE,  FALSE, TWIST_CV_WRONG_HASH,     CLIENT_CERT_RSA,  "rsa_pss_rsae_sha256",  NULL },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC02B, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_CV_WRONG_HASH,     CLIENT_CERT_P256, "ecdsa_secp256r1_sha256", NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS11, 0xC013, P256,   CERT_RSA,      FALSE, FALSE, TWIST_CV_WRONG_HASH,     CLIENT_CERT_RSA,  NULL,                   NULL },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS10, 0xC009, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_CV_WRONG_HASH,     CLIENT_CERT_P256, NULL,                   NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC030, P384,   CERT_RSA,      TRUE,  FALSE, TWIST_CV_FLIP_SIGNATURE, CLIENT_CERT_RSA,  "rsa_pkcs1_sha384",     NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, X25519, CERT_RSA,      FALSE, FALSE, TWIST_CV_FLIP_SIGNATURE, CLIENT_CERT_RSA,  "rsa_pss_rsae_sha256",  NULL },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC02B, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_CV_FLIP_SIGNATURE, CLIENT_CERT_P384, "ecdsa_secp384r1_sha384", NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS10, 0xC013, P256,   CERT_RSA,      FALSE, FALSE, TWIST_CV_FLIP_SIGNATURE, CLIENT_CERT_RSA,  NULL,                   NULL },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS11, 0xC009, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_CV_FLIP_SIGNATURE, CLIENT_CERT_P256, NULL,                   NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, P256,   CERT_RSA,      FALSE, FALSE, TWIST_SKE_FLIP_PARAMS,   CLIENT_CERT_NONE, NULL,                   "rsa_pkcs1_sha256" },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS12, 0xC02F, X25519, CERT_RSA,      FALSE, FALSE, TWIST_SKE_FLIP_PARAMS,   CLIENT_CERT_NONE, NULL,                   NULL },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS12, 0xC02B, P256,   CERT_ECDSA,    FALSE, FALSE, TWIST_SKE_FLIP_PARAMS,   CLIENT_CERT_NONE, NULL,                   NULL },
+    { "DHE_RSA",     KeyExchangeDhe,         TLS12, 0x009E, P256,   CERT_RSA,      FALSE, FALSE, TWIST_SKE_FLIP_PARAMS,   CLIENT_CERT_RSA,  "rsa_pkcs1_sha256",     NULL },
+    { "ECDHE_RSA",   KeyExchangeEcdhe,       TLS10, 0xC013, P256,   CERT_RSA,      FALSE, FALSE, TWIST_SKE_FLIP_PARAMS,   CLIENT_CERT_NONE, NULL,                   NULL },
+    { "ECDHE_ECDSA", KeyExchangeEcdhe,       TLS11, 0xC009, P384,   CERT_ECDSA,    FALSE, FALSE, TWIST_SKE_FLIP_PARAMS,   CLIENT_CERT_NONE, NULL,                   NULL },
 };
 
 static const char *
@@ -2416,6 +3311,9 @@ TwistName(TWIST Twist)
     case TWIST_EMS_FROM_RANDOMS:          return "twin (c) EMS master key from randoms";
     case TWIST_SKIP_SEQUENCE_NUMBER:      return "twin (d) sequence number skipped";
     case TWIST_WRONG_PSK:                 return "twin (e) client PSK differs";
+    case TWIST_CV_WRONG_HASH:             return "twin (f) CertificateVerify: wrong hash object";
+    case TWIST_CV_FLIP_SIGNATURE:         return "twin (g) CertificateVerify: signature byte flipped";
+    case TWIST_SKE_FLIP_PARAMS:           return "twin (h) ServerKeyExchange: params byte flipped";
     default:                              return "";
     }
 }
@@ -2455,6 +3353,26 @@ CheckOutcome(const CLIENT_CONNECTION *pConn, BOOL fCompleted, char *pszWhy, size
          * has not switched its write side yet. */
         iWantAlert = ALERT_BAD_RECORD_MAC;
         break;
+    case TWIST_CV_WRONG_HASH:
+    case TWIST_CV_FLIP_SIGNATURE:
+        /* The signature does not verify: libssl's CertificateVerify check (RFC 5246 §7.2.2) */
+        iWantAlert = ALERT_DECRYPT_ERROR;
+        break;
+    case TWIST_SKE_FLIP_PARAMS:
+        /* Our SslVerifySignature refuses (and so does libcrypto); we end the handshake with
+         * decrypt_error, which libssl receives. */
+        snprintf(pszWhy, cbWhy, "status 0x%08X (want NTE_BAD_SIGNATURE from SslVerifySignature), "
+                 "libcrypto %s, libssl %s, alert it received %d (want %d); %s",
+                 (unsigned)pConn->FailedStatus,
+                 pConn->fLibcryptoRefusedSke ? "refused" : "did not refuse",
+                 pConn->fServerFatal ? "failed" : "did not fail", pConn->iServerAlertReceived,
+                 ALERT_DECRYPT_ERROR, pConn->szFailure);
+        return !fCompleted &&
+               pConn->FailedStatus == NTE_BAD_SIGNATURE &&
+               strncmp(pConn->szFailure, "SslVerifySignature", 18) == 0 &&
+               pConn->fLibcryptoRefusedSke &&
+               pConn->fServerFatal &&
+               pConn->iServerAlertReceived == ALERT_DECRYPT_ERROR;
     }
     snprintf(pszWhy, cbWhy, "libssl %s, alert sent %d, received %d (want %d), handshake %s; %s",
              pConn->fServerFatal ? "failed" : "did not fail", pConn->iServerAlert,
@@ -2468,12 +3386,26 @@ CheckOutcome(const CLIENT_CONNECTION *pConn, BOOL fCompleted, char *pszWhy, size
            pConn->fHandshakeDone == fWantHandshakeDone;
 }
 
+static const char *
+ProtocolName(DWORD dwProtocol)
+{
+    switch (dwProtocol)
+    {
+    case TLS1_0_PROTOCOL_VERSION: return "TLS1.0";
+    case TLS1_1_PROTOCOL_VERSION: return "TLS1.1";
+    case TLS1_2_PROTOCOL_VERSION: return "TLS1.2";
+    default:                      return "?";
+    }
+}
+
 static BOOL
-RunCase(const TEST_CASE *pCase, const SERVER_CREDENTIALS *pCredentials)
+RunCase(const TEST_CASE *pCase, const SERVER_CREDENTIALS *pCredentials,
+        const CLIENT_CREDENTIALS *pClientCredentials)
 {
     PCLIENT_CONNECTION pConn = calloc(1, sizeof(*pConn));
     const GROUP_INFO  *pGroup = FindGroup(pCase->dwGroup);
     char               szWhy[512];
+    char               szAuth[96] = "";
     BOOL               fCompleted;
     BOOL               fPassed;
     BOOL               fFreed;
@@ -2486,20 +3418,35 @@ RunCase(const TEST_CASE *pCase, const SERVER_CREDENTIALS *pCredentials)
     pConn->pCase = pCase;
     pConn->pSuite = FindSuite(pCase->dwCipherSuite);
     pConn->pCredentials = &pCredentials[pCase->CertType];
+    pConn->pClientCredentials = pCase->ClientCert != CLIENT_CERT_NONE ?
+                                &pClientCredentials[pCase->ClientCert] : NULL;
+    pConn->dwProtocol = pCase->dwProtocol;
     pConn->iServerAlert = -1;
+    pConn->iServerAlertReceived = -1;
     pConn->iAlertReceived = -1;
 
     fCompleted = pConn->pSuite != NULL && RunConnection(pConn);
     fPassed = CheckOutcome(pConn, fCompleted, szWhy, sizeof(szWhy));
     fFreed = CloseConnection(pConn);
 
-    printf("%-4s %-11s %-6s 0x%04X %-40s %-6s%s%s %s\n",
-           fPassed && fFreed ? "ok" : "FAIL", pCase->pszExchange,
+    /* what was signed: the ServerKeyExchange's scheme, our certificate and CertificateVerify's */
+    if (pConn->pServerScheme != NULL)
+    {
+        snprintf(szAuth, sizeof(szAuth), " SKE %s", pConn->pServerScheme->pszName);
+    }
+    if (pConn->pClientCredentials != NULL)
+    {
+        snprintf(szAuth + strlen(szAuth), sizeof(szAuth) - strlen(szAuth), " client %s %s",
+                 pConn->pClientCredentials->pszName,
+                 pConn->pClientScheme != NULL ? pConn->pClientScheme->pszName : "-");
+    }
+    printf("%-4s %s %-11s %-6s 0x%04X %-40s %-6s%s%s%s %s\n",
+           fPassed && fFreed ? "ok" : "FAIL", ProtocolName(pCase->dwProtocol), pCase->pszExchange,
            pCase->pfnKeyExchange == KeyExchangeEcdhe && pGroup != NULL ? pGroup->pszName : "-",
            (unsigned)pCase->dwCipherSuite,
            pConn->pSuite != NULL ? pConn->pSuite->pszName : "(suite not in the test's table)",
            pCase->fEms ? "EMS" : "no EMS", pCase->fReframe ? " reframed" : "",
-           pCase->CertType == CERT_PSK_HINT ? " hint" : "", TwistName(pCase->Twist));
+           pCase->CertType == CERT_PSK_HINT ? " hint" : "", szAuth, TwistName(pCase->Twist));
     if (!fPassed)
     {
         printf("     %s\n", szWhy);
@@ -2513,11 +3460,11 @@ RunCase(const TEST_CASE *pCase, const SERVER_CREDENTIALS *pCredentials)
 }
 
 /* ========================================================================================== */
-/* Server credentials and main                                                                */
+/* Credentials and main                                                                       */
 /* ========================================================================================== */
 
 static X509 *
-MakeSelfSignedCertificate(EVP_PKEY *pKey)
+MakeSelfSignedCertificate(EVP_PKEY *pKey, const char *pszCommonName)
 {
     X509      *pCert = X509_new();
     X509_NAME *pName;
@@ -2532,7 +3479,7 @@ MakeSelfSignedCertificate(EVP_PKEY *pKey)
         X509_gmtime_adj(X509_getm_notAfter(pCert), 30L * 24 * 3600) == NULL ||
         (pName = X509_get_subject_name(pCert)) == NULL ||
         X509_NAME_add_entry_by_txt(pName, "CN", MBSTRING_ASC,
-                                   (const unsigned char *)"sslprov.test", -1, -1, 0) != 1 ||
+                                   (const unsigned char *)pszCommonName, -1, -1, 0) != 1 ||
         X509_set_issuer_name(pCert, pName) != 1 ||
         X509_set_pubkey(pCert, pKey) != 1 ||
         X509_sign(pCert, pKey, EVP_sha256()) <= 0)
@@ -2541,6 +3488,126 @@ MakeSelfSignedCertificate(EVP_PKEY *pKey)
         return NULL;
     }
     return pCert;
+}
+
+/* Under valgrind RSA-2048 key generation takes 20-80 s (prime search), so there the two RSA
+ * keys are these, made once with `openssl genpkey -algorithm RSA -pkeyopt
+ * rsa_keygen_bits:2048` (test keys, used nowhere else); plain and ASan runs generate fresh
+ * keys each time. */
+static const char FixedServerRsaKeyPem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDIgCAC2TjnCoUK\n"
+    "GysBMYfZBNFqZPs18etPzbfCd8vD1643oea+ByzyLfTh3Zg31uaHbofSD2XllRJR\n"
+    "lBqiH9rymP6uDtDLtLZxmPxTrxjc4V5/l2kTny/XJpmCt9I7NgxkbTUGfpGg22Jt\n"
+    "yymvxGkLtIL86hzBuaiyjEimSmoavwS5PjSlZFzEdaEK1hTNuDlj2rU8hT9z2OVR\n"
+    "2N+Y2RXPpkTAotT9PgCO57cpwFyZbObRCkhuJDvfdIP6/T7Qo5+IcsivqFbVheJj\n"
+    "S5vnQ0K6zgRLRiNaMEY7+HoFYhn2e3SnPuPcu4zmgsMPY8o4ca5EVfeYv0420tY6\n"
+    "7tw7tDGDAgMBAAECggEAN90bDjAf3p/buZkgPlDinODuyEoihEFHYxDaZmCicYqi\n"
+    "i/WcKM4vA7syQ8xOISDLUmjFhw2rQnBqjjhJw2pEwttF+pE+M8PCIZySkW5z6vcQ\n"
+    "MVSqfkEYP0YN95HoDX9drI2Q/KI/SSZXImg80TBUZGKDLJy+LmvgSP81LsAFGDYq\n"
+    "heiyJbgFE5ATxg36lvlFf0nn8TnNaq4gkW9QCrIVB/r2OhkkD9MurYi0k8W/mWrT\n"
+    "/Q9KBuOw/5q54JRmIlUvkBUUeSFmUZaAHMbYlOjVL03nPEWt1tgIQETnPoSvdrBI\n"
+    "Ux9yD5WXI6sjC4gc/vjNjJaua/As2wZm5T39M5tFwQKBgQDkZuPO4lFcODVn42sy\n"
+    "oDIfqpa7voNSkEMeeQIeldZ8mZLTzOUufWUi5t5NlzTCUCogJGzIGOvl9y6KUC6M\n"
+    "OlLYX/M8TSIXBSx2JexlKOzpymDyU+CDVThfkyzL5m3OWUNAz7GkXLv40K5H5cJw\n"
+    "Ua7Rk/JGhv3N3LPEQtjKqGTAmwKBgQDguiqBYAIyA+gwUdg6br7YfwIJX+y/HzQK\n"
+    "tWYSITT2DIWH354MNoGvKC+ENAUUC4pBxNn3lQOCx8Bf6KFnZzgFRpqDt7zvExJY\n"
+    "2LmYCzOa8Sr5Qt3FwM5qVAtWJCusaj9WnoXUPBd8ZwASicLhAho5wqr7Vk3Mr8Oi\n"
+    "fULXZjddOQKBgByCCyUjcmxER8YzyImFHTx+mlnMqa+AeiAvkmgm46KhuIXfKSvo\n"
+    "UttMXarpmJg4UUm5wionkiod9B0nbOfrz7NaJo38QqkE6EvG5/6oYQm9TORyO6+o\n"
+    "z2R+hjTdCg+bbJ2GTvHo8T1ZLqeiseY7C8r04GSVLNCpH3b7sPt6kTjJAoGBAKv4\n"
+    "yx5GQmfT5ZNUjovow9MZHo3eAmYfksu/FWU6VDUWT/kyftgJviQ0NGiPBnPYgOzj\n"
+    "n4l/Vzh1dBnxA9MFgjFHXmb97G9nwNqMvzpDGDKx65jkOqJicZOczTAWbfV7OQ0o\n"
+    "MnG/qplgmQWWtrNJ0JfzCLVdzhudRbDK+qOrbSLBAoGBAOBUIrXzCamMsK9v3cIn\n"
+    "KUxTCfogk4CdRJ5OiK3j4Wtsyb9Y2CvQVL8gDy+NqWa+tzaj4UjRayDtBYLqVi4w\n"
+    "UZjkMtr9HtRZnOnnETQhT5bGez4B2q6GEy6plTTxGsF4JgfoQSgoWPAbpwtzDLe6\n"
+    "hemf97bZx439A/KQcDzBw9u1\n"
+    "-----END PRIVATE KEY-----\n";
+
+static const char FixedClientRsaKeyPem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDMCP17A7G764Ov\n"
+    "0MIjGUDJKWSsO4cAi0CRqxWBKp1WN/myh36rkHi8IUzrXWnP1MKF8B0nuTtpIdVx\n"
+    "oAgyQhZ7jMZz6TAODir1Zv5G8Ngs7hsui2IZAsyATsgNz54JJ2F5aA0Gu4hPDiEq\n"
+    "Nei5TlQEppXJ8WKZZLfjGC7OmPDPRSNT459/9WicWkjo8Ab0uHqvpRMGRCQ+atjX\n"
+    "8uUUCu7wzfZwI22glFaRMlqCz5t3cNw6I3+ki3l06kJOPW13yG1bUA6tphl/Gy8h\n"
+    "bOYXAqzPaLeBAnwgEFijWCtD9GKMwPJVyJu1eLMoBD2PDtHmnH3lPFrLGZbXAyG2\n"
+    "rqx1YOixAgMBAAECggEAJlqkR50Mqo4dnY2pCM8E8iuRTJ0OBiinFRrrenHnzJ7O\n"
+    "FeTJh3ercnXyDyZqrxJIFMRrvp1f0SX2iRrzn3rz3fq7DWvuyB2arrHTJ8O7Z0rF\n"
+    "Gk1CPgBcL9xfV9VI2GCqPpe0JylWeMHnsxcaLcdPHOaxrpntFner54kSt2xhjByV\n"
+    "ceX3XeNLhjhYhZvtb8/PAfD38gzMGhQtJFpuwVRWHHFKbuBHGudYk/NMwY3qE/m9\n"
+    "fzq+yMo/k3srcK6JvE6OWUf1MQkLSeMaHQczGbwzDi+Fz1wjX6cBqSBfzpXSCyuk\n"
+    "1k719aKATm7DxX7iXxszYwsIZm8aFKdNBY0qNit9bwKBgQDyeOGni0wa+zPWaMJ4\n"
+    "L57A4CboJ03R1P2o8+yDMxsdME8U8wRqRp7Am01rdrFUNkQOrp10ZD8vmzvBfmGl\n"
+    "zEUYob6JZHB6zo9P8+OYnrwoi7DbBqY+9woleC1Wh69xUmcpGubreCOIYPBHbOhB\n"
+    "ILFYTXmI40nxFozsWhyTmD2wNwKBgQDXayEyDKYIPpp6ZecSHaD8rPJMmLsdyfRb\n"
+    "V1pM5U8g2xidQ6uXMqJSCOPJXZ/hfzUQRTrh1fSRdstrlpQnHbQr1+6gVNS8iqf8\n"
+    "uXPQOCb/ZjDSdDs0QqYF8sz4BVRRHiNM8gfoZU3P6w6jNIRZRQ9TOIRrKL+wJZx1\n"
+    "/ZzAeAcqVwKBgDUvLJfaZwQYC4PBEL7Z+yFlSUNss5YN+OGhN0SD5jOd0ArRTyuc\n"
+    "d9/ZcL7clwLYsE7kICdSgcWIcC/97581UgaYG7n5LO7S9f5ciZSFZNIj6dPw/nAb\n"
+    "Mb+MP62WL3ZU08nhW7tUa77TPID+M2dtq1iqDbln2WUnRBvnnBMHtqg7AoGBALtL\n"
+    "jNgsQSuH6t4ivY51rmQipqTMYlxbHBdS0tNqyKrDdBpAHO/f+VukGREaUwlHhcZ4\n"
+    "uuJiGTtkcyc/C98ap207WGGUgEbRs487WyOdvuJuYmKI5nTgweMIIQg/8fh5YK3k\n"
+    "/dUkR0xQjjB+V9gaAGIWEKPvEQNBIFFCSUja0zgPAoGBAIrCBIEbuUvVoHDHJxLW\n"
+    "bxV50fJdyH9QuqfSvF4CD0d+ETJh9+QRJoGSOngZ535uATcpg/XyaongASl79Ktf\n"
+    "MFLqsS4X6A/IfuQaqA5yR/jDabnOrEi3ys9nG1qGAQ1EcWYRVnL9WYbmSe/MXhbE\n"
+    "0g/DamqkYyyxP8mXE1tLSe//\n"
+    "-----END PRIVATE KEY-----\n";
+
+static EVP_PKEY *
+MakeRsaKey(const char *pszFixedPem)
+{
+    BIO      *pBio;
+    EVP_PKEY *pKey;
+
+    if (RUNNING_ON_VALGRIND == 0)
+    {
+        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    }
+    pBio = BIO_new_mem_buf(pszFixedPem, -1);
+    pKey = pBio != NULL ? PEM_read_bio_PrivateKey(pBio, NULL, NULL, NULL) : NULL;
+    BIO_free(pBio);
+    return pKey;
+}
+
+/* The client's credentials, made once: a self-signed certificate as a CERT_CONTEXT
+ * (SslProvCreateCertificateContext) and, as an application tells sslprov once at start-up,
+ * which private key belongs to it (SslProvAssociateCertificateKeyBlob, process-wide). The
+ * connections then open the key with SslOpenPrivateKey as on Windows. */
+static BOOL
+MakeClientCredentials(CLIENT_CREDENTIALS *pCredentials)
+{
+    PBYTE           pbCert = NULL;
+    PBYTE           pbKey = NULL;
+    int             cbCert, cbKey;
+    SECURITY_STATUS Status = NTE_INTERNAL_ERROR;
+
+    if (pCredentials->pKey == NULL ||
+        (pCredentials->pCert = MakeSelfSignedCertificate(pCredentials->pKey,
+                                                         "client.sslprov.test")) == NULL)
+    {
+        return FALSE;
+    }
+    cbCert = i2d_X509(pCredentials->pCert, &pbCert);
+    cbKey = i2d_PrivateKey(pCredentials->pKey, &pbKey);     /* PKCS#1 or SEC 1 DER */
+    if (cbCert > 0 && cbKey > 0)
+    {
+        Status = SslProvCreateCertificateContext(pbCert, (DWORD)cbCert,
+                                                 &pCredentials->pCertContext);
+    }
+    if (SUCCEEDED(Status))
+    {
+        Status = SslProvAssociateCertificateKeyBlob(pCredentials->pCertContext->pbCertEncoded,
+                                                    pCredentials->pCertContext->cbCertEncoded,
+                                                    pbKey, (DWORD)cbKey, 0);
+    }
+    if (FAILED(Status))
+    {
+        printf("FAIL client credentials (%s): 0x%08X\n", pCredentials->pszName, (unsigned)Status);
+    }
+    OPENSSL_free(pbCert);
+    OPENSSL_clear_free(pbKey, cbKey > 0 ? (size_t)cbKey : 0);
+    return SUCCEEDED(Status);
 }
 
 int main(void)
@@ -2552,28 +3619,43 @@ int main(void)
         { NULL, NULL, NULL },                   /* CERT_PSK */
         { NULL, NULL, PSK_IDENTITY_HINT }       /* CERT_PSK_HINT */
     };
+    CLIENT_CREDENTIALS ClientCredentials[CLIENT_CERT_COUNT] =
+    {
+        /* name      key   cert  context  certificate type                     pszAlgId                order  curve */
+        { "-",       NULL, NULL, NULL,    0,                                   NULL,                   0,     0    },
+        { "RSA",     NULL, NULL, NULL,    CLIENT_CERTIFICATE_TYPE_RSA_SIGN,    BCRYPT_RSA_ALGORITHM,   0,     0    },
+        { "P-256",   NULL, NULL, NULL,    CLIENT_CERTIFICATE_TYPE_ECDSA_SIGN,  BCRYPT_ECDSA_ALGORITHM, 32,    P256 },
+        { "P-384",   NULL, NULL, NULL,    CLIENT_CERTIFICATE_TYPE_ECDSA_SIGN,  BCRYPT_ECDSA_ALGORITHM, 48,    P384 },
+    };
     size_t             i;
     unsigned           cPassed = 0;
     unsigned           cFailed = 0;
     BOOL               fCredentials = TRUE;
 
-    Credentials[CERT_RSA].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    Credentials[CERT_RSA].pKey = MakeRsaKey(FixedServerRsaKeyPem);
     Credentials[CERT_ECDSA].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     for (i = CERT_RSA; i <= CERT_ECDSA; i++)
     {
         if (Credentials[i].pKey != NULL)
         {
-            Credentials[i].pCert = MakeSelfSignedCertificate(Credentials[i].pKey);
+            Credentials[i].pCert = MakeSelfSignedCertificate(Credentials[i].pKey, "sslprov.test");
         }
         if (Credentials[i].pCert == NULL)
         {
             fCredentials = FALSE;
         }
     }
+    ClientCredentials[CLIENT_CERT_RSA].pKey = MakeRsaKey(FixedClientRsaKeyPem);
+    ClientCredentials[CLIENT_CERT_P256].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    ClientCredentials[CLIENT_CERT_P384].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+    for (i = CLIENT_CERT_RSA; fCredentials && i < CLIENT_CERT_COUNT; i++)
+    {
+        fCredentials = MakeClientCredentials(&ClientCredentials[i]);
+    }
 
     for (i = 0; fCredentials && i < sizeof(Cases) / sizeof(Cases[0]); i++)
     {
-        if (RunCase(&Cases[i], Credentials))
+        if (RunCase(&Cases[i], Credentials, ClientCredentials))
         {
             cPassed++;
         }
@@ -2585,13 +3667,19 @@ int main(void)
 
     if (!fCredentials)
     {
-        printf("FAIL could not make the server's credentials\n");
+        printf("FAIL could not make the credentials\n");
         cFailed++;
     }
     for (i = 0; i < CERT_TYPE_COUNT; i++)
     {
         X509_free(Credentials[i].pCert);
         EVP_PKEY_free(Credentials[i].pKey);
+    }
+    for (i = 0; i < CLIENT_CERT_COUNT; i++)
+    {
+        SslProvFreeCertificateContext(ClientCredentials[i].pCertContext);
+        X509_free(ClientCredentials[i].pCert);
+        EVP_PKEY_free(ClientCredentials[i].pKey);
     }
     printf("%u passed, %u failed\n", cPassed, cFailed);
     return cFailed == 0 ? 0 : 1;
