@@ -68,7 +68,10 @@
  * SslLookupCipherLengths returns NTE_INVALID_PARAMETER, SslCreateHandshakeHash and
  * SslGenerateMasterKey NTE_NOT_SUPPORTED): DHE_PSK, ECDHE_PSK and RSA_PSK key exchange, the
  * SHA-1 PSK suites (0x008C, 0x008D), PSK and DHE_RSA with AES-CCM (0xC0A4, 0xC0A8, 0xC09E...)
- * and PSK with ChaCha20-Poly1305 (0xCCAB), although libssl offers all of them.
+ * and PSK with ChaCha20-Poly1305 (0xCCAB), although libssl offers all of them. The other way
+ * round: sslprov's RC4, DES and 3DES suites have no live peer here — Debian's libssl is built
+ * without them ("no cipher match" even at @SECLEVEL=0) — so their records are checked
+ * against libcrypto and vectors in test_records_diff and test_records_kat instead.
  *
  * Negative twins, each failing for its own reason:
  *  (a) our Finished computed with NCRYPT_SSL_SERVER_FLAG -> libssl: decrypt_error;
