@@ -212,12 +212,18 @@ static size_t private_pattern(const uint8_t *key, size_t n, uint8_t pat[16])
     /* a value the fuzzer wrote from its dictionary of strings it saw compared (an OpenSSL
      * function or file name) is also in OpenSSL's own public strings, freed as they please: no
      * secret to look for. 10 or more printable bytes: about 1 random value in 60. */
+    /* Nor is a value of few distinct bytes (zeros, say: every wiped block is zeros). A random
+     * 16-byte value has about 15.5 distinct bytes; fewer than 8, about one in 10^9. */
     {
-        int printable = 0;
+        int printable = 0, distinct = 0;
+        bool seen[256] = {false};
 
-        for (int i = 0; i < 16; i++)
+        for (int i = 0; i < 16; i++) {
             printable += pat[i] >= 0x20 && pat[i] <= 0x7E;
-        return printable >= 10 ? 0 : 16;
+            distinct += !seen[pat[i]];
+            seen[pat[i]] = true;
+        }
+        return printable >= 10 || distinct < 8 ? 0 : 16;
     }
 }
 
