@@ -64,7 +64,7 @@
  * handshake records through a "middlebox" that re-cuts them, so that messages arrive combined
  * in one record and split over several, as TLS allows.
  *
- * Not covered because sslprov does not implement them (src/provider/suites.c; for these ids
+ * Not covered because sslprov does not implement them (src/suites/suites.c; for these ids
  * SslLookupCipherLengths returns NTE_INVALID_PARAMETER, SslCreateHandshakeHash and
  * SslGenerateMasterKey NTE_NOT_SUPPORTED): DHE_PSK, ECDHE_PSK and RSA_PSK key exchange, the
  * SHA-1 PSK suites (0x008C, 0x008D), PSK and DHE_RSA with AES-CCM (0xC0A4, 0xC0A8, 0xC09E...)
