@@ -7,6 +7,7 @@
 #include "buffer.h"
 #include "keys.h"
 #include "sslprov_ext.h"
+#include "sp_api.h"
 
 SECURITY_STATUS WINAPI SslProvAssociateCertificateKey(PBYTE pbCert, DWORD cbCert,
                                                       const char *pszKeyUri, DWORD dwFlags)
@@ -67,7 +68,7 @@ SECURITY_STATUS WINAPI SslProvFreeCertificateContext(PCCERT_CONTEXT pCert)
     return buffer_free((void *)pCert);
 }
 
-SECURITY_STATUS WINAPI SslProvImportEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslProvImportEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
                                                  NCRYPT_KEY_HANDLE *phEphemeralKey, DWORD dwKeyType,
                                                  PBYTE pbPrivateKey, DWORD cbPrivateKey, DWORD dwFlags)
 {

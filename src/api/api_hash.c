@@ -5,10 +5,11 @@
 #include "cng_names.h"
 #include "schedule13.h"
 #include "transcript.h"
+#include "sp_api.h"
 
 #define CLS_SECRET (CLASS_BIT(OBJ_MASTER) | CLASS_BIT(OBJ_KEY))
 
-SECURITY_STATUS WINAPI SslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider,
                                               NCRYPT_HASH_HANDLE *phHandshakeHash,
                                               DWORD dwProtocol, DWORD dwCipherSuite, DWORD dwFlags)
 {
@@ -30,7 +31,7 @@ SECURITY_STATUS WINAPI SslCreateHandshakeHash(NCRYPT_PROV_HANDLE hSslProvider,
 
 /* Whole handshake messages, 4-byte header included (DTLS: the 12-byte header as RFC 6347
  * §4.2.6 hashes it); the provider does not reformat them (api.md D2). */
-SECURITY_STATUS WINAPI SslHashHandshake(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslHashHandshake(NCRYPT_PROV_HANDLE hSslProvider,
                                         NCRYPT_HASH_HANDLE hHandshakeHash, PBYTE pbInput,
                                         DWORD cbInput, DWORD dwFlags)
 {
@@ -53,7 +54,7 @@ SECURITY_STATUS WINAPI SslHashHandshake(NCRYPT_PROV_HANDLE hSslProvider,
  * the protocol first (below TLS 1.2, and DTLS 1.0, have no single-hash CertificateVerify),
  * the name, flags, the protocol/suite pair and the name's hash, and only then the provider
  * and the output. The object hashes with the named hash, whatever the suite's PRF. */
-SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
                                                NCRYPT_HASH_HANDLE *phHandshakeHash,
                                                DWORD dwProtocol, DWORD dwCipherSuite,
                                                LPCWSTR pszHashAlgId, DWORD dwFlags)
@@ -86,7 +87,7 @@ SECURITY_STATUS WINAPI SslCreateClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
 /* conventions.md §4: for SSL 3.0 – TLS 1.2 the flag names the sender of the Finished message;
  * TLS 1.3 takes the sender's traffic secret, or a binder key for a PSK binder, and ignores
  * the flags (behavior.md §5). */
-SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider,
                                               NCRYPT_KEY_HANDLE hMasterKey,
                                               NCRYPT_HASH_HANDLE hHandshakeHash, PBYTE pbOutput,
                                               DWORD cbOutput, DWORD dwFlags)
@@ -125,7 +126,7 @@ SECURITY_STATUS WINAPI SslComputeFinishedHash(NCRYPT_PROV_HANDLE hSslProvider,
  * master key: dwFlags 0, then the hash object decides (transcript_client_auth12). A TLS 1.3
  * secret (sslprov's extension): the RFC 8446 §4.4.3 content hash, the client's context string
  * with 0 or CLIENT, the server's with SERVER. pcbResult is required (safer than Windows). */
-SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
                                                 NCRYPT_KEY_HANDLE hMasterKey,
                                                 NCRYPT_HASH_HANDLE hHandshakeHash, LPCWSTR pszAlgId,
                                                 PBYTE pbOutput, DWORD cbOutput, DWORD *pcbResult,
@@ -167,7 +168,7 @@ SECURITY_STATUS WINAPI SslComputeClientAuthHash(NCRYPT_PROV_HANDLE hSslProvider,
  * 1.3 the transcript hash, from which Windows' Schannel builds the CertificateVerify content
  * (conventions.md §13). Not defined for SSL 3.0 (NTE_NOT_SUPPORTED); dwProtocol must be the
  * hash object's. */
-SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider,
                                              NCRYPT_HASH_HANDLE hHandshakeHash, DWORD dwProtocol,
                                              PBYTE pbOutput, DWORD cbOutput, DWORD *pcbResult,
                                              DWORD dwFlags)
@@ -203,7 +204,7 @@ SECURITY_STATUS WINAPI SslComputeSessionHash(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, st);
 }
 
-SECURITY_STATUS WINAPI SslDuplicateTranscriptHash(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslDuplicateTranscriptHash(NCRYPT_PROV_HANDLE hSslProvider,
                                                   NCRYPT_HASH_HANDLE hTranscriptHash,
                                                   NCRYPT_HASH_HANDLE *phTranscriptHash,
                                                   DWORD dwFlags)

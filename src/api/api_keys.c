@@ -6,8 +6,9 @@
 #include "keys.h"
 #include "opaque.h"
 #include "sign.h"
+#include "sp_api.h"
 
-SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider,
                                          NCRYPT_KEY_HANDLE *phPrivateKey,
                                          PCCERT_CONTEXT pCertContext, DWORD dwFlags)
 {
@@ -28,7 +29,7 @@ SECURITY_STATUS WINAPI SslOpenPrivateKey(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, st);
 }
 
-SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
                                              NCRYPT_KEY_HANDLE *phEphemeralKey, DWORD dwProtocol,
                                              DWORD dwCipherSuite, DWORD dwKeyType,
                                              DWORD dwKeyBitLen, PBYTE pbParams, DWORD cbParams,
@@ -60,7 +61,7 @@ SECURITY_STATUS WINAPI SslCreateEphemeralKey(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, ephemeral_create(c.prov, &req, phEphemeralKey));
 }
 
-SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE *phKey,
+SECURITY_STATUS WINAPI SPSslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE *phKey,
                                     LPCWSTR pszBlobType, PBYTE pbKeyBlob, DWORD cbKeyBlob,
                                     DWORD dwFlags)
 {
@@ -88,7 +89,7 @@ SECURITY_STATUS WINAPI SslImportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
     return call_end(&c, st);
 }
 
-SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
+SECURITY_STATUS WINAPI SPSslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
                                     LPCWSTR pszBlobType, PBYTE pbOutput, DWORD cbOutput,
                                     DWORD *pcbResult, DWORD dwFlags)
 {
@@ -131,7 +132,7 @@ SECURITY_STATUS WINAPI SslExportKey(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_
 }
 
 /* No provider parameter (api.md C5): the key handle alone identifies everything. */
-SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProperty,
+SECURITY_STATUS WINAPI SPSslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProperty,
                                          PBYTE *ppbOutput, DWORD *pcbOutput, DWORD dwFlags)
 {
     struct object *key;
@@ -158,7 +159,7 @@ SECURITY_STATUS WINAPI SslGetKeyProperty(NCRYPT_KEY_HANDLE hKey, LPCWSTR pszProp
 /* behavior.md §8.1 order: provider, key-pair class, pcbResult; the key type then decides
  * what the flags and the hash bytes mean (sign.c). pbHashValue is ours to check (Windows
  * hands it on unread): NULL or empty is NTE_INVALID_PARAMETER. */
-SECURITY_STATUS WINAPI SslSignHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPrivateKey,
+SECURITY_STATUS WINAPI SPSslSignHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hPrivateKey,
                                    PBYTE pbHashValue, DWORD cbHashValue, PBYTE pbSignature,
                                    DWORD cbSignature, DWORD *pcbResult, DWORD dwFlags)
 {
@@ -187,7 +188,7 @@ SECURITY_STATUS WINAPI SslSignHash(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_H
  * flags): imported public keys, ephemeral keys and private keys; bits 0-1 as SslSignHash,
  * others ignored. NULL or empty hash, NULL signature -> NTE_INVALID_PARAMETER; an empty
  * signature is a mismatch. */
-SECURITY_STATUS WINAPI SslVerifySignature(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslVerifySignature(NCRYPT_PROV_HANDLE hSslProvider,
                                           NCRYPT_KEY_HANDLE hPublicKey, PBYTE pbHashValue,
                                           DWORD cbHashValue, PBYTE pbSignature, DWORD cbSignature,
                                           DWORD dwFlags)

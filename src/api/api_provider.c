@@ -4,10 +4,9 @@
 #include "handles.h"
 #include "provider.h"
 #include "wstr.h"
+#include "sp_api.h"
 
-#define PROVIDER_COMMENT "sslprov: the CNG SSL Protocol Provider on OpenSSL 3"
-
-SECURITY_STATUS WINAPI SslOpenProvider(NCRYPT_PROV_HANDLE *phSslProvider, LPCWSTR pszProviderName,
+SECURITY_STATUS WINAPI SPSslOpenProvider(NCRYPT_PROV_HANDLE *phSslProvider, LPCWSTR pszProviderName,
                                        DWORD dwFlags)
 {
     if (phSslProvider == NULL)
@@ -24,12 +23,12 @@ SECURITY_STATUS WINAPI SslOpenProvider(NCRYPT_PROV_HANDLE *phSslProvider, LPCWST
 
 /* conventions.md §1: every bad, stale or double-freed handle is NTE_INVALID_HANDLE. Freeing
  * a provider is one reference less (api.md OQ-FREE-2); its objects keep it alive. */
-SECURITY_STATUS WINAPI SslFreeObject(NCRYPT_HANDLE hObject, DWORD dwFlags)
+SECURITY_STATUS WINAPI SPSslFreeObject(NCRYPT_HANDLE hObject, DWORD dwFlags)
 {
     struct object *obj;
     SECURITY_STATUS st;
 
-    if ((st = handle_pin(hObject, CLASS_ANY, &obj)) != SEC_E_OK)
+    if ((st = handle_pin(hObject, CLASS_BUILTIN, &obj)) != SEC_E_OK)
         return st;
     if (obj->cls == OBJ_PROVIDER)
         st = provider_release((struct provider *)obj);
@@ -39,12 +38,12 @@ SECURITY_STATUS WINAPI SslFreeObject(NCRYPT_HANDLE hObject, DWORD dwFlags)
     return st;
 }
 
-SECURITY_STATUS WINAPI SslFreeBuffer(PVOID pvInput)
+SECURITY_STATUS WINAPI SPSslFreeBuffer(PVOID pvInput)
 {
     return buffer_free(pvInput);
 }
 
-SECURITY_STATUS WINAPI SslIncrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSslProvider)
+SECURITY_STATUS WINAPI SPSslIncrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSslProvider)
 {
     struct provider *prov;
     SECURITY_STATUS st;
@@ -56,7 +55,7 @@ SECURITY_STATUS WINAPI SslIncrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSs
     return st;
 }
 
-SECURITY_STATUS WINAPI SslDecrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSslProvider)
+SECURITY_STATUS WINAPI SPSslDecrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSslProvider)
 {
     struct provider *prov;
     SECURITY_STATUS st;
@@ -68,36 +67,10 @@ SECURITY_STATUS WINAPI SslDecrementProviderReferenceCount(NCRYPT_PROV_HANDLE hSs
     return st;
 }
 
-SECURITY_STATUS WINAPI SslEnumProtocolProviders(DWORD *pdwProviderCount,
-                                                NCryptProviderName **ppProviderList, DWORD dwFlags)
-{
-    static const char *const strings[2] = {SSLPROV_PROVIDER_NAME, PROVIDER_COMMENT};
-    size_t name_units = strlen(strings[0]) + 1, comment_units = strlen(strings[1]) + 1;
-    NCryptProviderName *list;
-    WCHAR *text;
-
-    if (pdwProviderCount == NULL || ppProviderList == NULL)
-        return NTE_INVALID_PARAMETER;
-    if (dwFlags != 0)
-        return NTE_BAD_FLAGS;
-    /* one block: the array, then both strings, so one SslFreeBuffer releases it all */
-    list = buffer_alloc(BUF_PLAIN, sizeof(*list) + (name_units + comment_units) * sizeof(WCHAR));
-    if (list == NULL)
-        return NTE_NO_MEMORY;
-    text = (WCHAR *)(list + 1);
-    wstr_from_ascii(text, name_units, strings[0]);
-    wstr_from_ascii(text + name_units, comment_units, strings[1]);
-    list[0].pszName = text;
-    list[0].pszComment = text + name_units;
-    *pdwProviderCount = 1;
-    *ppProviderList = list;
-    return SEC_E_OK;
-}
-
 /* Windows publishes no provider property names (OQ-PROP-1): we answer NCRYPT_NAME_PROPERTY
  * and NCRYPT_VERSION_PROPERTY. With an enumeration state, the single value comes once and
  * the next call reports NTE_NO_MORE_ITEMS. */
-SECURITY_STATUS WINAPI SslGetProviderProperty(NCRYPT_PROV_HANDLE hSslProvider, LPCWSTR pszProperty,
+SECURITY_STATUS WINAPI SPSslGetProviderProperty(NCRYPT_PROV_HANDLE hSslProvider, LPCWSTR pszProperty,
                                               PBYTE *ppbOutput, DWORD *pcbOutput,
                                               PVOID *ppEnumState, DWORD dwFlags)
 {
@@ -143,10 +116,4 @@ SECURITY_STATUS WINAPI SslGetProviderProperty(NCRYPT_PROV_HANDLE hSslProvider, L
 out:
     provider_unpin(prov);
     return st;
-}
-
-/* api.md A7: not implemented on Windows either; hEvent is never touched. */
-SECURITY_STATUS WINAPI SslChangeNotify(HANDLE hEvent, DWORD dwFlags)
-{
-    return NTE_NOT_SUPPORTED;
 }

@@ -3,6 +3,7 @@
 #include "api_common.h"
 #include "record12.h"
 #include "record13.h"
+#include "sp_api.h"
 
 /* A record key: a TLS <= 1.2 session key or a TLS 1.3 write key; other secrets are the right
  * class but the wrong stage (conventions.md §1). */
@@ -66,7 +67,7 @@ static SECURITY_STATUS record_decrypt(struct secret_key *k, PBYTE in, DWORD in_l
     return st;
 }
 
-SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
+SECURITY_STATUS WINAPI SPSslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
                                         PBYTE pbInput, DWORD cbInput, PBYTE pbOutput,
                                         DWORD cbOutput, DWORD *pcbResult,
                                         ULONGLONG SequenceNumber, DWORD dwContentType,
@@ -100,7 +101,7 @@ SECURITY_STATUS WINAPI SslEncryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_
                                        cbOutput, pcbResult, SequenceNumber, dwContentType));
 }
 
-SECURITY_STATUS WINAPI SslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
+SECURITY_STATUS WINAPI SPSslDecryptPacket(NCRYPT_PROV_HANDLE hSslProvider, NCRYPT_KEY_HANDLE hKey,
                                         PBYTE pbInput, DWORD cbInput, PBYTE pbOutput,
                                         DWORD cbOutput, DWORD *pcbResult,
                                         ULONGLONG SequenceNumber, DWORD dwFlags)

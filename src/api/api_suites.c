@@ -5,6 +5,7 @@
 #include "buffer.h"
 #include "cng_names.h"
 #include "keys.h"
+#include "sp_api.h"
 
 /* What *ppEnumState points to: the next position in the default enumeration. */
 struct enum_state {
@@ -112,7 +113,7 @@ static SECURITY_STATUS enum_suites(NCRYPT_PROV_HANDLE hprov, NCRYPT_KEY_HANDLE h
     return call_end(&c, enum_step(&filter, ex, rec, state));
 }
 
-SECURITY_STATUS WINAPI SslEnumCipherSuites(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslEnumCipherSuites(NCRYPT_PROV_HANDLE hSslProvider,
                                            NCRYPT_KEY_HANDLE hPrivateKey,
                                            NCRYPT_SSL_CIPHER_SUITE **ppCipherSuite,
                                            PVOID *ppEnumState, DWORD dwFlags)
@@ -127,7 +128,7 @@ SECURITY_STATUS WINAPI SslEnumCipherSuites(NCRYPT_PROV_HANDLE hSslProvider,
 }
 
 /* B2: its state is not interchangeable with B1's (api.md B2). */
-SECURITY_STATUS WINAPI SslEnumCipherSuitesEx(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslEnumCipherSuitesEx(NCRYPT_PROV_HANDLE hSslProvider,
                                              NCRYPT_KEY_HANDLE hPrivateKey,
                                              NCRYPT_SSL_CIPHER_SUITE_EX **ppCipherSuite,
                                              PVOID *ppEnumState, DWORD dwFlags)
@@ -143,7 +144,7 @@ SECURITY_STATUS WINAPI SslEnumCipherSuitesEx(NCRYPT_PROV_HANDLE hSslProvider,
 
 /* B3. Every suite of the table, enabled or not; SSL 2.0 and export suites are reported.
  * dwFlags is reserved and ignored. */
-SECURITY_STATUS WINAPI SslLookupCipherSuiteInfo(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslLookupCipherSuiteInfo(NCRYPT_PROV_HANDLE hSslProvider,
                                                 DWORD dwProtocol, DWORD dwCipherSuite,
                                                 DWORD dwKeyType,
                                                 NCRYPT_SSL_CIPHER_SUITE *pCipherSuite,
@@ -169,7 +170,7 @@ SECURITY_STATUS WINAPI SslLookupCipherSuiteInfo(NCRYPT_PROV_HANDLE hSslProvider,
  * and TLS 1.0 too, docs/suites.md), then the provider, the output, the flags, and the
  * protocol/suite pair. dwKeyType is never read: real callers pass a TLS group id or
  * leftovers. */
-SECURITY_STATUS WINAPI SslLookupCipherLengths(NCRYPT_PROV_HANDLE hSslProvider, DWORD dwProtocol,
+SECURITY_STATUS WINAPI SPSslLookupCipherLengths(NCRYPT_PROV_HANDLE hSslProvider, DWORD dwProtocol,
                                               DWORD dwCipherSuite, DWORD dwKeyType,
                                               NCRYPT_SSL_CIPHER_LENGTHS *pCipherLengths,
                                               DWORD cbCipherLengths, DWORD dwFlags)
@@ -196,7 +197,7 @@ SECURITY_STATUS WINAPI SslLookupCipherLengths(NCRYPT_PROV_HANDLE hSslProvider, D
 
 /* B5. TLS 1.2 / DTLS 1.2: the PRF hash; TLS 1.3: the HKDF hash. Earlier protocols have no
  * single-hash PRF (MD5+SHA1, SSL 3.0's own construction) -> NTE_NOT_SUPPORTED (OQ-PRF-1). */
-SECURITY_STATUS WINAPI SslGetCipherSuitePRFHashAlgorithm(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslGetCipherSuitePRFHashAlgorithm(NCRYPT_PROV_HANDLE hSslProvider,
                                                          DWORD dwProtocol, DWORD dwCipherSuite,
                                                          DWORD dwKeyType,
                                                          WCHAR szPRFHash[NCRYPT_SSL_MAX_NAME_SIZE],
@@ -256,7 +257,7 @@ static SECURITY_STATUS curves_list(NCRYPT_SSL_ECC_CURVE **out, DWORD *count)
 }
 
 /* B6. dwFlags is reserved and ignored. On failure *ppEccCurve is NULL and the count 0. */
-SECURITY_STATUS WINAPI SslEnumEccCurves(NCRYPT_PROV_HANDLE hSslProvider, DWORD *pEccCurveCount,
+SECURITY_STATUS WINAPI SPSslEnumEccCurves(NCRYPT_PROV_HANDLE hSslProvider, DWORD *pEccCurveCount,
                                         NCRYPT_SSL_ECC_CURVE **ppEccCurve, DWORD dwFlags)
 {
     struct call c;

@@ -7,6 +7,7 @@
 #include "kx12.h"
 #include "schedule13.h"
 #include "params.h"
+#include "sp_api.h"
 
 /* SslGenerateMasterKey's role (conventions.md §1, behavior.md §3): bits other than CLIENT and
  * SERVER -> NTE_BAD_FLAGS; CLIENT decides when set, even together with SERVER (Windows tests
@@ -61,7 +62,7 @@ static SECURITY_STATUS rsa_client(const struct kx12_ctx *kx, const struct pkey_o
 /* Reads only buffer 22 (conventions.md §12): with EMS the session hash covers the
  * ClientKeyExchange that carries this call's output, so it cannot exist yet; the randoms or
  * the session hash are the later SslGenerateMasterKey(hPreMaster)'s to check. */
-SECURITY_STATUS WINAPI SslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
                                                NCRYPT_KEY_HANDLE hPublicKey,
                                                NCRYPT_KEY_HANDLE *phPreMasterKey, DWORD dwProtocol,
                                                DWORD dwCipherSuite, PNCryptBufferDesc pParameterList,
@@ -199,7 +200,7 @@ static SECURITY_STATUS rsa_from_premaster(const struct kx12_ctx *kx, const struc
     return kx12_master_key(kx, pm->pms, sizeof(pm->pms), out);
 }
 
-SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
                                             NCRYPT_KEY_HANDLE hPrivateKey,
                                             NCRYPT_KEY_HANDLE hPublicKey,
                                             NCRYPT_KEY_HANDLE *phMasterKey, DWORD dwProtocol,
@@ -259,7 +260,7 @@ SECURITY_STATUS WINAPI SslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
 /* The RSA server (api.md E3): the ciphertext bare or with its 2-byte length prefix
  * (conventions.md §3). The client version for the rollback check is buffer 22, or dwProtocol
  * when Schannel leaves 22 out. */
-SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
                                           NCRYPT_KEY_HANDLE hPrivateKey,
                                           NCRYPT_KEY_HANDLE *phMasterKey, DWORD dwProtocol,
                                           DWORD dwCipherSuite, PNCryptBufferDesc pParameterList,
@@ -312,7 +313,7 @@ SECURITY_STATUS WINAPI SslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, st);
 }
 
-SECURITY_STATUS WINAPI SslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider,
                                               NCRYPT_KEY_HANDLE hMasterKey,
                                               NCRYPT_KEY_HANDLE *phReadKey,
                                               NCRYPT_KEY_HANDLE *phWriteKey,
@@ -354,7 +355,7 @@ SECURITY_STATUS WINAPI SslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider,
  * the master key (a TLS 1.3 secret is another class), the flags (selector in the low byte),
  * the randoms, SSL 3.0 (no PRF), then the size: always 192 bytes. pbRandoms and pcbResult
  * NULL are refused (Windows reads through them). */
-SECURITY_STATUS WINAPI SslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider,
                                              NCRYPT_KEY_HANDLE hMasterKey, PBYTE pbRandoms,
                                              DWORD cbRandoms, PBYTE pbOutput, DWORD cbOutput,
                                              DWORD *pcbResult, DWORD dwFlags)
@@ -411,7 +412,7 @@ static SECURITY_STATUS export12(const struct master_key *mk, const char *label, 
 
 #define TLS13_MAX_EXPORT_LABEL 249 /* 255 - "tls13 " (conventions.md §4) */
 
-SECURITY_STATUS WINAPI SslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider,
                                                NCRYPT_KEY_HANDLE hMasterKey, PCHAR sLabel,
                                                PBYTE pbRandoms, DWORD cbRandoms,
                                                PBYTE pbContextValue, WORD cbContextValue,

@@ -4,13 +4,14 @@
  * the right class but another protocol or stage is NTE_NOT_SUPPORTED (conventions.md §1). */
 #include "api_common.h"
 #include "schedule13.h"
+#include "sp_api.h"
 
 #define CLS_KEY CLASS_BIT(OBJ_KEY)
 #define CLS_HASH CLASS_BIT(OBJ_HASH)
 #define MAX_TICKET_NONCE 255
 #define STAGE(k) (1u << (k))
 
-SECURITY_STATUS WINAPI SslExtractEarlyKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExtractEarlyKey(NCRYPT_PROV_HANDLE hSslProvider,
                                           NCRYPT_KEY_HANDLE hPreSharedKey,
                                           NCRYPT_KEY_HANDLE *phEarlyKey, DWORD dwProtocol,
                                           DWORD dwCipherSuite, PNCryptBufferDesc pParameterList,
@@ -36,7 +37,7 @@ SECURITY_STATUS WINAPI SslExtractEarlyKey(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, s13_early(c.prov, s, (struct secret_key *)psk, phEarlyKey));
 }
 
-SECURITY_STATUS WINAPI SslExtractHandshakeKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExtractHandshakeKey(NCRYPT_PROV_HANDLE hSslProvider,
                                               NCRYPT_KEY_HANDLE hPrivateKey,
                                               NCRYPT_KEY_HANDLE hPublicKey,
                                               NCRYPT_KEY_HANDLE hEarlyKey,
@@ -86,7 +87,7 @@ static SECURITY_STATUS pin_base(struct call *c, NCRYPT_KEY_HANDLE hBase, unsigne
     return SEC_E_OK;
 }
 
-SECURITY_STATUS WINAPI SslExtractMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExtractMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
                                            NCRYPT_KEY_HANDLE hHandshakeKey,
                                            NCRYPT_KEY_HANDLE *phMasterKey,
                                            PNCryptBufferDesc pParameterList, DWORD dwFlags)
@@ -106,7 +107,7 @@ SECURITY_STATUS WINAPI SslExtractMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, s13_master(hs, phMasterKey));
 }
 
-SECURITY_STATUS WINAPI SslExpandTrafficKeys(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExpandTrafficKeys(NCRYPT_PROV_HANDLE hSslProvider,
                                             NCRYPT_KEY_HANDLE hBaseKey,
                                             NCRYPT_HASH_HANDLE hHashValue,
                                             NCRYPT_KEY_HANDLE *phClientTrafficKey,
@@ -133,7 +134,7 @@ SECURITY_STATUS WINAPI SslExpandTrafficKeys(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, s13_traffic(base, t, phClientTrafficKey, phServerTrafficKey));
 }
 
-SECURITY_STATUS WINAPI SslExpandWriteKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExpandWriteKey(NCRYPT_PROV_HANDLE hSslProvider,
                                          NCRYPT_KEY_HANDLE hBaseTrafficKey,
                                          NCRYPT_KEY_HANDLE *phWriteKey,
                                          PNCryptBufferDesc pParameterList, DWORD dwFlags)
@@ -153,7 +154,7 @@ SECURITY_STATUS WINAPI SslExpandWriteKey(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, s13_write_key(traffic, phWriteKey));
 }
 
-SECURITY_STATUS WINAPI SslExpandExporterMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExpandExporterMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
                                                   NCRYPT_KEY_HANDLE hBaseKey,
                                                   NCRYPT_HASH_HANDLE hHashValue,
                                                   NCRYPT_KEY_HANDLE *phExporterMasterKey,
@@ -176,7 +177,7 @@ SECURITY_STATUS WINAPI SslExpandExporterMasterKey(NCRYPT_PROV_HANDLE hSslProvide
     return call_end(&c, s13_exporter(base, t, phExporterMasterKey));
 }
 
-SECURITY_STATUS WINAPI SslExpandResumptionMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExpandResumptionMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
                                                     NCRYPT_KEY_HANDLE hMasterKey,
                                                     NCRYPT_HASH_HANDLE hHashValue,
                                                     NCRYPT_KEY_HANDLE *phResumptionMasterKey,
@@ -199,7 +200,7 @@ SECURITY_STATUS WINAPI SslExpandResumptionMasterKey(NCRYPT_PROV_HANDLE hSslProvi
     return call_end(&c, s13_resumption(master, t, phResumptionMasterKey));
 }
 
-SECURITY_STATUS WINAPI SslExpandBinderKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExpandBinderKey(NCRYPT_PROV_HANDLE hSslProvider,
                                           NCRYPT_KEY_HANDLE hEarlyKey,
                                           NCRYPT_KEY_HANDLE *phBinderKey,
                                           PNCryptBufferDesc pParameterList, DWORD dwFlags)
@@ -221,7 +222,7 @@ SECURITY_STATUS WINAPI SslExpandBinderKey(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, s13_binder(early, dwFlags == NCRYPT_SSL_EXTERNAL_PSK_FLAG, phBinderKey));
 }
 
-SECURITY_STATUS WINAPI SslExpandPreSharedKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExpandPreSharedKey(NCRYPT_PROV_HANDLE hSslProvider,
                                              NCRYPT_KEY_HANDLE hResumptionMasterKey,
                                              PBYTE pbTicketNonce, DWORD cbTicketNonce,
                                              NCRYPT_KEY_HANDLE *phPreSharedKey,
@@ -244,7 +245,7 @@ SECURITY_STATUS WINAPI SslExpandPreSharedKey(NCRYPT_PROV_HANDLE hSslProvider,
     return call_end(&c, s13_psk(res, pbTicketNonce, cbTicketNonce, phPreSharedKey));
 }
 
-SECURITY_STATUS WINAPI SslExpandNextGenTrafficKey(NCRYPT_PROV_HANDLE hSslProvider,
+SECURITY_STATUS WINAPI SPSslExpandNextGenTrafficKey(NCRYPT_PROV_HANDLE hSslProvider,
                                                   NCRYPT_KEY_HANDLE hTrafficSecret,
                                                   NCRYPT_KEY_HANDLE *phNextTrafficSecret,
                                                   PNCryptBufferDesc pParameterList, DWORD dwFlags)

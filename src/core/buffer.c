@@ -16,10 +16,22 @@ struct buf_hdr {
 
 _Static_assert(sizeof(struct buf_hdr) == 16, "buffer header keeps 16-byte alignment");
 
-/* Open addressing, linear probing, backward-shift deletion; capacity a power of two. */
-static void **set;
-static size_t set_cap, set_len;
-static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A pointer set: open addressing, linear probing, backward-shift deletion; capacity a power of
+ * two. Each entry carries a tag: NULL for our blocks, the owning provider for blocks a loaded
+ * provider handed out (kept in a set of their own, see buffer_adopt). */
+struct entry {
+    void *p;
+    const void *tag;
+};
+
+struct ptrset {
+    struct entry *e;
+    size_t cap, len;
+    pthread_mutex_t lock;
+};
+
+static struct ptrset ours = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct ptrset adopted = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static size_t ptr_hash(const void *p, size_t cap)
 {
@@ -31,68 +43,68 @@ static size_t ptr_hash(const void *p, size_t cap)
     return (size_t)x & (cap - 1);
 }
 
-static bool set_grow(void)
+static bool set_grow(struct ptrset *s)
 {
-    size_t cap = set_cap ? set_cap * 2 : 64;
-    void **n = calloc(cap, sizeof(*n));
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    struct entry *n = calloc(cap, sizeof(*n));
 
     if (n == NULL)
         return false;
-    for (size_t i = 0; i < set_cap; i++) {
-        if (set[i] != NULL) {
-            size_t j = ptr_hash(set[i], cap);
-            while (n[j] != NULL)
+    for (size_t i = 0; i < s->cap; i++) {
+        if (s->e[i].p != NULL) {
+            size_t j = ptr_hash(s->e[i].p, cap);
+            while (n[j].p != NULL)
                 j = (j + 1) & (cap - 1);
-            n[j] = set[i];
+            n[j] = s->e[i];
         }
     }
-    free(set);
-    set = n;
-    set_cap = cap;
+    free(s->e);
+    s->e = n;
+    s->cap = cap;
     return true;
 }
 
-static bool set_add(void *p)
+static bool set_add(struct ptrset *s, void *p, const void *tag)
 {
     size_t i;
 
-    if ((set_len + 1) * 2 > set_cap && !set_grow())
+    if ((s->len + 1) * 2 > s->cap && !set_grow(s))
         return false;
-    i = ptr_hash(p, set_cap);
-    while (set[i] != NULL)
-        i = (i + 1) & (set_cap - 1);
-    set[i] = p;
-    set_len++;
+    i = ptr_hash(p, s->cap);
+    while (s->e[i].p != NULL)
+        i = (i + 1) & (s->cap - 1);
+    s->e[i] = (struct entry){p, tag};
+    s->len++;
     return true;
 }
 
-static ssize_t set_find(const void *p)
+static ssize_t set_find(const struct ptrset *s, const void *p)
 {
-    if (set_cap == 0)
+    if (s->cap == 0)
         return -1;
-    for (size_t i = ptr_hash(p, set_cap); set[i] != NULL; i = (i + 1) & (set_cap - 1))
-        if (set[i] == p)
+    for (size_t i = ptr_hash(p, s->cap); s->e[i].p != NULL; i = (i + 1) & (s->cap - 1))
+        if (s->e[i].p == p)
             return (ssize_t)i;
     return -1;
 }
 
-static void set_remove_at(size_t i)
+static void set_remove_at(struct ptrset *s, size_t i)
 {
     size_t j = i;
 
-    set[i] = NULL;
-    set_len--;
+    s->e[i].p = NULL;
+    s->len--;
     for (;;) {
         size_t home;
 
-        j = (j + 1) & (set_cap - 1);
-        if (set[j] == NULL)
+        j = (j + 1) & (s->cap - 1);
+        if (s->e[j].p == NULL)
             return;
-        home = ptr_hash(set[j], set_cap);
-        /* move set[j] back into the hole when its probe sequence passes through i */
+        home = ptr_hash(s->e[j].p, s->cap);
+        /* move entry j back into the hole when its probe sequence passes through i */
         if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-            set[i] = set[j];
-            set[j] = NULL;
+            s->e[i] = s->e[j];
+            s->e[j].p = NULL;
             i = j;
         }
     }
@@ -108,13 +120,13 @@ void *buffer_alloc(enum buffer_kind kind, size_t size)
     h->size = size;
     h->kind = kind;
     p = h + 1;
-    pthread_mutex_lock(&set_lock);
-    if (!set_add(p)) {
-        pthread_mutex_unlock(&set_lock);
+    pthread_mutex_lock(&ours.lock);
+    if (!set_add(&ours, p, NULL)) {
+        pthread_mutex_unlock(&ours.lock);
         OPENSSL_free(h);
         return NULL;
     }
-    pthread_mutex_unlock(&set_lock);
+    pthread_mutex_unlock(&ours.lock);
     return p;
 }
 
@@ -124,10 +136,10 @@ enum buffer_kind buffer_kind(const void *p)
 
     if (p == NULL)
         return 0;
-    pthread_mutex_lock(&set_lock);
-    if (set_find(p) >= 0)
+    pthread_mutex_lock(&ours.lock);
+    if (set_find(&ours, p) >= 0)
         k = ((const struct buf_hdr *)p - 1)->kind;
-    pthread_mutex_unlock(&set_lock);
+    pthread_mutex_unlock(&ours.lock);
     return k;
 }
 
@@ -138,13 +150,13 @@ SECURITY_STATUS buffer_free(void *p)
 
     if (p == NULL)
         return NTE_INVALID_PARAMETER;
-    pthread_mutex_lock(&set_lock);
-    if ((i = set_find(p)) < 0) {
-        pthread_mutex_unlock(&set_lock);
+    pthread_mutex_lock(&ours.lock);
+    if ((i = set_find(&ours, p)) < 0) {
+        pthread_mutex_unlock(&ours.lock);
         return NTE_INVALID_PARAMETER;
     }
-    set_remove_at((size_t)i);
-    pthread_mutex_unlock(&set_lock);
+    set_remove_at(&ours, (size_t)i);
+    pthread_mutex_unlock(&ours.lock);
     h = (struct buf_hdr *)p - 1;
     OPENSSL_clear_free(h, sizeof(*h) + h->size);
     return SEC_E_OK;
@@ -154,8 +166,44 @@ size_t buffer_live_count(void)
 {
     size_t n;
 
-    pthread_mutex_lock(&set_lock);
-    n = set_len;
-    pthread_mutex_unlock(&set_lock);
+    pthread_mutex_lock(&ours.lock);
+    n = ours.len;
+    pthread_mutex_unlock(&ours.lock);
     return n;
+}
+
+bool buffer_adopt(void *p, const void *owner)
+{
+    bool ok;
+
+    pthread_mutex_lock(&adopted.lock);
+    ok = set_find(&adopted, p) < 0 && set_add(&adopted, p, owner);
+    pthread_mutex_unlock(&adopted.lock);
+    return ok;
+}
+
+const void *buffer_adopted_owner(const void *p)
+{
+    const void *owner = NULL;
+    ssize_t i;
+
+    pthread_mutex_lock(&adopted.lock);
+    if (p != NULL && (i = set_find(&adopted, p)) >= 0)
+        owner = adopted.e[i].tag;
+    pthread_mutex_unlock(&adopted.lock);
+    return owner;
+}
+
+const void *buffer_disown(void *p)
+{
+    const void *owner = NULL;
+    ssize_t i;
+
+    pthread_mutex_lock(&adopted.lock);
+    if (p != NULL && (i = set_find(&adopted, p)) >= 0) {
+        owner = adopted.e[i].tag;
+        set_remove_at(&adopted, (size_t)i);
+    }
+    pthread_mutex_unlock(&adopted.lock);
+    return owner;
 }

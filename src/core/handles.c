@@ -20,6 +20,7 @@ struct slot {
     _Atomic uint64_t state;
     struct object *_Atomic obj;
     uint32_t next_free;
+    atomic_uint cls; /* the object's class, readable without a pin (handle_class_hint) */
 };
 
 static struct slot *_Atomic chunks[MAX_CHUNKS];
@@ -96,6 +97,7 @@ SECURITY_STATUS handle_create(struct object *obj, ULONG_PTR *out)
     s = slot_get(idx);
     obj->slot = idx;
     atomic_store_explicit(&s->obj, obj, memory_order_relaxed);
+    atomic_store_explicit(&s->cls, (unsigned)obj->cls, memory_order_relaxed);
     w = atomic_load_explicit(&s->state, memory_order_relaxed);
     atomic_store_explicit(&s->state, (w & ~(LIVE_BIT | PIN_MASK)) | LIVE_BIT, memory_order_release);
     atomic_fetch_add(&live_count, 1);
@@ -144,6 +146,23 @@ bool handle_names(ULONG_PTR h, const struct object *obj)
      * with the check answers either way, as it would for a pin. */
     return GEN(w) == GEN(raw) && (w & LIVE_BIT) &&
            atomic_load_explicit(&s->obj, memory_order_acquire) == obj;
+}
+
+unsigned handle_class_hint(ULONG_PTR h)
+{
+    uint64_t raw = (uint64_t)h ^ handle_mask;
+    uint32_t low = (uint32_t)raw;
+    struct slot *s;
+    uint64_t w;
+
+    if (h == 0 || low == 0 || (s = slot_get(low - 1)) == NULL)
+        return 0;
+    w = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (GEN(w) != GEN(raw) || !(w & LIVE_BIT))
+        return 0;
+    /* may already belong to the slot's next life: a hint, which the pin that follows it
+     * confirms or refuses */
+    return atomic_load_explicit(&s->cls, memory_order_relaxed);
 }
 
 /* The last pin of a closed slot: drop the table's reference and recycle the slot under a

@@ -20,6 +20,11 @@ void handle_unpin(struct object *obj);
  * an object the caller keeps alive otherwise (a pinned child's provider). */
 bool handle_names(ULONG_PTR h, const struct object *obj);
 
+/* The class of the object behind h (0 if h names no live object), without pinning it: the
+ * router's choice of provider. A handle closed and reused meanwhile may answer its new
+ * object's class, so whoever acts on the hint still pins h, which then refuses it. */
+unsigned handle_class_hint(ULONG_PTR h);
+
 /* Invalidate h at once (it must be pinned by the caller through pinned); the object is
  * released when the last pin goes. NTE_INVALID_HANDLE if another thread closed it first. */
 SECURITY_STATUS handle_close(struct object *pinned);

@@ -16,11 +16,15 @@ enum obj_class {
     OBJ_PREMASTER, /* RSA pre-master ('ssl7') */
     OBJ_PUBLIC,    /* RSA public key from SslImportKey */
     OBJ_PRIVATE,   /* key from SslOpenPrivateKey */
+    OBJ_ROUTED_PROVIDER, /* router: a provider handle of a loaded provider (src/router) */
+    OBJ_ROUTED,          /* router: any other handle of a loaded provider */
     OBJ_CLASS_MAX
 };
 
 #define CLASS_BIT(c) (1u << (c))
 #define CLASS_ANY (~0u)
+/* Every class of the built-in provider's own objects (not the router's wrappers). */
+#define CLASS_BUILTIN (CLASS_ANY & ~(CLASS_BIT(OBJ_ROUTED_PROVIDER) | CLASS_BIT(OBJ_ROUTED)))
 
 struct provider;
 
