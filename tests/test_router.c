@@ -300,6 +300,7 @@ static void test_trace_content(void)
     CHECK(count(text, "SslLookupCipherLengths(") >= 2);
     CHECK(count(text, "= 0x80090027 NTE_INVALID_PARAMETER") >= 1);
     CHECK(count(text, psk_hex) == 0);
+    CHECK(count(text, "pbInput=01020304,") >= 1); /* what is public is shown: the scan above sees bytes */
     free(text);
 }
 

@@ -9,9 +9,9 @@
  *   (checked through the master secret it yields: RSA and PSK, whose pre-master is known). */
 #include <openssl/x509.h>
 #include "check.h"
-#include "handles.h"
 #include "libssl_peer.h"
 #include "master_blob.h"
+#include "traced.h"
 #include "sslprov_ext.h"
 #include "sslprovider.h"
 
@@ -24,6 +24,8 @@ static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWOR
 static NCRYPT_KEY_HANDLE import_master(const struct peer_run *r)
 {
     NCRYPT_KEY_HANDLE h = master_blob_import(prov, (DWORD)r->version, r->cipher_id, 1, r->master_secret);
+
+    test_secret(r->master_secret, sizeof(r->master_secret));
 
     CHECK(h != 0);
     return h;
@@ -195,7 +197,7 @@ int main(void)
     };
     char name[128];
 
-    CHECK_ST(SslOpenProvider(&prov, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslOpenProvider(&prov, TEST_PROVIDER_NAME, 0), SEC_E_OK);
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
         int v = versions[i].v, v12 = v == TLS1_2_VERSION || v == DTLS1_2_VERSION;
 
@@ -228,7 +230,7 @@ int main(void)
     printf("%u handshakes compared\n", runs);
     CHECK(runs >= 80);
     CHECK_ST(SslFreeObject(prov, 0), SEC_E_OK);
-    CHECK(handle_live_count() == 0);
+    CHECK(TEST_HANDLES_RELEASED());
     peer_global_cleanup();
     return check_summary();
 }

@@ -46,9 +46,9 @@
  */
 #include <openssl/evp.h>
 #include "check.h"
-#include "handles.h"
 #include "libssl13_peer.h"
 #include "sslprovider.h"
+#include "traced.h"
 
 #define MAX_DATA 16384
 #define TAMPER_ALL_MAX 4096 /* records up to this size get every byte flipped */
@@ -303,6 +303,7 @@ static void expect_secret(struct run *r, NCRYPT_KEY_HANDLE h, DWORD stage, const
     EXPECT(secret_of(h, stage, r->s->id, s, &len));
     if (k == NULL)
         return;
+    test_secret(k->secret, k->len);
     EXPECT(memcmp(k->client_random, r->c->msgs[0].data + 6, 32) == 0);
     if (len != k->len || memcmp(s, k->secret, len) != 0) {
         fprintf(stderr, "[%s] %s differs from libssl's keylog\n", where, label);
@@ -318,6 +319,8 @@ static NCRYPT_KEY_HANDLE keylog_secret(struct run *r, const char *label, DWORD s
     const struct p13_keylog *k = p13_keylog_find(r->c, label);
 
     EXPECT(k != NULL && k->len == r->s->hash_len);
+    if (k != NULL)
+        test_secret(k->secret, k->len);
     return k != NULL ? import_secret(r->s->id, stage, k->secret, k->len) : 0;
 }
 
@@ -1105,7 +1108,7 @@ int main(void)
 {
     unsigned enabled = 0;
 
-    CHECK_ST(SslOpenProvider(&prov, NULL, 0), SEC_E_OK);
+    CHECK_ST(SslOpenProvider(&prov, TEST_PROVIDER_NAME, 0), SEC_E_OK);
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
         struct p13_ctx_config cc = {.suite = suites[i].name, .num_tickets = -1};
         struct p13_ctx ctx;
@@ -1133,7 +1136,7 @@ int main(void)
     CHECK(n.conns == 9 * enabled);
     CHECK(n.exact + n.ours == n.lib_records); /* each of libssl's records reproduced or replaced by ours */
     CHECK_ST(SslFreeObject(prov, 0), SEC_E_OK);
-    CHECK(handle_live_count() == 0);
+    CHECK(TEST_HANDLES_RELEASED());
     peer_global_cleanup();
     return check_summary();
 }

@@ -144,6 +144,7 @@ static void registry_init(void)
     snprintf(entries[1].comment, sizeof(entries[1].comment), "%s",
              "sslprov: logs every call (SSLPROV_TRACE=FILE), then forwards it to the built-in provider");
     atomic_store(&entries[1].table, trace_table(sp_function_table()));
+    entries[1].next_gen = trace_next_gen(SPSslExpandNextGenTrafficKey);
     entries[1].slots = SLOTS_ALL;
     n_entries = 2;
     conf_read(conf != NULL ? conf : CONF_DEFAULT);
@@ -220,6 +221,7 @@ static SECURITY_STATUS load(struct registered *e)
             goto broken;
     }
     e->slots = slots;
+    *(void **)&e->next_gen = dlsym(dl, "SslProvExpandNextGenTrafficKey");
     atomic_store(&e->table, t);
     return SEC_E_OK; /* dl stays open for the life of the process (router.h) */
 broken:

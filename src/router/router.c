@@ -155,19 +155,28 @@ SECURITY_STATUS WINAPI SslInitializeInterface(LPCWSTR pszProviderName,
 
 /* ---- built-in only: functions without a table slot ----------------------------------------- */
 
-/* Undocumented on Windows (no slot): a routed provider cannot be asked for it. */
+/* Undocumented on Windows and without a table slot: a routed provider answers it only if its
+ * module exports SslProvExpandNextGenTrafficKey (router.h). */
 SECURITY_STATUS WINAPI SslExpandNextGenTrafficKey(NCRYPT_PROV_HANDLE hSslProvider,
                                                   NCRYPT_KEY_HANDLE hTrafficSecret,
                                                   NCRYPT_KEY_HANDLE *phNextTrafficSecret,
                                                   PNCryptBufferDesc pParameterList, DWORD dwFlags)
 {
-    if (routed_provider(hSslProvider)) {
-        if (phNextTrafficSecret != NULL)
-            *phNextTrafficSecret = 0;
-        return NTE_NOT_SUPPORTED;
-    }
-    return SPSslExpandNextGenTrafficKey(hSslProvider, hTrafficSecret, phNextTrafficSecret,
-                                        pParameterList, dwFlags);
+    struct route r;
+    ULONG_PTR kTrafficSecret, oNextTrafficSecret = 0;
+    SECURITY_STATUS st;
+
+    if (!routed_provider(hSslProvider))
+        return SPSslExpandNextGenTrafficKey(hSslProvider, hTrafficSecret, phNextTrafficSecret,
+                                            pParameterList, dwFlags);
+    if ((st = route_begin(&r, hSslProvider, 0)) == SEC_E_OK &&
+        (st = r.prov->rp->next_gen != NULL ? SEC_E_OK : NTE_NOT_SUPPORTED) == SEC_E_OK &&
+        (st = route_in(&r, hTrafficSecret, &kTrafficSecret)) == SEC_E_OK)
+        st = r.prov->rp->next_gen(r.inner, kTrafficSecret,
+                                  phNextTrafficSecret != NULL ? &oNextTrafficSecret : NULL,
+                                  pParameterList, dwFlags);
+    st = route_out(&r, st, phNextTrafficSecret, oNextTrafficSecret);
+    return route_end(&r, st);
 }
 
 /* An sslprov extension of the built-in provider (sslprov_ext.h). */

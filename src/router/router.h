@@ -28,6 +28,9 @@ struct registered {
     char module[4096];                        /* "" for a provider built into the library */
     const NCRYPT_SSL_FUNCTION_TABLE *_Atomic table; /* NULL until loaded */
     size_t slots;                             /* function pointers its Version gives it */
+    /* SslExpandNextGenTrafficKey has no table slot (exported by ncrypt, undocumented): a
+     * module may export it as SslProvExpandNextGenTrafficKey; NULL: NTE_NOT_SUPPORTED */
+    SslExpandNextGenTrafficKeyFn next_gen;
 };
 
 /* The registry (registry.c). */

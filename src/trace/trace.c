@@ -552,6 +552,18 @@ static SECURITY_STATUS WINAPI tExpandPreSharedKey(NCRYPT_PROV_HANDLE hSslProvide
       hSslProvider, hResumptionMasterKey, pbTicketNonce, cbTicketNonce, phPreSharedKey, pParameterList, dwFlags);
 }
 
+static SslExpandNextGenTrafficKeyFn next_gen;
+
+static SECURITY_STATUS WINAPI tExpandNextGenTrafficKey(NCRYPT_PROV_HANDLE hSslProvider,
+    NCRYPT_KEY_HANDLE hTrafficSecret, NCRYPT_KEY_HANDLE *phNextTrafficSecret, PNCryptBufferDesc pParameterList,
+    DWORD dwFlags)
+{
+    return trace_call("SslExpandNextGenTrafficKey",
+                      next_gen(hSslProvider, hTrafficSecret, phNextTrafficSecret, pParameterList, dwFlags),
+                      "hSslProvider:P hTrafficSecret:K phNextTrafficSecret:O pParameterList:L dwFlags:x",
+                      hSslProvider, hTrafficSecret, phNextTrafficSecret, pParameterList, dwFlags);
+}
+
 #undef T
 
 #define TRACE_SLOT(name, version) .name = t##name,
@@ -561,6 +573,15 @@ static const NCRYPT_SSL_FUNCTION_TABLE table = {
 };
 
 static pthread_mutex_t next_lock = PTHREAD_MUTEX_INITIALIZER;
+
+SslExpandNextGenTrafficKeyFn trace_next_gen(SslExpandNextGenTrafficKeyFn n)
+{
+    pthread_mutex_lock(&next_lock);
+    if (next_gen == NULL)
+        next_gen = n;
+    pthread_mutex_unlock(&next_lock);
+    return tExpandNextGenTrafficKey;
+}
 
 const NCRYPT_SSL_FUNCTION_TABLE *trace_table(const NCRYPT_SSL_FUNCTION_TABLE *n)
 {

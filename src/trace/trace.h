@@ -13,4 +13,7 @@
 /* The tracing table, forwarding to next (the first caller's next is kept). */
 const NCRYPT_SSL_FUNCTION_TABLE *trace_table(const NCRYPT_SSL_FUNCTION_TABLE *next);
 
+/* SslExpandNextGenTrafficKey (no table slot), traced, forwarding to next. */
+SslExpandNextGenTrafficKeyFn trace_next_gen(SslExpandNextGenTrafficKeyFn next);
+
 #endif
