@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <openssl/crypto.h>
 #include "buffer.h"
 
@@ -158,6 +159,26 @@ SECURITY_STATUS buffer_free(void *p)
     set_remove_at(&ours, (size_t)i);
     pthread_mutex_unlock(&ours.lock);
     h = (struct buf_hdr *)p - 1;
+    OPENSSL_clear_free(h, sizeof(*h) + h->size);
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS buffer_take(void *p, enum buffer_kind kind, void *copy, size_t n)
+{
+    struct buf_hdr *h;
+    ssize_t i;
+
+    if (p == NULL)
+        return NTE_INVALID_PARAMETER;
+    pthread_mutex_lock(&ours.lock);
+    h = (struct buf_hdr *)p - 1;
+    if ((i = set_find(&ours, p)) < 0 || h->kind != kind || h->size < n) {
+        pthread_mutex_unlock(&ours.lock);
+        return NTE_INVALID_PARAMETER;
+    }
+    memcpy(copy, p, n);
+    set_remove_at(&ours, (size_t)i);
+    pthread_mutex_unlock(&ours.lock);
     OPENSSL_clear_free(h, sizeof(*h) + h->size);
     return SEC_E_OK;
 }

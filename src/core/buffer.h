@@ -23,6 +23,9 @@ enum buffer_kind buffer_kind(const void *p);
 /* Unregister, wipe and free; NTE_INVALID_PARAMETER if p is not ours. */
 SECURITY_STATUS buffer_free(void *p);
 size_t buffer_live_count(void);
+/* buffer_free of a block of this kind, copying its first n bytes out first, all under the
+ * set's lock: exactly one of two concurrent callers gets the block. */
+SECURITY_STATUS buffer_take(void *p, enum buffer_kind kind, void *copy, size_t n);
 
 /* Blocks a loaded provider handed out (router): recorded with their owner so SslFreeBuffer
  * gives each back to the provider that made it. buffer_adopt fails on allocation failure or

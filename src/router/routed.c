@@ -30,14 +30,15 @@ static SECURITY_STATUS routed_new(const struct registered *rp, enum obj_class cl
     obj_init(&r->hdr, cls, NULL, routed_destroy);
     r->rp = rp;
     r->inner = inner;
+    r->prov = prov;
     atomic_init(&r->user_refs, 1);
+    if (prov != NULL)
+        obj_ref(&prov->hdr);
     if ((st = handle_create(&r->hdr, out)) != SEC_E_OK) {
         OPENSSL_free(r);
+        if (prov != NULL)
+            obj_unref(&prov->hdr);
         return st;
-    }
-    if (prov != NULL) {
-        obj_ref(&prov->hdr);
-        r->prov = prov;
     }
     return SEC_E_OK;
 }
@@ -206,11 +207,14 @@ SECURITY_STATUS route_state_out(struct route *r, SECURITY_STATUS st, void **pp, 
 
 SECURITY_STATUS routed_state_free(void *p)
 {
-    const struct state_wrap *w = p;
+    struct state_wrap w;
+    SECURITY_STATUS st;
 
-    if (w->inner != NULL)
-        atomic_load(&w->rp->table)->FreeBuffer(w->inner);
-    return buffer_free(p);
+    /* taken out of the block set before the provider's state is released: of two threads
+     * freeing one wrapper, one frees the state, the other gets NTE_INVALID_PARAMETER */
+    if ((st = buffer_take(p, BUF_ROUTED_STATE, &w, sizeof(w))) == SEC_E_OK && w.inner != NULL)
+        atomic_load(&w.rp->table)->FreeBuffer(w.inner);
+    return st;
 }
 
 SECURITY_STATUS route_end(struct route *r, SECURITY_STATUS st)
