@@ -1,8 +1,7 @@
 /* Group F: record protection (api.md §7 F1–F2, behavior.md §2, conventions.md §5).
  * Arguments are checked as behavior.md §2 records them. */
 #include "api_common.h"
-#include "record12.h"
-#include "record13.h"
+#include "record.h"
 #include "sp_api.h"
 
 /* A record key: a TLS <= 1.2 session key or a TLS 1.3 write key; other secrets are the right
@@ -11,9 +10,8 @@ static SECURITY_STATUS record_key(const struct object *obj)
 {
     const struct secret_key *k = (const struct secret_key *)obj;
 
-    return (k->kind == KEY_SESSION && k->rec != NULL) || (k->kind == KEY_WRITE && k->rec13 != NULL)
-               ? SEC_E_OK
-               : NTE_NOT_SUPPORTED;
+    return (k->kind == KEY_SESSION || k->kind == KEY_WRITE) && k->rec != NULL ? SEC_E_OK
+                                                                              : NTE_NOT_SUPPORTED;
 }
 
 #define MAX_CONTENT_TYPE 0xFF
@@ -39,14 +37,8 @@ static SECURITY_STATUS record_encrypt(struct secret_key *k, PBYTE in, DWORD in_l
                                       DWORD out_cap, DWORD *result, ULONGLONG seq, DWORD type)
 {
     size_t len;
-    SECURITY_STATUS st;
+    SECURITY_STATUS st = rec_seal(k, in, in_len, out, out_cap, &len, seq, (uint8_t)type);
 
-    if (k->kind == KEY_WRITE)
-        st = rec13_encrypt(k, in, in_len, out, out_cap, &len, seq, (uint8_t)type);
-    else if (in_len > REC_MAX_PLAINTEXT)
-        return NTE_INVALID_PARAMETER;
-    else
-        st = rec12_encrypt(k, in, in_len, out, out_cap, &len, seq, (uint8_t)type);
     if (st == SEC_E_OK)
         *result = (DWORD)len;
     return st;
@@ -56,12 +48,8 @@ static SECURITY_STATUS record_decrypt(struct secret_key *k, PBYTE in, DWORD in_l
                                       DWORD out_cap, DWORD *result, ULONGLONG seq)
 {
     size_t len;
-    SECURITY_STATUS st;
+    SECURITY_STATUS st = rec_open(k, in, in_len, out, out_cap, &len, seq);
 
-    if (k->kind == KEY_WRITE)
-        st = rec13_decrypt(k, in, in_len, out, out_cap, &len, seq);
-    else
-        st = rec12_decrypt(k, in, in_len, out, out_cap, &len, seq);
     if (st == SEC_E_OK)
         *result = (DWORD)len;
     return st;

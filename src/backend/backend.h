@@ -74,7 +74,7 @@ struct backend {
     EVP_KDF *tls1_prf;
     EVP_KDF *tls13_kdf;
     EVP_KDF *hkdf;
-    /* Optional: the DRBG behind a CBC write key's explicit IVs (record12.c); NULL leaves
+    /* Optional: the DRBG behind a CBC write key's explicit IVs (src/record/rec_mte.c); NULL leaves
      * those IVs to RAND_bytes_ex. */
     EVP_RAND *ctr_drbg;
     /* [MD_COUNT]: spare TLS13-KDF contexts, digest set. Allocated, so that derivations

@@ -5,7 +5,7 @@
 #include "opaque.h"
 #include "secrets.h"
 #include "kdf12.h"
-#include "record12.h"
+#include "record.h"
 
 /* Header fields (behavior.md §4.4), little-endian DWORDs. */
 enum {
@@ -44,7 +44,7 @@ SECURITY_STATUS opaque_size(const struct object *obj, size_t *len)
         *len = OPAQUE_HEADER_LEN;
         return SEC_E_OK;
     }
-    if (obj->cls != OBJ_KEY || !rec12_exportable(k))
+    if (obj->cls != OBJ_KEY || !rec_exportable(k))
         return NTE_NOT_SUPPORTED;
     if (k->kind != KEY_SESSION) /* TLS 1.3 secret, write key or PSK */
         *len = OPAQUE_HEADER_LEN + KDBM_HEADER_LEN + k->key_len + (k->kind == KEY_WRITE ? SEQ_MARK_LEN : 0);

@@ -1,8 +1,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include "handles.h"
-#include "record12.h"
-#include "record13.h"
+#include "record.h"
 #include "secrets.h"
 
 static void master_key_destroy(struct object *obj)
@@ -34,8 +33,7 @@ static void secret_key_destroy(struct object *obj)
 {
     struct secret_key *k = (struct secret_key *)obj;
 
-    rec12_free(k->rec);
-    rec13_free(k->rec13);
+    rec_free(k->rec);
     if (k->key != k->key_inline)
         OPENSSL_clear_free(k->key, k->key_len);
     OPENSSL_clear_free(k, sizeof(*k));
@@ -77,9 +75,8 @@ SECURITY_STATUS secret_key_create(struct provider *prov, const struct secret_ini
         memcpy(k->iv, init->iv, init->iv_len);
     /* 2^64-1 is never encrypted, so a mark of 2^64-1 refuses everything */
     k->seq_mark = init->seq_mark;
-    /* record keys are keyed once, here (DESIGN.md "Decide once per key") */
-    if ((k->kind != KEY_SESSION || (st = rec12_init(k)) == SEC_E_OK) &&
-        (k->kind != KEY_WRITE || (st = rec13_init(k)) == SEC_E_OK) &&
+    /* a record key gets its record context here (DESIGN.md "Decide once per key") */
+    if (((k->kind != KEY_SESSION && k->kind != KEY_WRITE) || (st = rec_init(k)) == SEC_E_OK) &&
         (st = handle_create(&k->hdr, out)) == SEC_E_OK)
         return SEC_E_OK;
     obj_unref(&k->hdr);

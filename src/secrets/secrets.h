@@ -57,8 +57,8 @@ struct secret_key {
     uint8_t iv[SECRET_MAX_IV]; /* fixed IV (AEAD), or the CBC IV / residue (SSL 3.0, TLS 1.0) */
     size_t iv_len;
     uint64_t seq_mark; /* AEAD write keys: lowest SequenceNumber still allowed */
-    struct rec12 *rec; /* record state of TLS <= 1.2 session keys (record12.c) */
-    struct rec13 *rec13; /* record state of TLS 1.3 write keys (record13.c) */
+    struct rec *rec;   /* record context of TLS <= 1.2 session keys and TLS 1.3 write keys
+                          (src/record/) */
     struct keylog_tag log; /* TLS 1.3 application traffic secrets: what their next generation logs */
 };
 
