@@ -199,16 +199,24 @@ static void fz_scan_begin(const uint8_t *secret, size_t len)
     wipe_scanning = true;
 }
 
-/* How often the secret stands in the fuzz input. The fuzzer learns values from the compares it
- * watches and writes them anywhere: a secret that also stands in public input (a peer's
- * share, a random, a label) is no secret, and anyone may free a copy of it. Callers scan only
- * when it stands there no more often than the secret's own encoding needs. */
+/* How often the secret stands in the fuzz input, as written or backwards. The fuzzer learns
+ * values from the compares it watches and writes them anywhere: a secret that also stands in
+ * public input (a peer's share, a random, a label, a certificate's modulus) is no secret, and
+ * anyone may free a copy of it. Backwards too, because a BIGNUM keeps its value least
+ * significant byte first: the scan finds a public number's bytes reversed in the BIGNUM that
+ * holds it, and the fuzzer, watching that compare, copies them into the key. Callers scan
+ * only when it stands there no more often than the secret's own encoding needs. */
 static size_t fz_occurrences(const uint8_t *data, size_t size, const uint8_t *secret, size_t len)
 {
+    uint8_t rev[64];
     size_t hits = 0;
 
-    for (size_t i = 0; len > 0 && i + len <= size; i++)
-        hits += memcmp(data + i, secret, len) == 0;
+    if (len == 0 || len > sizeof(rev))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        rev[i] = secret[len - 1 - i];
+    for (size_t i = 0; i + len <= size; i++)
+        hits += (memcmp(data + i, secret, len) == 0) + (memcmp(data + i, rev, len) == 0);
     return hits;
 }
 
