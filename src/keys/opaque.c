@@ -7,32 +7,23 @@
 #include "kdf12.h"
 #include "record.h"
 
-/* Header fields (behavior.md §4.4), little-endian DWORDs. */
-enum {
-    OFF_TOTAL = 0x00,
-    OFF_MAGIC = 0x04,
-    OFF_PROTOCOL = 0x08,
-    OFF_SUITE = 0x0C,
-    OFF_FLAG = 0x10,    /* ssl5: 1 client / 0 server; ssl3: 1 read / 0 write */
-    OFF_KEYBLOB = 0x14, /* bytes after the header */
-    OFF_IVLEN = 0x18,
-    OFF_IV = 0x1C,      /* 48 bytes: the master secret for ssl5, the fixed IV for ssl3 */
-    OFF_KEYTYPE = 0x4C  /* TLS 1.3 stage code */
-};
-
-#define KDBM_MAGIC 0x4D42444Bu
-#define KDBM_HEADER_LEN 12
-#define SEQ_MARK_LEN 8
-
-static bool suite_is_aead(const struct suite *s)
-{
-    return s->mode == MODE_GCM || s->mode == MODE_CCM || s->mode == MODE_CHACHA;
-}
-
 /* Bytes after the header of a session key: KDBM(cipher key), MAC key, AEAD sequence mark. */
 static size_t session_payload_len(const struct suite *s, size_t key_len, size_t mac_len)
 {
-    return KDBM_HEADER_LEN + key_len + mac_len + (suite_is_aead(s) ? SEQ_MARK_LEN : 0);
+    return SSLPROV_KDBM_HEADER_LEN + key_len + mac_len +
+           (suite_is_aead(s) ? SSLPROV_OPAQUE_SEQ_MARK_LEN : 0);
+}
+
+/* Bytes after the header of a TLS 1.3 object: KDBM(key), and a write key's sequence mark. */
+static size_t tls13_payload_len(enum key_kind kind, size_t key_len)
+{
+    return SSLPROV_KDBM_HEADER_LEN + key_len + (kind == KEY_WRITE ? SSLPROV_OPAQUE_SEQ_MARK_LEN : 0);
+}
+
+/* A 'KDBM' v1 block starts at p. */
+static bool kdbm_ok(const uint8_t *p)
+{
+    return get32(p) == SSLPROV_KDBM_MAGIC && get32(p + 4) == SSLPROV_KDBM_VERSION;
 }
 
 SECURITY_STATUS opaque_size(const struct object *obj, size_t *len)
@@ -47,7 +38,7 @@ SECURITY_STATUS opaque_size(const struct object *obj, size_t *len)
     if (obj->cls != OBJ_KEY || !rec_exportable(k))
         return NTE_NOT_SUPPORTED;
     if (k->kind != KEY_SESSION) /* TLS 1.3 secret, write key or PSK */
-        *len = OPAQUE_HEADER_LEN + KDBM_HEADER_LEN + k->key_len + (k->kind == KEY_WRITE ? SEQ_MARK_LEN : 0);
+        *len = OPAQUE_HEADER_LEN + tls13_payload_len(k->kind, k->key_len);
     else
         *len = OPAQUE_HEADER_LEN + session_payload_len(k->suite, k->key_len, k->mac_key_len);
     return SEC_E_OK;
@@ -62,23 +53,23 @@ static void export_session(const struct secret_key *k, uint8_t *out)
     uint8_t *p = out + OPAQUE_HEADER_LEN;
 
     memset(out, 0, OPAQUE_HEADER_LEN);
-    put32(out + OFF_TOTAL, (uint32_t)(OPAQUE_HEADER_LEN + payload));
-    put32(out + OFF_MAGIC, OPAQUE_MAGIC_SSL3);
-    put32(out + OFF_PROTOCOL, proto_to_dword(k->proto));
-    put32(out + OFF_SUITE, k->suite->id);
-    put32(out + OFF_FLAG, k->read ? 1 : 0);
-    put32(out + OFF_KEYBLOB, (uint32_t)payload);
-    put32(out + OFF_IVLEN, (uint32_t)k->iv_len);
-    memcpy(out + OFF_IV, k->iv, k->iv_len);
-    put32(p, KDBM_MAGIC);
-    put32(p + 4, 1);
-    put32(p + 8, (uint32_t)k->key_len);
-    memcpy(p + KDBM_HEADER_LEN, k->key, k->key_len);
-    p += KDBM_HEADER_LEN + k->key_len;
+    put32(out + SSLPROV_OPAQUE_TOTAL, (uint32_t)(OPAQUE_HEADER_LEN + payload));
+    put32(out + SSLPROV_OPAQUE_MAGIC, OPAQUE_MAGIC_SSL3);
+    put32(out + SSLPROV_OPAQUE_PROTOCOL, proto_to_dword(k->proto));
+    put32(out + SSLPROV_OPAQUE_SUITE, k->suite->id);
+    put32(out + SSLPROV_OPAQUE_FLAG, k->read ? 1 : 0);
+    put32(out + SSLPROV_OPAQUE_PAYLOAD, (uint32_t)payload);
+    put32(out + SSLPROV_OPAQUE_IVLEN, (uint32_t)k->iv_len);
+    memcpy(out + SSLPROV_OPAQUE_IV, k->iv, k->iv_len);
+    put32(p, SSLPROV_KDBM_MAGIC);
+    put32(p + 4, SSLPROV_KDBM_VERSION);
+    put32(p + SSLPROV_KDBM_OFF_KEYLEN, (uint32_t)k->key_len);
+    memcpy(p + SSLPROV_KDBM_HEADER_LEN, k->key, k->key_len);
+    p += SSLPROV_KDBM_HEADER_LEN + k->key_len;
     memcpy(p, k->mac_key, k->mac_key_len);
     p += k->mac_key_len;
     if (suite_is_aead(k->suite))
-        for (int i = 0; i < SEQ_MARK_LEN; i++)
+        for (int i = 0; i < SSLPROV_OPAQUE_SEQ_MARK_LEN; i++)
             p[i] = (uint8_t)(k->seq_mark >> (8 * i));
 }
 
@@ -87,25 +78,25 @@ static void export_session(const struct secret_key *k, uint8_t *out)
  * has no protocol yet is written with suite 0. */
 static void export_tls13(const struct secret_key *k, uint8_t *out)
 {
-    size_t payload = KDBM_HEADER_LEN + k->key_len + (k->kind == KEY_WRITE ? SEQ_MARK_LEN : 0);
+    size_t payload = tls13_payload_len(k->kind, k->key_len);
     uint8_t *p = out + OPAQUE_HEADER_LEN;
 
     memset(out, 0, OPAQUE_HEADER_LEN);
-    put32(out + OFF_TOTAL, (uint32_t)(OPAQUE_HEADER_LEN + payload));
-    put32(out + OFF_MAGIC, OPAQUE_MAGIC_SSL3);
-    put32(out + OFF_PROTOCOL, proto_to_dword(PROTO_TLS13));
-    put32(out + OFF_SUITE, k->has_proto ? k->suite->id : 0);
-    put32(out + OFF_KEYBLOB, (uint32_t)payload);
-    put32(out + OFF_IVLEN, (uint32_t)k->iv_len);
-    memcpy(out + OFF_IV, k->iv, k->iv_len);
-    put32(out + OFF_KEYTYPE, k->kind);
-    put32(p, KDBM_MAGIC);
-    put32(p + 4, 1);
-    put32(p + 8, (uint32_t)k->key_len);
-    memcpy(p + KDBM_HEADER_LEN, k->key, k->key_len);
+    put32(out + SSLPROV_OPAQUE_TOTAL, (uint32_t)(OPAQUE_HEADER_LEN + payload));
+    put32(out + SSLPROV_OPAQUE_MAGIC, OPAQUE_MAGIC_SSL3);
+    put32(out + SSLPROV_OPAQUE_PROTOCOL, proto_to_dword(PROTO_TLS13));
+    put32(out + SSLPROV_OPAQUE_SUITE, k->has_proto ? k->suite->id : 0);
+    put32(out + SSLPROV_OPAQUE_PAYLOAD, (uint32_t)payload);
+    put32(out + SSLPROV_OPAQUE_IVLEN, (uint32_t)k->iv_len);
+    memcpy(out + SSLPROV_OPAQUE_IV, k->iv, k->iv_len);
+    put32(out + SSLPROV_OPAQUE_KEYTYPE, k->kind);
+    put32(p, SSLPROV_KDBM_MAGIC);
+    put32(p + 4, SSLPROV_KDBM_VERSION);
+    put32(p + SSLPROV_KDBM_OFF_KEYLEN, (uint32_t)k->key_len);
+    memcpy(p + SSLPROV_KDBM_HEADER_LEN, k->key, k->key_len);
     if (k->kind == KEY_WRITE)
-        for (int i = 0; i < SEQ_MARK_LEN; i++)
-            p[KDBM_HEADER_LEN + k->key_len + i] = (uint8_t)(k->seq_mark >> (8 * i));
+        for (int i = 0; i < SSLPROV_OPAQUE_SEQ_MARK_LEN; i++)
+            p[SSLPROV_KDBM_HEADER_LEN + k->key_len + i] = (uint8_t)(k->seq_mark >> (8 * i));
 }
 
 SECURITY_STATUS opaque_export(const struct object *obj, uint8_t *out)
@@ -124,12 +115,12 @@ SECURITY_STATUS opaque_export(const struct object *obj, uint8_t *out)
         return NTE_NOT_SUPPORTED;
     /* conventions.md §7: ssl5 writes 0x14 = 0, 0x18 = 0, 0x4C = 0, total 80 */
     memset(out, 0, OPAQUE_HEADER_LEN);
-    put32(out + OFF_TOTAL, OPAQUE_HEADER_LEN);
-    put32(out + OFF_MAGIC, OPAQUE_MAGIC_SSL5);
-    put32(out + OFF_PROTOCOL, proto_to_dword(mk->proto));
-    put32(out + OFF_SUITE, mk->suite->id);
-    put32(out + OFF_FLAG, mk->client ? 1 : 0);
-    memcpy(out + OFF_IV, mk->ms, sizeof(mk->ms));
+    put32(out + SSLPROV_OPAQUE_TOTAL, OPAQUE_HEADER_LEN);
+    put32(out + SSLPROV_OPAQUE_MAGIC, OPAQUE_MAGIC_SSL5);
+    put32(out + SSLPROV_OPAQUE_PROTOCOL, proto_to_dword(mk->proto));
+    put32(out + SSLPROV_OPAQUE_SUITE, mk->suite->id);
+    put32(out + SSLPROV_OPAQUE_FLAG, mk->client ? 1 : 0);
+    memcpy(out + SSLPROV_OPAQUE_IV, mk->ms, sizeof(mk->ms));
     return SEC_E_OK;
 }
 
@@ -141,19 +132,19 @@ static SECURITY_STATUS import_ssl5(struct provider *prov, const uint8_t *blob, s
 {
     const struct suite *s;
     enum proto p;
-    uint32_t flag = get32(blob + OFF_FLAG);
+    uint32_t flag = get32(blob + SSLPROV_OPAQUE_FLAG);
 
-    if (len != OPAQUE_HEADER_LEN || get32(blob + OFF_TOTAL) != OPAQUE_HEADER_LEN ||
-        get32(blob + OFF_KEYBLOB) != 0 || flag > 1)
+    if (len != OPAQUE_HEADER_LEN || get32(blob + SSLPROV_OPAQUE_TOTAL) != OPAQUE_HEADER_LEN ||
+        get32(blob + SSLPROV_OPAQUE_PAYLOAD) != 0 || flag > 1)
         return NTE_BAD_DATA;
-    if (!proto_from_dword(get32(blob + OFF_PROTOCOL), &p) || p == PROTO_TLS13)
+    if (!proto_from_dword(get32(blob + SSLPROV_OPAQUE_PROTOCOL), &p) || p == PROTO_TLS13)
         return NTE_BAD_DATA;
-    if ((s = suite_find(get32(blob + OFF_SUITE))) == NULL || !suite_has_proto(s, p))
+    if ((s = suite_find(get32(blob + SSLPROV_OPAQUE_SUITE))) == NULL || !suite_has_proto(s, p))
         return NTE_BAD_DATA;
     /* known but lookup-only (SSL 2.0, export): like every key operation (conventions.md §3) */
     if (p == PROTO_SSL2 || (s->flags & (SUITE_EXPORT | SUITE_SSL2)))
         return NTE_NOT_SUPPORTED;
-    return master_key_create(prov, p, s, flag == 1, blob + OFF_IV, out);
+    return master_key_create(prov, p, s, flag == 1, blob + SSLPROV_OPAQUE_IV, out);
 }
 
 /* The layout export_tls13 writes: secrets of the suite's hash length, write keys of its key
@@ -162,7 +153,7 @@ static SECURITY_STATUS import_tls13(struct provider *prov, const uint8_t *blob, 
                                     uint32_t kind, ULONG_PTR *out)
 {
     const uint8_t *p = blob + OPAQUE_HEADER_LEN;
-    uint32_t suite_id = get32(blob + OFF_SUITE);
+    uint32_t suite_id = get32(blob + SSLPROV_OPAQUE_SUITE);
     struct secret_init init = {.kind = (enum key_kind)kind, .proto = PROTO_TLS13};
     size_t want_key, want_iv = kind == KEY_WRITE ? 12 : 0;
 
@@ -173,19 +164,21 @@ static SECURITY_STATUS import_tls13(struct provider *prov, const uint8_t *blob, 
     } else {
         init.has_proto = true;
     }
-    if (len < OPAQUE_HEADER_LEN + KDBM_HEADER_LEN || get32(p) != KDBM_MAGIC || get32(p + 4) != 1 ||
-        get32(blob + OFF_IVLEN) != want_iv || get32(blob + OFF_FLAG) != 0)
+    if (len < OPAQUE_HEADER_LEN + SSLPROV_KDBM_HEADER_LEN || !kdbm_ok(p) ||
+        get32(blob + SSLPROV_OPAQUE_IVLEN) != want_iv || get32(blob + SSLPROV_OPAQUE_FLAG) != 0)
         return NTE_BAD_DATA;
-    init.key_len = get32(p + 8);
-    want_key = kind == KEY_WRITE ? init.suite->key_len : kind == KEY_PSK ? init.key_len : md_size(init.suite->prf);
+    init.key_len = get32(p + SSLPROV_KDBM_OFF_KEYLEN);
+    want_key = kind == KEY_WRITE ? init.suite->cipher->key_len
+               : kind == KEY_PSK ? init.key_len
+                                 : md_size(init.suite->prf);
     if (init.key_len != want_key || init.key_len == 0 || init.key_len > 0xFFFF ||
-        len != OPAQUE_HEADER_LEN + KDBM_HEADER_LEN + init.key_len + (kind == KEY_WRITE ? SEQ_MARK_LEN : 0))
+        len != OPAQUE_HEADER_LEN + tls13_payload_len((enum key_kind)kind, init.key_len))
         return NTE_BAD_DATA;
-    init.key = p + KDBM_HEADER_LEN;
-    init.iv = blob + OFF_IV;
+    init.key = p + SSLPROV_KDBM_HEADER_LEN;
+    init.iv = blob + SSLPROV_OPAQUE_IV;
     init.iv_len = want_iv;
     if (kind == KEY_WRITE)
-        for (int i = SEQ_MARK_LEN - 1; i >= 0; i--)
+        for (int i = SSLPROV_OPAQUE_SEQ_MARK_LEN - 1; i >= 0; i--)
             init.seq_mark = init.seq_mark << 8 | init.key[init.key_len + (size_t)i];
     return secret_key_create(prov, &init, out);
 }
@@ -199,36 +192,36 @@ static SECURITY_STATUS import_ssl3(struct provider *prov, const uint8_t *blob, s
     struct key_block_layout l;
     struct secret_init init = {.kind = KEY_SESSION, .has_proto = true};
     const uint8_t *p = blob + OPAQUE_HEADER_LEN;
-    uint32_t kind = get32(blob + OFF_KEYTYPE), flag = get32(blob + OFF_FLAG);
+    uint32_t kind = get32(blob + SSLPROV_OPAQUE_KEYTYPE), flag = get32(blob + SSLPROV_OPAQUE_FLAG);
 
-    if (get32(blob + OFF_TOTAL) != len || get32(blob + OFF_KEYBLOB) != len - OPAQUE_HEADER_LEN ||
+    if (get32(blob + SSLPROV_OPAQUE_TOTAL) != len || get32(blob + SSLPROV_OPAQUE_PAYLOAD) != len - OPAQUE_HEADER_LEN ||
         flag > 1 || kind > KEY_PSK)
         return NTE_BAD_DATA;
-    if (!proto_from_dword(get32(blob + OFF_PROTOCOL), &init.proto))
+    if (!proto_from_dword(get32(blob + SSLPROV_OPAQUE_PROTOCOL), &init.proto))
         return NTE_BAD_DATA;
     if ((init.proto == PROTO_TLS13) != (kind != KEY_SESSION))
         return NTE_BAD_DATA;
     if (kind != KEY_SESSION)
         return import_tls13(prov, blob, len, kind, out);
-    if ((init.suite = suite_find(get32(blob + OFF_SUITE))) == NULL ||
+    if ((init.suite = suite_find(get32(blob + SSLPROV_OPAQUE_SUITE))) == NULL ||
         !suite_has_proto(init.suite, init.proto))
         return NTE_BAD_DATA;
     if (init.proto == PROTO_SSL2 || (init.suite->flags & (SUITE_EXPORT | SUITE_SSL2)))
         return NTE_NOT_SUPPORTED;
     kdf12_layout(init.suite, init.proto, &l);
-    if (get32(blob + OFF_IVLEN) != l.iv ||
+    if (get32(blob + SSLPROV_OPAQUE_IVLEN) != l.iv ||
         len != OPAQUE_HEADER_LEN + session_payload_len(init.suite, l.enc_key, l.mac_key) ||
-        get32(p) != KDBM_MAGIC || get32(p + 4) != 1 || get32(p + 8) != l.enc_key)
+        !kdbm_ok(p) || get32(p + SSLPROV_KDBM_OFF_KEYLEN) != l.enc_key)
         return NTE_BAD_DATA;
     init.read = flag == 1;
-    init.iv = blob + OFF_IV;
+    init.iv = blob + SSLPROV_OPAQUE_IV;
     init.iv_len = l.iv;
-    init.key = p + KDBM_HEADER_LEN;
+    init.key = p + SSLPROV_KDBM_HEADER_LEN;
     init.key_len = l.enc_key;
     init.mac_key = init.key + l.enc_key;
     init.mac_key_len = l.mac_key;
     if (suite_is_aead(init.suite))
-        for (int i = SEQ_MARK_LEN - 1; i >= 0; i--)
+        for (int i = SSLPROV_OPAQUE_SEQ_MARK_LEN - 1; i >= 0; i--)
             init.seq_mark = init.seq_mark << 8 | init.mac_key[l.mac_key + (size_t)i];
     return secret_key_create(prov, &init, out);
 }
@@ -239,7 +232,7 @@ SECURITY_STATUS opaque_import(struct provider *prov, const uint8_t *blob, size_t
     *out = 0;
     if (len < OPAQUE_HEADER_LEN)
         return NTE_BAD_DATA;
-    switch (get32(blob + OFF_MAGIC)) {
+    switch (get32(blob + SSLPROV_OPAQUE_MAGIC)) {
     case OPAQUE_MAGIC_SSL5:
         return import_ssl5(prov, blob, len, out);
     case OPAQUE_MAGIC_SSL3:

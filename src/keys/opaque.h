@@ -7,10 +7,12 @@
 #include <stdint.h>
 #include "object.h"
 #include "provider.h"
+#include "sslprov_opaque.h"
 
-#define OPAQUE_HEADER_LEN 80
-#define OPAQUE_MAGIC_SSL3 0x73736C33u /* 'ssl3': session keys, TLS 1.3 secrets and write keys */
-#define OPAQUE_MAGIC_SSL5 0x73736C35u /* 'ssl5': TLS <= 1.2 master keys */
+/* the layout: include/sslprov_opaque.h, shared with the CLI and the tests */
+#define OPAQUE_HEADER_LEN SSLPROV_OPAQUE_HEADER_LEN
+#define OPAQUE_MAGIC_SSL3 SSLPROV_OPAQUE_MAGIC_SSL3 /* session keys, TLS 1.3 secrets and write keys */
+#define OPAQUE_MAGIC_SSL5 SSLPROV_OPAQUE_MAGIC_SSL5 /* TLS <= 1.2 master keys */
 
 /* Bytes the blob of obj takes; 0 with NTE_NOT_SUPPORTED for objects without one. */
 SECURITY_STATUS opaque_size(const struct object *obj, size_t *len);

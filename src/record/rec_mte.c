@@ -14,7 +14,7 @@
  * (DESIGN.md "Constant-time CBC"). */
 EVP_CIPHER_CTX *rec_cipher_ctx(const struct secret_key *k, const struct rec *r, int enc)
 {
-    const EVP_CIPHER *cipher = r->be->cipher[k->suite->cipher];
+    const EVP_CIPHER *cipher = r->be->cipher[k->suite->cipher->id];
     unsigned int version = (unsigned int)proto_to_dword(k->proto);
     bool aead = r->s.tag_len != 0, cbc = r->s.block != 0;
 

@@ -27,7 +27,7 @@ static EVP_CIPHER_CTX *stitched_ctx(const struct secret_key *k, const EVP_CIPHER
 
 static SECURITY_STATUS stitched_init(struct rec *r, const struct secret_key *k)
 {
-    const EVP_CIPHER *c = backend_stitched(r->be, k->suite->cipher, k->suite->mac);
+    const EVP_CIPHER *c = backend_stitched(r->be, k->suite->cipher->id, k->suite->mac);
 
     if ((r->enc = stitched_ctx(k, c, 1)) == NULL || (r->dec = stitched_ctx(k, c, 0)) == NULL)
         return NTE_INTERNAL_ERROR;

@@ -6,7 +6,7 @@
 
 static SECURITY_STATUS stream_init(struct rec *r, const struct secret_key *k)
 {
-    if (k->suite->mode == MODE_STREAM) {
+    if (k->suite->cipher->mode == MODE_STREAM) {
         if ((r->enc = rec_cipher_ctx(k, r, 1)) == NULL)
             return NTE_INTERNAL_ERROR;
         if ((r->rc4_saved = EVP_CIPHER_CTX_new()) == NULL)

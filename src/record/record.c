@@ -9,14 +9,17 @@
 #define DTLS_HDR 13
 #define TLS13_MAX_BODY (16384 + 256) /* behavior.md §2.3: records of 22..16640 bytes */
 
-/* The shape of key k's records (behavior.md §2.1–2.4). TLS 1.3 write keys carry PROTO_TLS13;
- * the header's version is the legacy 0x0303 (RFC 8446 §5.1). */
+/* The shape of key k's records (behavior.md §2.1–2.4): the suite's shape under the key's
+ * protocol (suite_shape_of), and what the protocol adds. TLS 1.3 write keys carry
+ * PROTO_TLS13; the header's version is the legacy 0x0303 (RFC 8446 §5.1). */
 static void shape_of(struct rec_shape *sh, const struct secret_key *k)
 {
     const struct suite *s = k->suite;
     bool tls13 = k->kind == KEY_WRITE;
     DWORD v = tls13 ? 0x0303 : proto_to_dword(k->proto);
+    struct suite_shape ss;
 
+    suite_shape_of(s, tls13 ? PROTO_TLS13 : k->proto, &ss);
     sh->tls13 = tls13;
     sh->dtls = !tls13 && proto_is_dtls(k->proto);
     sh->hdr_len = sh->dtls ? DTLS_HDR : TLS_HDR;
@@ -27,39 +30,27 @@ static void shape_of(struct rec_shape *sh, const struct secret_key *k)
     sh->max_body = tls13 ? TLS13_MAX_BODY : REC_MAX_BODY;
     sh->min_data = tls13 ? 1 : 0;
     sh->auth_failure = tls13 ? STATUS_AUTH_TAG_MISMATCH : NTE_DECRYPTION_FAILURE;
-    switch (s->mode) {
-    case MODE_NULL:
-    case MODE_STREAM:
-        sh->mac_md = s->mac;
-        sh->mac_len = md_size(s->mac);
-        break;
-    case MODE_CBC:
-        sh->mac_md = s->mac;
-        sh->mac_len = md_size(s->mac);
-        sh->block = s->block_len; /* only CBC pads: body_len reads it so */
-        sh->chained_iv = k->proto == PROTO_SSL3 || k->proto == PROTO_TLS10;
-        sh->explicit_len = sh->chained_iv ? 0 : sh->block;
-        break;
-    default: /* GCM, CCM, ChaCha20-Poly1305 */
-        sh->ccm = s->mode == MODE_CCM;
-        sh->tag_len = s->tag_len;
-        sh->nonce = tls13 || s->mode == MODE_CHACHA ? NONCE_XOR : NONCE_EXPLICIT;
-        sh->aad = tls13 ? AAD_HEADER : AAD_PSEUDO;
-        sh->explicit_len = tls13 ? 0 : s->explicit_nonce_len;
-        break;
-    }
+    sh->explicit_len = ss.explicit_len;
+    sh->block = ss.pad_block;
+    sh->chained_iv = ss.chained_iv;
+    sh->mac_md = s->mac;
+    sh->mac_len = ss.mac_len;
+    sh->tag_len = ss.tag_len;
+    sh->ccm = s->cipher->mode == MODE_CCM;
+    sh->nonce = !ss.aead ? NONCE_NONE : ss.xor_nonce ? NONCE_XOR : NONCE_EXPLICIT;
+    sh->aad = tls13 ? AAD_HEADER : AAD_PSEUDO;
 }
 
 /* SSL 3.0's MAC is not HMAC, and SHA-384 and 3DES have no stitched cipher: those CBC suites
  * take the general EVP calls. */
 static const struct rec_kind *kind_of(const struct rec *r, const struct suite *s)
 {
-    switch (s->mode) {
+    switch (s->cipher->mode) {
     case MODE_NULL:
     case MODE_STREAM:
         return &rec_kind_stream;
     case MODE_CBC:
-        return !r->s.ssl3 && backend_stitched(r->be, s->cipher, s->mac) != NULL ? &rec_kind_stitched
+        return !r->s.ssl3 && backend_stitched(r->be, s->cipher->id, s->mac) != NULL ? &rec_kind_stitched
                                                                                 : &rec_kind_cbc;
     default:
         return &rec_kind_aead;
@@ -87,7 +78,7 @@ SECURITY_STATUS rec_init(struct secret_key *k)
     struct rec *r;
     SECURITY_STATUS st;
 
-    if (s->cipher != CIPHER_NULL && k->hdr.prov->be.cipher[s->cipher] == NULL)
+    if (s->cipher->id != CIPHER_NULL && k->hdr.prov->be.cipher[s->cipher->id] == NULL)
         return NTE_NOT_SUPPORTED; /* RC4/DES without the legacy provider (conventions.md §8) */
     if ((r = OPENSSL_zalloc(sizeof(*r))) == NULL)
         return NTE_NO_MEMORY;

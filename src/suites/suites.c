@@ -58,134 +58,209 @@ bool proto_is_dtls(enum proto p)
 #define ALL6 (S3 | T0 | T1 | T2 | D0 | D2) /* SSL 3.0 - TLS 1.2 and both DTLS */
 #define ECC5 (T0 | T1 | T2 | D0 | D2)      /* RFC 4492 suites: TLS 1.0 and later */
 
-/* cipher, mode, szCipher, dwCipherLen (bits), dwCipherBlockLen (bytes), key bytes (§8.3).
- * Lookup-only rows (export, SSL 2.0) carry CIPHER_NULL: they are never keyed. */
-#define C_NULL CIPHER_NULL, MODE_NULL, "", 0, 0, 0
-#define C_RC4 CIPHER_RC4, MODE_STREAM, "RC4", 128, 1, 16
-#define C_DES CIPHER_DES_CBC, MODE_CBC, "DES", 56, 8, 8
-#define C_3DES CIPHER_3DES_CBC, MODE_CBC, "3DES", 168, 8, 24
-#define C_AES128_CBC CIPHER_AES128_CBC, MODE_CBC, "AES", 128, 16, 16
-#define C_AES256_CBC CIPHER_AES256_CBC, MODE_CBC, "AES", 256, 16, 32
-#define C_AES128_GCM CIPHER_AES128_GCM, MODE_GCM, "AES", 128, 16, 16
-#define C_AES256_GCM CIPHER_AES256_GCM, MODE_GCM, "AES", 256, 16, 32
-#define C_AES128_CCM CIPHER_AES128_CCM, MODE_CCM, "AES", 128, 16, 16
-#define C_AES256_CCM CIPHER_AES256_CCM, MODE_CCM, "AES", 256, 16, 32
-#define C_CHACHA CIPHER_CHACHA20_POLY1305, MODE_CHACHA, "CHACHA20_POLY1305", 256, 1, 32
-#define X_RC4_40 CIPHER_NULL, MODE_STREAM, "RC4", 40, 1, 5 /* 5 -> 16 bytes (export) */
-#define X_RC4_56 CIPHER_NULL, MODE_STREAM, "RC4", 56, 1, 7 /* 7 -> 16 bytes (export1024) */
-#define X_DES CIPHER_NULL, MODE_CBC, "DES", 56, 8, 8
-#define X_RC4_128 CIPHER_NULL, MODE_STREAM, "RC4", 128, 1, 16
-#define X_RC2_128 CIPHER_NULL, MODE_CBC, "RC2", 128, 8, 16
-#define X_RC2_40 CIPHER_NULL, MODE_CBC, "RC2", 40, 8, 16
-
-/* record MAC hash and MAC key bytes (= hash size, §8.3) */
-#define M_AEAD MD_NONE, 0 /* AEAD: no record MAC */
-#define M_NONE MD_NONE, 0
-#define M_MD5 MD_MD5, 16
-#define M_SHA1 MD_SHA1, 20
-#define M_SHA256 MD_SHA256, 32
-#define M_SHA384 MD_SHA384, 48
-
-/* AEAD shape (conventions.md §5): fixed IV, explicit nonce, tag. CBC ciphers take their IV
- * from the block length and the protocol, so they carry no shape here. */
-#define N_NONE 0, 0, 0
-#define N_AEAD12 4, 8, 16    /* TLS 1.2 GCM / CCM: salt 4 || explicit 8 */
-#define N_CCM8_12 4, 8, 8
-#define N_CHACHA12 12, 0, 16 /* RFC 7905: 12-byte IV XOR sequence number */
-#define N_TLS13 12, 0, 16
-#define N_CCM8_13 12, 0, 8
+/* The ciphers (api.md §5, §8.3): OpenSSL cipher, mode, szCipher, dwCipherLen (bits),
+ * dwCipherBlockLen (bytes), key bytes, AEAD tag. Lookup-only ciphers (export, SSL 2.0) carry
+ * CIPHER_NULL: they are never keyed. */
+static const struct cipher_desc cipher_null = {
+    .id = CIPHER_NULL, .mode = MODE_NULL, .name = "", .bits = 0, .block_len = 0, .key_len = 0};
+static const struct cipher_desc cipher_rc4 = {
+    .id = CIPHER_RC4, .mode = MODE_STREAM, .name = "RC4", .bits = 128, .block_len = 1, .key_len = 16};
+static const struct cipher_desc cipher_des = {
+    .id = CIPHER_DES_CBC, .mode = MODE_CBC, .name = "DES", .bits = 56, .block_len = 8, .key_len = 8};
+static const struct cipher_desc cipher_3des = {
+    .id = CIPHER_3DES_CBC, .mode = MODE_CBC, .name = "3DES", .bits = 168, .block_len = 8, .key_len = 24};
+static const struct cipher_desc cipher_aes128_cbc = {
+    .id = CIPHER_AES128_CBC, .mode = MODE_CBC, .name = "AES", .bits = 128, .block_len = 16, .key_len = 16};
+static const struct cipher_desc cipher_aes256_cbc = {
+    .id = CIPHER_AES256_CBC, .mode = MODE_CBC, .name = "AES", .bits = 256, .block_len = 16, .key_len = 32};
+static const struct cipher_desc cipher_aes128_gcm = {
+    .id = CIPHER_AES128_GCM, .mode = MODE_GCM, .name = "AES", .bits = 128, .block_len = 16, .key_len = 16, .tag_len = 16};
+static const struct cipher_desc cipher_aes256_gcm = {
+    .id = CIPHER_AES256_GCM, .mode = MODE_GCM, .name = "AES", .bits = 256, .block_len = 16, .key_len = 32, .tag_len = 16};
+static const struct cipher_desc cipher_aes128_ccm = {
+    .id = CIPHER_AES128_CCM, .mode = MODE_CCM, .name = "AES", .bits = 128, .block_len = 16, .key_len = 16, .tag_len = 16};
+static const struct cipher_desc cipher_aes256_ccm = {
+    .id = CIPHER_AES256_CCM, .mode = MODE_CCM, .name = "AES", .bits = 256, .block_len = 16, .key_len = 32, .tag_len = 16};
+static const struct cipher_desc cipher_aes128_ccm_8 = {
+    .id = CIPHER_AES128_CCM, .mode = MODE_CCM, .name = "AES", .bits = 128, .block_len = 16, .key_len = 16, .tag_len = 8};
+static const struct cipher_desc cipher_aes256_ccm_8 = {
+    .id = CIPHER_AES256_CCM, .mode = MODE_CCM, .name = "AES", .bits = 256, .block_len = 16, .key_len = 32, .tag_len = 8};
+static const struct cipher_desc cipher_chacha20_poly1305 = {
+    .id = CIPHER_CHACHA20_POLY1305, .mode = MODE_CHACHA, .name = "CHACHA20_POLY1305", .bits = 256, .block_len = 1, .key_len = 32, .tag_len = 16};
+static const struct cipher_desc cipher_rc4_40 = {
+    .id = CIPHER_NULL, .mode = MODE_STREAM, .name = "RC4", .bits = 40, .block_len = 1, .key_len = 5};  /* 5 -> 16 bytes (export) */
+static const struct cipher_desc cipher_rc4_56 = {
+    .id = CIPHER_NULL, .mode = MODE_STREAM, .name = "RC4", .bits = 56, .block_len = 1, .key_len = 7};  /* 7 -> 16 bytes (export1024) */
+static const struct cipher_desc cipher_des_export = {
+    .id = CIPHER_NULL, .mode = MODE_CBC, .name = "DES", .bits = 56, .block_len = 8, .key_len = 8};
+static const struct cipher_desc cipher_rc4_128_ssl2 = {
+    .id = CIPHER_NULL, .mode = MODE_STREAM, .name = "RC4", .bits = 128, .block_len = 1, .key_len = 16};
+static const struct cipher_desc cipher_rc2_128 = {
+    .id = CIPHER_NULL, .mode = MODE_CBC, .name = "RC2", .bits = 128, .block_len = 8, .key_len = 16};
+static const struct cipher_desc cipher_rc2_40 = {
+    .id = CIPHER_NULL, .mode = MODE_CBC, .name = "RC2", .bits = 40, .block_len = 8, .key_len = 16};
 
 /* dwMin/MaxExchangeLen in bits. RSA and ECDH as observed (api.md §3.5). DH is "?" in §5:
  * our choice is 1024-8192 - below 1024 is Logjam territory, 8192 is the largest RFC 7919
  * group (ffdhe8192, conventions.md §6) and stays under OpenSSL's DH modulus limit. */
-#define E_RSA 512, 16384
-#define E_DH 1024, 8192
-#define E_ECDH 0, 65536
-#define E_NONE 0, 0
-#define E_EXP 512, 512
-#define E_EXP1024 512, 1024
+#define E_RSA {512, 16384}
+#define E_DH {1024, 8192}
+#define E_ECDH {0, 65536}
+#define E_NONE {0, 0}
+#define E_EXP {512, 512}
+#define E_EXP1024 {512, 1024}
 
 #define NE SUITE_NO_ENUM
 #define LEG (SUITE_LEGACY | SUITE_NO_ENUM)
 #define EXP (SUITE_EXPORT | SUITE_LEGACY | SUITE_NO_ENUM)
 #define SSL2 (SUITE_SSL2 | SUITE_LEGACY | SUITE_NO_ENUM)
 
+/* The record MAC's key is as long as its hash (§8.3); an AEAD suite has no MAC (MD_NONE).
+ * TLS <= 1.2 AEAD nonces: GCM/CCM salt 4 || explicit 8, ChaCha20-Poly1305 a 12-byte IV (the
+ * shape, suite_shape_of, says so from the cipher and protocol). */
 static const struct suite suites[] = {
-    /* id, name, protocols, kx, auth, cipher..., mac..., shape..., prf, exchange, flags */
-    {0x0001, "TLS_RSA_WITH_NULL_MD5", S3 | T0 | T1 | T2, KX_RSA, AUTH_RSA, C_NULL, M_MD5, N_NONE, MD_SHA256, E_RSA, NE},
-    {0x0002, "TLS_RSA_WITH_NULL_SHA", ALL6, KX_RSA, AUTH_RSA, C_NULL, M_SHA1, N_NONE, MD_SHA256, E_RSA, NE},
-    {0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5", S3 | T0, KX_RSA, AUTH_RSA, X_RC4_40, M_MD5, N_NONE, MD_NONE, E_EXP, EXP},
-    {0x0004, "TLS_RSA_WITH_RC4_128_MD5", S3 | T0 | T1 | T2, KX_RSA, AUTH_RSA, C_RC4, M_MD5, N_NONE, MD_SHA256, E_RSA, LEG},
-    {0x0005, "TLS_RSA_WITH_RC4_128_SHA", S3 | T0 | T1 | T2, KX_RSA, AUTH_RSA, C_RC4, M_SHA1, N_NONE, MD_SHA256, E_RSA, LEG},
-    {0x0009, "TLS_RSA_WITH_DES_CBC_SHA", S3 | T0 | T1 | D0, KX_RSA, AUTH_RSA, C_DES, M_SHA1, N_NONE, MD_NONE, E_RSA, LEG},
-    {0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", ALL6, KX_RSA, AUTH_RSA, C_3DES, M_SHA1, N_NONE, MD_SHA256, E_RSA, NE},
-    {0x0012, "TLS_DHE_DSS_WITH_DES_CBC_SHA", S3 | T0 | T1 | D0, KX_DHE, AUTH_DSS, C_DES, M_SHA1, N_NONE, MD_NONE, E_DH, LEG},
-    {0x0013, "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", ALL6, KX_DHE, AUTH_DSS, C_3DES, M_SHA1, N_NONE, MD_SHA256, E_DH, NE},
-    {0x0016, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", ALL6, KX_DHE, AUTH_RSA, C_3DES, M_SHA1, N_NONE, MD_SHA256, E_DH, NE},
-    {0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", ALL6, KX_RSA, AUTH_RSA, C_AES128_CBC, M_SHA1, N_NONE, MD_SHA256, E_RSA, 0},
-    {0x0032, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA", ALL6, KX_DHE, AUTH_DSS, C_AES128_CBC, M_SHA1, N_NONE, MD_SHA256, E_DH, NE},
-    {0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", ALL6, KX_DHE, AUTH_RSA, C_AES128_CBC, M_SHA1, N_NONE, MD_SHA256, E_DH, 0},
-    {0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", ALL6, KX_RSA, AUTH_RSA, C_AES256_CBC, M_SHA1, N_NONE, MD_SHA256, E_RSA, 0},
-    {0x0038, "TLS_DHE_DSS_WITH_AES_256_CBC_SHA", ALL6, KX_DHE, AUTH_DSS, C_AES256_CBC, M_SHA1, N_NONE, MD_SHA256, E_DH, NE},
-    {0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", ALL6, KX_DHE, AUTH_RSA, C_AES256_CBC, M_SHA1, N_NONE, MD_SHA256, E_DH, 0},
-    {0x003B, "TLS_RSA_WITH_NULL_SHA256", T2 | D2, KX_RSA, AUTH_RSA, C_NULL, M_SHA256, N_NONE, MD_SHA256, E_RSA, NE},
-    {0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", T2 | D2, KX_RSA, AUTH_RSA, C_AES128_CBC, M_SHA256, N_NONE, MD_SHA256, E_RSA, 0},
-    {0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", T2 | D2, KX_RSA, AUTH_RSA, C_AES256_CBC, M_SHA256, N_NONE, MD_SHA256, E_RSA, 0},
-    {0x0040, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256", T2 | D2, KX_DHE, AUTH_DSS, C_AES128_CBC, M_SHA256, N_NONE, MD_SHA256, E_DH, NE},
-    {0x0062, "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA", S3 | T0, KX_RSA, AUTH_RSA, X_DES, M_SHA1, N_NONE, MD_NONE, E_EXP1024, EXP},
-    {0x0063, "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA", S3 | T0, KX_DHE, AUTH_DSS, X_DES, M_SHA1, N_NONE, MD_NONE, E_EXP1024, EXP},
-    {0x0064, "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA", S3 | T0, KX_RSA, AUTH_RSA, X_RC4_56, M_SHA1, N_NONE, MD_NONE, E_EXP1024, EXP},
-    {0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", T2 | D2, KX_DHE, AUTH_RSA, C_AES128_CBC, M_SHA256, N_NONE, MD_SHA256, E_DH, 0},
-    {0x006A, "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256", T2 | D2, KX_DHE, AUTH_DSS, C_AES256_CBC, M_SHA256, N_NONE, MD_SHA256, E_DH, NE},
-    {0x006B, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", T2 | D2, KX_DHE, AUTH_RSA, C_AES256_CBC, M_SHA256, N_NONE, MD_SHA256, E_DH, 0},
-    {0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", T2 | D2, KX_RSA, AUTH_RSA, C_AES128_GCM, M_AEAD, N_AEAD12, MD_SHA256, E_RSA, 0},
-    {0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", T2 | D2, KX_RSA, AUTH_RSA, C_AES256_GCM, M_AEAD, N_AEAD12, MD_SHA384, E_RSA, 0},
-    {0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", T2 | D2, KX_DHE, AUTH_RSA, C_AES128_GCM, M_AEAD, N_AEAD12, MD_SHA256, E_DH, 0},
-    {0x009F, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", T2 | D2, KX_DHE, AUTH_RSA, C_AES256_GCM, M_AEAD, N_AEAD12, MD_SHA384, E_DH, 0},
-    {0x00A8, "TLS_PSK_WITH_AES_128_GCM_SHA256", T2, KX_PSK, AUTH_NONE, C_AES128_GCM, M_AEAD, N_AEAD12, MD_SHA256, E_NONE, NE},
-    {0x00A9, "TLS_PSK_WITH_AES_256_GCM_SHA384", T2, KX_PSK, AUTH_NONE, C_AES256_GCM, M_AEAD, N_AEAD12, MD_SHA384, E_NONE, NE},
-    {0x00AE, "TLS_PSK_WITH_AES_128_CBC_SHA256", T2, KX_PSK, AUTH_NONE, C_AES128_CBC, M_SHA256, N_NONE, MD_SHA256, E_NONE, NE},
-    {0x00AF, "TLS_PSK_WITH_AES_256_CBC_SHA384", T2, KX_PSK, AUTH_NONE, C_AES256_CBC, M_SHA384, N_NONE, MD_SHA384, E_NONE, NE},
-    {0x00B0, "TLS_PSK_WITH_NULL_SHA256", T2, KX_PSK, AUTH_NONE, C_NULL, M_SHA256, N_NONE, MD_SHA256, E_NONE, NE},
-    {0x00B1, "TLS_PSK_WITH_NULL_SHA384", T2, KX_PSK, AUTH_NONE, C_NULL, M_SHA384, N_NONE, MD_SHA384, E_NONE, NE},
+    {.id = 0x0001, .name = "TLS_RSA_WITH_NULL_MD5", .protocols = S3 | T0 | T1 | T2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_null, .mac = MD_MD5, .prf = MD_SHA256, .exch = E_RSA, .flags = NE},
+    {.id = 0x0002, .name = "TLS_RSA_WITH_NULL_SHA", .protocols = ALL6, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_null, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_RSA, .flags = NE},
+    {.id = 0x0003, .name = "TLS_RSA_EXPORT_WITH_RC4_40_MD5", .protocols = S3 | T0, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_rc4_40, .mac = MD_MD5, .prf = MD_NONE, .exch = E_EXP, .flags = EXP},
+    {.id = 0x0004, .name = "TLS_RSA_WITH_RC4_128_MD5", .protocols = S3 | T0 | T1 | T2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_rc4, .mac = MD_MD5, .prf = MD_SHA256, .exch = E_RSA, .flags = LEG},
+    {.id = 0x0005, .name = "TLS_RSA_WITH_RC4_128_SHA", .protocols = S3 | T0 | T1 | T2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_rc4, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_RSA, .flags = LEG},
+    {.id = 0x0009, .name = "TLS_RSA_WITH_DES_CBC_SHA", .protocols = S3 | T0 | T1 | D0, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_des, .mac = MD_SHA1, .prf = MD_NONE, .exch = E_RSA, .flags = LEG},
+    {.id = 0x000A, .name = "TLS_RSA_WITH_3DES_EDE_CBC_SHA", .protocols = ALL6, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_3des, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_RSA, .flags = NE},
+    {.id = 0x0012, .name = "TLS_DHE_DSS_WITH_DES_CBC_SHA", .protocols = S3 | T0 | T1 | D0, .kx = KX_DHE, .auth = AUTH_DSS,
+     .cipher = &cipher_des, .mac = MD_SHA1, .prf = MD_NONE, .exch = E_DH, .flags = LEG},
+    {.id = 0x0013, .name = "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", .protocols = ALL6, .kx = KX_DHE, .auth = AUTH_DSS,
+     .cipher = &cipher_3des, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_DH, .flags = NE},
+    {.id = 0x0016, .name = "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", .protocols = ALL6, .kx = KX_DHE, .auth = AUTH_RSA,
+     .cipher = &cipher_3des, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_DH, .flags = NE},
+    {.id = 0x002F, .name = "TLS_RSA_WITH_AES_128_CBC_SHA", .protocols = ALL6, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_RSA},
+    {.id = 0x0032, .name = "TLS_DHE_DSS_WITH_AES_128_CBC_SHA", .protocols = ALL6, .kx = KX_DHE, .auth = AUTH_DSS,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_DH, .flags = NE},
+    {.id = 0x0033, .name = "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", .protocols = ALL6, .kx = KX_DHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_DH},
+    {.id = 0x0035, .name = "TLS_RSA_WITH_AES_256_CBC_SHA", .protocols = ALL6, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_RSA},
+    {.id = 0x0038, .name = "TLS_DHE_DSS_WITH_AES_256_CBC_SHA", .protocols = ALL6, .kx = KX_DHE, .auth = AUTH_DSS,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_DH, .flags = NE},
+    {.id = 0x0039, .name = "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", .protocols = ALL6, .kx = KX_DHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_DH},
+    {.id = 0x003B, .name = "TLS_RSA_WITH_NULL_SHA256", .protocols = T2 | D2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_null, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_RSA, .flags = NE},
+    {.id = 0x003C, .name = "TLS_RSA_WITH_AES_128_CBC_SHA256", .protocols = T2 | D2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_RSA},
+    {.id = 0x003D, .name = "TLS_RSA_WITH_AES_256_CBC_SHA256", .protocols = T2 | D2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_RSA},
+    {.id = 0x0040, .name = "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256", .protocols = T2 | D2, .kx = KX_DHE, .auth = AUTH_DSS,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_DH, .flags = NE},
+    {.id = 0x0062, .name = "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA", .protocols = S3 | T0, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_des_export, .mac = MD_SHA1, .prf = MD_NONE, .exch = E_EXP1024, .flags = EXP},
+    {.id = 0x0063, .name = "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA", .protocols = S3 | T0, .kx = KX_DHE, .auth = AUTH_DSS,
+     .cipher = &cipher_des_export, .mac = MD_SHA1, .prf = MD_NONE, .exch = E_EXP1024, .flags = EXP},
+    {.id = 0x0064, .name = "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA", .protocols = S3 | T0, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_rc4_56, .mac = MD_SHA1, .prf = MD_NONE, .exch = E_EXP1024, .flags = EXP},
+    {.id = 0x0067, .name = "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", .protocols = T2 | D2, .kx = KX_DHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_DH},
+    {.id = 0x006A, .name = "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256", .protocols = T2 | D2, .kx = KX_DHE, .auth = AUTH_DSS,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_DH, .flags = NE},
+    {.id = 0x006B, .name = "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", .protocols = T2 | D2, .kx = KX_DHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_DH},
+    {.id = 0x009C, .name = "TLS_RSA_WITH_AES_128_GCM_SHA256", .protocols = T2 | D2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_aes128_gcm, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_RSA},
+    {.id = 0x009D, .name = "TLS_RSA_WITH_AES_256_GCM_SHA384", .protocols = T2 | D2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_aes256_gcm, .mac = MD_NONE, .prf = MD_SHA384, .exch = E_RSA},
+    {.id = 0x009E, .name = "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", .protocols = T2 | D2, .kx = KX_DHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes128_gcm, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_DH},
+    {.id = 0x009F, .name = "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", .protocols = T2 | D2, .kx = KX_DHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes256_gcm, .mac = MD_NONE, .prf = MD_SHA384, .exch = E_DH},
+    {.id = 0x00A8, .name = "TLS_PSK_WITH_AES_128_GCM_SHA256", .protocols = T2, .kx = KX_PSK, .auth = AUTH_NONE,
+     .cipher = &cipher_aes128_gcm, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_NONE, .flags = NE},
+    {.id = 0x00A9, .name = "TLS_PSK_WITH_AES_256_GCM_SHA384", .protocols = T2, .kx = KX_PSK, .auth = AUTH_NONE,
+     .cipher = &cipher_aes256_gcm, .mac = MD_NONE, .prf = MD_SHA384, .exch = E_NONE, .flags = NE},
+    {.id = 0x00AE, .name = "TLS_PSK_WITH_AES_128_CBC_SHA256", .protocols = T2, .kx = KX_PSK, .auth = AUTH_NONE,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_NONE, .flags = NE},
+    {.id = 0x00AF, .name = "TLS_PSK_WITH_AES_256_CBC_SHA384", .protocols = T2, .kx = KX_PSK, .auth = AUTH_NONE,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA384, .prf = MD_SHA384, .exch = E_NONE, .flags = NE},
+    {.id = 0x00B0, .name = "TLS_PSK_WITH_NULL_SHA256", .protocols = T2, .kx = KX_PSK, .auth = AUTH_NONE,
+     .cipher = &cipher_null, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_NONE, .flags = NE},
+    {.id = 0x00B1, .name = "TLS_PSK_WITH_NULL_SHA384", .protocols = T2, .kx = KX_PSK, .auth = AUTH_NONE,
+     .cipher = &cipher_null, .mac = MD_SHA384, .prf = MD_SHA384, .exch = E_NONE, .flags = NE},
     /* TLS 1.3 (RFC 8446 §B.4): no exchange, no certificate, the hash is the HKDF hash */
-    {0x1301, "TLS_AES_128_GCM_SHA256", T3, KX_NONE, AUTH_NONE, C_AES128_GCM, M_AEAD, N_TLS13, MD_SHA256, E_NONE, 0},
-    {0x1302, "TLS_AES_256_GCM_SHA384", T3, KX_NONE, AUTH_NONE, C_AES256_GCM, M_AEAD, N_TLS13, MD_SHA384, E_NONE, 0},
-    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", T3, KX_NONE, AUTH_NONE, C_CHACHA, M_AEAD, N_TLS13, MD_SHA256, E_NONE, 0},
-    {0x1304, "TLS_AES_128_CCM_SHA256", T3, KX_NONE, AUTH_NONE, C_AES128_CCM, M_AEAD, N_TLS13, MD_SHA256, E_NONE, 0},
-    {0x1305, "TLS_AES_128_CCM_8_SHA256", T3, KX_NONE, AUTH_NONE, C_AES128_CCM, M_AEAD, N_CCM8_13, MD_SHA256, E_NONE, NE},
+    {.id = 0x1301, .name = "TLS_AES_128_GCM_SHA256", .protocols = T3, .kx = KX_NONE, .auth = AUTH_NONE,
+     .cipher = &cipher_aes128_gcm, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_NONE},
+    {.id = 0x1302, .name = "TLS_AES_256_GCM_SHA384", .protocols = T3, .kx = KX_NONE, .auth = AUTH_NONE,
+     .cipher = &cipher_aes256_gcm, .mac = MD_NONE, .prf = MD_SHA384, .exch = E_NONE},
+    {.id = 0x1303, .name = "TLS_CHACHA20_POLY1305_SHA256", .protocols = T3, .kx = KX_NONE, .auth = AUTH_NONE,
+     .cipher = &cipher_chacha20_poly1305, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_NONE},
+    {.id = 0x1304, .name = "TLS_AES_128_CCM_SHA256", .protocols = T3, .kx = KX_NONE, .auth = AUTH_NONE,
+     .cipher = &cipher_aes128_ccm, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_NONE},
+    {.id = 0x1305, .name = "TLS_AES_128_CCM_8_SHA256", .protocols = T3, .kx = KX_NONE, .auth = AUTH_NONE,
+     .cipher = &cipher_aes128_ccm_8, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_NONE, .flags = NE},
     /* RFC 4492 / 5289 */
-    {0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", ECC5, KX_ECDHE, AUTH_ECDSA, C_AES128_CBC, M_SHA1, N_NONE, MD_SHA256, E_ECDH, 0},
-    {0xC00A, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", ECC5, KX_ECDHE, AUTH_ECDSA, C_AES256_CBC, M_SHA1, N_NONE, MD_SHA256, E_ECDH, 0},
-    {0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", ECC5, KX_ECDHE, AUTH_RSA, C_AES128_CBC, M_SHA1, N_NONE, MD_SHA256, E_ECDH, 0},
-    {0xC014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", ECC5, KX_ECDHE, AUTH_RSA, C_AES256_CBC, M_SHA1, N_NONE, MD_SHA256, E_ECDH, 0},
-    {0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", T2 | D2, KX_ECDHE, AUTH_ECDSA, C_AES128_CBC, M_SHA256, N_NONE, MD_SHA256, E_ECDH, 0},
-    {0xC024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", T2 | D2, KX_ECDHE, AUTH_ECDSA, C_AES256_CBC, M_SHA384, N_NONE, MD_SHA384, E_ECDH, 0},
-    {0xC027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", T2 | D2, KX_ECDHE, AUTH_RSA, C_AES128_CBC, M_SHA256, N_NONE, MD_SHA256, E_ECDH, 0},
-    {0xC028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", T2 | D2, KX_ECDHE, AUTH_RSA, C_AES256_CBC, M_SHA384, N_NONE, MD_SHA384, E_ECDH, 0},
-    {0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", T2 | D2, KX_ECDHE, AUTH_ECDSA, C_AES128_GCM, M_AEAD, N_AEAD12, MD_SHA256, E_ECDH, 0},
-    {0xC02C, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", T2 | D2, KX_ECDHE, AUTH_ECDSA, C_AES256_GCM, M_AEAD, N_AEAD12, MD_SHA384, E_ECDH, 0},
-    {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", T2 | D2, KX_ECDHE, AUTH_RSA, C_AES128_GCM, M_AEAD, N_AEAD12, MD_SHA256, E_ECDH, 0},
-    {0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", T2 | D2, KX_ECDHE, AUTH_RSA, C_AES256_GCM, M_AEAD, N_AEAD12, MD_SHA384, E_ECDH, 0},
+    {.id = 0xC009, .name = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", .protocols = ECC5, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC00A, .name = "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", .protocols = ECC5, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC013, .name = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", .protocols = ECC5, .kx = KX_ECDHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC014, .name = "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", .protocols = ECC5, .kx = KX_ECDHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA1, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC023, .name = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC024, .name = "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA384, .prf = MD_SHA384, .exch = E_ECDH},
+    {.id = 0xC027, .name = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes128_cbc, .mac = MD_SHA256, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC028, .name = "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes256_cbc, .mac = MD_SHA384, .prf = MD_SHA384, .exch = E_ECDH},
+    {.id = 0xC02B, .name = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes128_gcm, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC02C, .name = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes256_gcm, .mac = MD_NONE, .prf = MD_SHA384, .exch = E_ECDH},
+    {.id = 0xC02F, .name = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes128_gcm, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC030, .name = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_RSA,
+     .cipher = &cipher_aes256_gcm, .mac = MD_NONE, .prf = MD_SHA384, .exch = E_ECDH},
     /* RFC 7251 (conventions.md §8: PRF SHA-256 for all added suites) */
-    {0xC0AC, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", T2 | D2, KX_ECDHE, AUTH_ECDSA, C_AES128_CCM, M_AEAD, N_AEAD12, MD_SHA256, E_ECDH, 0},
-    {0xC0AD, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM", T2 | D2, KX_ECDHE, AUTH_ECDSA, C_AES256_CCM, M_AEAD, N_AEAD12, MD_SHA256, E_ECDH, 0},
-    {0xC0AE, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", T2 | D2, KX_ECDHE, AUTH_ECDSA, C_AES128_CCM, M_AEAD, N_CCM8_12, MD_SHA256, E_ECDH, NE},
-    {0xC0AF, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8", T2 | D2, KX_ECDHE, AUTH_ECDSA, C_AES256_CCM, M_AEAD, N_CCM8_12, MD_SHA256, E_ECDH, NE},
+    {.id = 0xC0AC, .name = "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes128_ccm, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC0AD, .name = "TLS_ECDHE_ECDSA_WITH_AES_256_CCM", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes256_ccm, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xC0AE, .name = "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes128_ccm_8, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_ECDH, .flags = NE},
+    {.id = 0xC0AF, .name = "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_aes256_ccm_8, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_ECDH, .flags = NE},
     /* RFC 7905 */
-    {0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", T2 | D2, KX_ECDHE, AUTH_RSA, C_CHACHA, M_AEAD, N_CHACHA12, MD_SHA256, E_ECDH, 0},
-    {0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", T2 | D2, KX_ECDHE, AUTH_ECDSA, C_CHACHA, M_AEAD, N_CHACHA12, MD_SHA256, E_ECDH, 0},
-    {0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", T2 | D2, KX_DHE, AUTH_RSA, C_CHACHA, M_AEAD, N_CHACHA12, MD_SHA256, E_DH, 0},
+    {.id = 0xCCA8, .name = "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_RSA,
+     .cipher = &cipher_chacha20_poly1305, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xCCA9, .name = "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", .protocols = T2 | D2, .kx = KX_ECDHE, .auth = AUTH_ECDSA,
+     .cipher = &cipher_chacha20_poly1305, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_ECDH},
+    {.id = 0xCCAA, .name = "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", .protocols = T2 | D2, .kx = KX_DHE, .auth = AUTH_RSA,
+     .cipher = &cipher_chacha20_poly1305, .mac = MD_NONE, .prf = MD_SHA256, .exch = E_DH},
     /* SSL 2.0 cipher kinds: lookup only. IDEA and DES-EDE3 have no protocol (observed on
      * Windows with every field empty), so looking them up is NTE_NOT_SUPPORTED. */
-    {0x010080, "SSL_CK_RC4_128_WITH_MD5", S2, KX_RSA, AUTH_RSA, X_RC4_128, M_MD5, N_NONE, MD_NONE, E_RSA, SSL2},
-    {0x020080, "SSL_CK_RC4_128_EXPORT40_WITH_MD5", S2, KX_RSA, AUTH_RSA, X_RC4_40, M_MD5, N_NONE, MD_NONE, E_EXP, SSL2 | SUITE_EXPORT},
-    {0x030080, "SSL_CK_RC2_128_CBC_WITH_MD5", S2, KX_RSA, AUTH_RSA, X_RC2_128, M_MD5, N_NONE, MD_NONE, E_RSA, SSL2},
-    {0x040080, "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5", S2, KX_RSA, AUTH_RSA, X_RC2_40, M_MD5, N_NONE, MD_NONE, E_EXP, SSL2 | SUITE_EXPORT},
-    {0x050080, "SSL_CK_IDEA_128_CBC_WITH_MD5", 0, KX_NONE, AUTH_NONE, C_NULL, M_NONE, N_NONE, MD_NONE, E_NONE, SSL2},
-    {0x060040, "SSL_CK_DES_64_CBC_WITH_MD5", S2, KX_RSA, AUTH_RSA, X_DES, M_MD5, N_NONE, MD_NONE, E_RSA, SSL2},
-    {0x0700C0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", 0, KX_NONE, AUTH_NONE, C_NULL, M_NONE, N_NONE, MD_NONE, E_NONE, SSL2},
+    {.id = 0x010080, .name = "SSL_CK_RC4_128_WITH_MD5", .protocols = S2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_rc4_128_ssl2, .mac = MD_MD5, .prf = MD_NONE, .exch = E_RSA, .flags = SSL2},
+    {.id = 0x020080, .name = "SSL_CK_RC4_128_EXPORT40_WITH_MD5", .protocols = S2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_rc4_40, .mac = MD_MD5, .prf = MD_NONE, .exch = E_EXP, .flags = SSL2 | SUITE_EXPORT},
+    {.id = 0x030080, .name = "SSL_CK_RC2_128_CBC_WITH_MD5", .protocols = S2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_rc2_128, .mac = MD_MD5, .prf = MD_NONE, .exch = E_RSA, .flags = SSL2},
+    {.id = 0x040080, .name = "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5", .protocols = S2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_rc2_40, .mac = MD_MD5, .prf = MD_NONE, .exch = E_EXP, .flags = SSL2 | SUITE_EXPORT},
+    {.id = 0x050080, .name = "SSL_CK_IDEA_128_CBC_WITH_MD5", .protocols = 0, .kx = KX_NONE, .auth = AUTH_NONE,
+     .cipher = &cipher_null, .mac = MD_NONE, .prf = MD_NONE, .exch = E_NONE, .flags = SSL2},
+    {.id = 0x060040, .name = "SSL_CK_DES_64_CBC_WITH_MD5", .protocols = S2, .kx = KX_RSA, .auth = AUTH_RSA,
+     .cipher = &cipher_des_export, .mac = MD_MD5, .prf = MD_NONE, .exch = E_RSA, .flags = SSL2},
+    {.id = 0x0700C0, .name = "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", .protocols = 0, .kx = KX_NONE, .auth = AUTH_NONE,
+     .cipher = &cipher_null, .mac = MD_NONE, .prf = MD_NONE, .exch = E_NONE, .flags = SSL2},
 };
+
 
 #define N_SUITES (sizeof suites / sizeof suites[0])
 
@@ -276,9 +351,9 @@ bool suites_enum_next(size_t *pos, const struct suite_filter *filter,
 
 /* ---- Windows records --------------------------------------------------------------------- */
 
-static bool suite_is_aead(const struct suite *s)
+bool suite_is_aead(const struct suite *s)
 {
-    return s->mode == MODE_GCM || s->mode == MODE_CCM || s->mode == MODE_CHACHA;
+    return s->cipher->tag_len != 0;
 }
 
 static const char *kx_name(enum kx kx)
@@ -338,16 +413,16 @@ void suite_fill_info(const struct suite *s, enum proto p, NCRYPT_SSL_CIPHER_SUIT
     out->dwCipherSuite = s->id;
     out->dwBaseCipherSuite = s->id;
     wcs_from_ascii(out->szCipherSuite, NCRYPT_SSL_MAX_NAME_SIZE, s->name);
-    wcs_from_ascii(out->szCipher, NCRYPT_SSL_MAX_NAME_SIZE, s->cipher_name);
-    out->dwCipherLen = s->cipher_bits;
-    out->dwCipherBlockLen = s->block_len;
+    wcs_from_ascii(out->szCipher, NCRYPT_SSL_MAX_NAME_SIZE, s->cipher->name);
+    out->dwCipherLen = s->cipher->bits;
+    out->dwCipherBlockLen = s->cipher->block_len;
     if (!suite_is_aead(s)) { /* AEAD: szHash empty, dwHashLen 0 (observed) */
         wcs_from_ascii(out->szHash, NCRYPT_SSL_MAX_NAME_SIZE, md_cng_name(s->mac));
         out->dwHashLen = (DWORD)(md_size(s->mac) * 8);
     }
     wcs_from_ascii(out->szExchange, NCRYPT_SSL_MAX_NAME_SIZE, kx_name(s->kx));
-    out->dwMinExchangeLen = s->min_exch;
-    out->dwMaxExchangeLen = s->max_exch;
+    out->dwMinExchangeLen = s->exch.min;
+    out->dwMaxExchangeLen = s->exch.max;
     wcs_from_ascii(out->szCertificate, NCRYPT_SSL_MAX_NAME_SIZE, auth_name(s->auth));
     out->dwKeyType = 0; /* Windows 10+ reports 0 for every suite (api.md §3.5) */
 }
@@ -368,35 +443,54 @@ void suite_fill_info_ex(const struct suite *s, enum proto p, NCRYPT_SSL_CIPHER_S
     memset(out, 0, sizeof *out);
     out->dwVersion = NCRYPT_SSL_CIPHER_SUITE_EX_VERSION;
     memcpy(&out->dwProtocol, &base, sizeof base);
-    wcs_from_ascii(out->szCipherMode, NCRYPT_SSL_MAX_NAME_SIZE, mode_name(s->mode));
+    wcs_from_ascii(out->szCipherMode, NCRYPT_SSL_MAX_NAME_SIZE, mode_name(s->cipher->mode));
 }
 
-/* api.md §8.8 with conventions.md §5: header = record header + explicit IV/nonce; fixed
- * trailer = MAC or tag (TLS 1.3: + the inner content type byte the caller appends). */
+void suite_shape_of(const struct suite *s, enum proto p, struct suite_shape *out)
+{
+    const struct cipher_desc *c = s->cipher;
+
+    memset(out, 0, sizeof(*out));
+    out->key_len = c->key_len;
+    out->aead = c->tag_len != 0;
+    if (out->aead) {
+        /* TLS 1.3 (RFC 8446 §5.3) and ChaCha20-Poly1305 (RFC 7905 §2): a 12-byte IV XOR the
+         * sequence number; TLS <= 1.2 GCM/CCM: a 4-byte salt || an 8-byte explicit nonce per
+         * record (RFC 5288 §3, RFC 6655 §3) */
+        out->tag_len = c->tag_len;
+        out->xor_nonce = p == PROTO_TLS13 || c->mode == MODE_CHACHA;
+        out->fixed_iv_len = out->xor_nonce ? 12 : 4;
+        out->explicit_len = out->xor_nonce ? 0 : 8;
+        return;
+    }
+    out->mac_key_len = out->mac_len = md_size(s->mac);
+    if (c->mode == MODE_CBC) {
+        /* SSL 3.0 and TLS 1.0 take the first CBC IV from the key block and chain the rest
+         * (RFC 6101 §6.2.2, RFC 2246 §6.3); TLS 1.1+ and DTLS send an explicit IV per record
+         * (RFC 4346 §6.2.3.2, RFC 6347 §4.1.2.1) */
+        out->pad_block = c->block_len;
+        out->chained_iv = p == PROTO_SSL3 || p == PROTO_TLS10;
+        out->fixed_iv_len = out->chained_iv ? c->block_len : 0;
+        out->explicit_len = out->chained_iv ? 0 : c->block_len;
+    }
+}
+
+/* api.md §8.8 with conventions.md §5 and §12, from Windows' SPSslLookupCipherLengths: the
+ * 5-byte TLS / 13-byte DTLS record header is the caller's and not counted; dwHeaderLen is what
+ * the record carries after it (explicit nonce or IV); the fixed trailer is the MAC or tag.
+ * TLS 1.3's inner content type and padding are the caller's too. */
 void suite_lengths(const struct suite *s, enum proto p, NCRYPT_SSL_CIPHER_LENGTHS *out)
 {
-    /* conventions.md §12, from Windows' SPSslLookupCipherLengths: the 5-byte TLS / 13-byte
-     * DTLS record header is the caller's and not counted; dwHeaderLen is what the record
-     * carries after it (explicit nonce or IV). TLS 1.3's inner content type and padding are
-     * the caller's too. */
+    struct suite_shape sh;
+
+    suite_shape_of(s, p, &sh);
     memset(out, 0, sizeof *out);
     out->cbLength = sizeof *out;
-    if (p == PROTO_TLS13) {
-        out->dwFixedTrailerLen = s->tag_len;
-    } else if (suite_is_aead(s)) {
-        out->dwHeaderLen = s->explicit_nonce_len;
-        out->dwFixedTrailerLen = s->tag_len;
-    } else if (s->mode == MODE_CBC) {
-        /* explicit IV of one block from TLS 1.1 on and in DTLS (RFC 4346 §6.2.3.2) */
-        bool explicit_iv = p != PROTO_SSL3 && p != PROTO_TLS10;
-
-        out->dwHeaderLen = explicit_iv ? s->block_len : 0u;
-        out->dwFixedTrailerLen = (DWORD)md_size(s->mac);
-        out->dwMaxVariableTrailerLen = s->block_len;
+    out->dwHeaderLen = (DWORD)sh.explicit_len;
+    out->dwFixedTrailerLen = (DWORD)(sh.mac_len + sh.tag_len);
+    out->dwMaxVariableTrailerLen = (DWORD)sh.pad_block;
+    if (sh.pad_block != 0)
         out->dwFlags = NCRYPT_SSL_CIPHER_LENGTHS_BLOCK_PADDING;
-    } else { /* stream and NULL */
-        out->dwFixedTrailerLen = (DWORD)md_size(s->mac);
-    }
 }
 
 enum md_id suite_prf_md(const struct suite *s, enum proto p)

@@ -39,27 +39,53 @@ enum suite_flags {
     SUITE_NO_ENUM = 1u << 3 /* never in the default enumeration (conventions.md §8) */
 };
 
+/* A cipher as the suite table names it; rows point at one (picotls' cipher-suite records are
+ * the model), so what a cipher is lives once. */
+struct cipher_desc {
+    enum cipher_id id;         /* OpenSSL cipher; CIPHER_NULL for NULL and lookup-only rows */
+    enum cipher_mode mode;
+    const char *name;          /* szCipher: "AES", "3DES", "DES", "RC4", "RC2", "CHACHA20_POLY1305", "" */
+    uint16_t bits;             /* dwCipherLen */
+    uint8_t block_len;         /* dwCipherBlockLen (bytes) */
+    uint8_t key_len;           /* encryption key bytes from the key block / TLS 1.3 "key" */
+    uint8_t tag_len;           /* AEAD tag: 16, 8 for CCM_8; 0 otherwise */
+};
+
 struct suite {
     uint32_t id;               /* IANA code (24-bit SSL_CK_* for SSL 2.0) */
     const char *name;          /* IANA name, ASCII */
     uint32_t protocols;        /* PB() set of protocols the suite exists for */
     enum kx kx;
     enum auth auth;
-    enum cipher_id cipher;     /* OpenSSL cipher; CIPHER_NULL for NULL and lookup-only rows */
-    enum cipher_mode mode;
-    const char *cipher_name;   /* szCipher: "AES", "3DES", "DES", "RC4", "RC2", "CHACHA20_POLY1305", "" */
-    uint16_t cipher_bits;      /* dwCipherLen */
-    uint8_t block_len;         /* dwCipherBlockLen (bytes) */
-    uint8_t key_len;           /* encryption key bytes taken from the key block / TLS 1.3 "key" */
-    enum md_id mac;            /* record MAC hash, MD_NONE for AEAD */
-    uint8_t mac_key_len;       /* MAC key bytes from the key block */
-    uint8_t fixed_iv_len;      /* AEAD implicit IV: TLS<=1.2 GCM/CCM 4, ChaCha20 12; TLS 1.3 12 */
-    uint8_t explicit_nonce_len;/* TLS<=1.2 GCM/CCM 8, else 0 */
-    uint8_t tag_len;           /* AEAD tag: 16, 8 for CCM_8, 0 otherwise */
+    const struct cipher_desc *cipher;
+    enum md_id mac;            /* record MAC hash (its key is as long as the hash), MD_NONE for AEAD */
     enum md_id prf;            /* TLS 1.2 PRF hash / TLS 1.3 HKDF hash; MD_NONE if no TLS 1.2+ */
-    uint32_t min_exch, max_exch; /* dwMin/MaxExchangeLen (bits) */
+    struct {
+        uint32_t min, max;     /* dwMin/MaxExchangeLen (bits) */
+    } exch;
     uint32_t flags;            /* enum suite_flags */
 };
+
+/* What a suite's keys and records look like under one protocol (api.md §8.3 key block, §8.8
+ * lengths, conventions.md §5 AEAD shapes), computed from the row by suite_shape_of and read by
+ * SslLookupCipherLengths, the TLS <= 1.2 key-block layout, the TLS 1.3 write keys, record
+ * setup and the OpaqueKeyBlob codec. */
+struct suite_shape {
+    bool aead;
+    size_t key_len;            /* cipher key */
+    size_t mac_key_len;        /* MAC-then-encrypt: the HMAC key, as long as the hash */
+    size_t fixed_iv_len;       /* the IV the keys carry: AEAD salt (4) or IV (12); the first CBC
+                                  IV of SSL 3.0 / TLS 1.0 */
+    size_t explicit_len;       /* what each record carries after its header: the CBC IV (TLS
+                                  1.1+, DTLS), the GCM/CCM nonce (TLS <= 1.2) */
+    size_t mac_len;            /* record MAC */
+    size_t tag_len;            /* AEAD tag */
+    size_t pad_block;          /* CBC: records are padded to this block; 0 otherwise */
+    bool chained_iv;           /* SSL 3.0 / TLS 1.0 CBC: each record's IV is the last block */
+    bool xor_nonce;            /* nonce = fixed IV XOR seq (ChaCha20-Poly1305, TLS 1.3) */
+};
+void suite_shape_of(const struct suite *s, enum proto p, struct suite_shape *out);
+bool suite_is_aead(const struct suite *s);
 
 const struct suite *suite_find(uint32_t id);
 bool suite_has_proto(const struct suite *s, enum proto p);

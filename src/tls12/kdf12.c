@@ -210,27 +210,17 @@ SECURITY_STATUS kdf12_key_block(const struct backend *be, enum proto p, enum md_
 
 void kdf12_layout(const struct suite *s, enum proto p, struct key_block_layout *out)
 {
+    struct suite_shape sh;
+
     memset(out, 0, sizeof(*out));
     if (s == NULL || p == PROTO_SSL2 || p == PROTO_TLS13 || !suite_has_proto(s, p) ||
         (s->flags & (SUITE_EXPORT | SUITE_SSL2)) != 0)
         return;
-    out->mac_key = s->mac_key_len;
-    out->enc_key = s->key_len;
-    switch (s->mode) {
-    case MODE_CBC:
-        /* SSL 3.0 and TLS 1.0 take the first CBC IV from the key block (RFC 6101 §6.2.2,
-         * RFC 2246 §6.3); TLS 1.1+ and DTLS send an explicit IV per record (RFC 4346 §6.2.3.2,
-         * RFC 6347 §4.1.2.1). */
-        out->iv = p == PROTO_SSL3 || p == PROTO_TLS10 ? s->block_len : 0;
-        break;
-    case MODE_GCM:
-    case MODE_CCM:
-    case MODE_CHACHA:
-        /* the implicit part of the nonce: RFC 5288 §3 / RFC 6655 §3 salt, RFC 7905 §2 IV */
-        out->iv = s->fixed_iv_len;
-        break;
-    default: /* stream and NULL ciphers have no IV */
-        break;
-    }
+    /* the IV is the AEAD nonce's implicit part or the first CBC IV of SSL 3.0 / TLS 1.0;
+     * stream and NULL ciphers and TLS 1.1+ CBC have none (suite_shape_of) */
+    suite_shape_of(s, p, &sh);
+    out->mac_key = sh.mac_key_len;
+    out->enc_key = sh.key_len;
+    out->iv = sh.fixed_iv_len;
     out->total = 2 * (out->mac_key + out->enc_key + out->iv);
 }

@@ -38,7 +38,7 @@ SECURITY_STATUS session_keys_create(const struct master_key *mk, const uint8_t *
     *read = *write = 0;
     kdf12_layout(s, mk->proto, &l);
     /* RC4 and DES need the legacy provider (conventions.md §8) */
-    if (l.total == 0 || (s->cipher != CIPHER_NULL && prov->be.cipher[s->cipher] == NULL))
+    if (l.total == 0 || (s->cipher->id != CIPHER_NULL && prov->be.cipher[s->cipher->id] == NULL))
         return NTE_NOT_SUPPORTED;
     if ((kb = OPENSSL_malloc(l.total)) == NULL)
         return NTE_NO_MEMORY;

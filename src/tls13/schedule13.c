@@ -212,7 +212,7 @@ SECURITY_STATUS s13_write_key(const struct secret_key *traffic, ULONG_PTR *out)
     uint8_t key[32], iv[T13_IV_LEN];
     struct secret_init init = {
         .kind = KEY_WRITE, .has_proto = true, .proto = PROTO_TLS13, .suite = traffic->suite,
-        .key = key, .key_len = traffic->suite->key_len, .iv = iv, .iv_len = T13_IV_LEN,
+        .key = key, .key_len = traffic->suite->cipher->key_len, .iv = iv, .iv_len = T13_IV_LEN,
     };
     struct kdf13_expansion x[2] = {{"key", NULL, 0, key, init.key_len}, {"iv", NULL, 0, iv, T13_IV_LEN}};
     SECURITY_STATUS st;

@@ -22,19 +22,17 @@
 #include <openssl/x509.h>
 #include "cli.h"
 #include "sslprov_ext.h"
-
+#include "sslprov_opaque.h"
 
 #define CMD "derive"
 #define RANDOM_LEN 32
 #define MASTER_LEN 48
 #define RSA_PMS_LEN 48 /* RFC 5246 §7.4.7.1 */
 #define MAX_HEX_BYTES 1024
-#define OPAQUE_HDR 80
+/* the OpaqueKeyBlob layout: include/sslprov_opaque.h, the library's own */
+#define OPAQUE_HDR SSLPROV_OPAQUE_HEADER_LEN
 #define OPAQUE_MAX 512
-#define MAGIC_SSL3 0x73736C33u
-#define MAGIC_SSL5 0x73736C35u
-#define MAGIC_KDBM 0x4D42444Bu
-#define AEAD_MARK_LEN 8
+#define KDBM_KEY (OPAQUE_HDR + SSLPROV_KDBM_HEADER_LEN) /* where the key starts */
 
 static const struct {
     DWORD code;
@@ -410,11 +408,11 @@ static int master_from_secret(NCRYPT_PROV_HANDLE prov, const struct options *o,
     SECURITY_STATUS st;
 
     put32(blob, OPAQUE_HDR);
-    put32(blob + 0x04, MAGIC_SSL5);
-    put32(blob + 0x08, protos[o->proto].code);
-    put32(blob + 0x0C, s->id);
-    put32(blob + 0x10, 1); /* client */
-    memcpy(blob + 0x1C, o->master.b, MASTER_LEN);
+    put32(blob + SSLPROV_OPAQUE_MAGIC, SSLPROV_OPAQUE_MAGIC_SSL5);
+    put32(blob + SSLPROV_OPAQUE_PROTOCOL, protos[o->proto].code);
+    put32(blob + SSLPROV_OPAQUE_SUITE, s->id);
+    put32(blob + SSLPROV_OPAQUE_FLAG, 1); /* client */
+    memcpy(blob + SSLPROV_OPAQUE_IV, o->master.b, MASTER_LEN);
     st = SslImportKey(prov, mk, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof blob, 0);
     OPENSSL_cleanse(blob, sizeof blob);
     return st == SEC_E_OK ? CLI_OK : api_error("SslImportKey(OpaqueKeyBlob)", st);
@@ -499,7 +497,8 @@ static int master_export(NCRYPT_PROV_HANDLE prov, NCRYPT_KEY_HANDLE mk, uint8_t 
 
     if (st != SEC_E_OK)
         return api_error("SslExportKey(master key)", st);
-    if (cb != OPAQUE_HDR || get32(blob) != OPAQUE_HDR || get32(blob + 4) != MAGIC_SSL5)
+    if (cb != OPAQUE_HDR || get32(blob) != OPAQUE_HDR ||
+        get32(blob + SSLPROV_OPAQUE_MAGIC) != SSLPROV_OPAQUE_MAGIC_SSL5)
         return fail("the exported master key blob has an unexpected layout");
     return CLI_OK;
 }
@@ -514,7 +513,7 @@ static int master_rebind(NCRYPT_PROV_HANDLE prov, DWORD suite, NCRYPT_KEY_HANDLE
 
     if ((rc = master_export(prov, *mk, blob)) != CLI_OK)
         return rc;
-    put32(blob + 0x0C, suite);
+    put32(blob + SSLPROV_OPAQUE_SUITE, suite);
     st = SslImportKey(prov, &moved, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof blob, 0);
     OPENSSL_cleanse(blob, sizeof blob);
     if (st != SEC_E_OK)
@@ -584,26 +583,28 @@ static bool session_key_parse(const uint8_t *blob, DWORD cb, const NCRYPT_SSL_CI
                               struct side *out, bool *read)
 {
     bool aead = info->szHash[0] == 0;
-    size_t key_len, rest, mark = aead ? AEAD_MARK_LEN : 0;
+    size_t key_len, rest, mark = aead ? SSLPROV_OPAQUE_SEQ_MARK_LEN : 0;
 
-    if (cb < OPAQUE_HDR + 12 || get32(blob) != cb || get32(blob + 4) != MAGIC_SSL3 ||
-        get32(blob + 0x14) != cb - OPAQUE_HDR || get32(blob + 0x18) > sizeof out->iv ||
-        get32(blob + OPAQUE_HDR) != MAGIC_KDBM || get32(blob + OPAQUE_HDR + 4) != 1)
+    if (cb < KDBM_KEY || get32(blob) != cb ||
+        get32(blob + SSLPROV_OPAQUE_MAGIC) != SSLPROV_OPAQUE_MAGIC_SSL3 ||
+        get32(blob + SSLPROV_OPAQUE_PAYLOAD) != cb - OPAQUE_HDR ||
+        get32(blob + SSLPROV_OPAQUE_IVLEN) > sizeof out->iv ||
+        get32(blob + OPAQUE_HDR) != SSLPROV_KDBM_MAGIC || get32(blob + OPAQUE_HDR + 4) != SSLPROV_KDBM_VERSION)
         return false;
-    key_len = get32(blob + OPAQUE_HDR + 8);
-    if (key_len > sizeof out->key || key_len > cb - OPAQUE_HDR - 12)
+    key_len = get32(blob + OPAQUE_HDR + SSLPROV_KDBM_OFF_KEYLEN);
+    if (key_len > sizeof out->key || key_len > cb - KDBM_KEY)
         return false;
-    rest = cb - OPAQUE_HDR - 12 - key_len;
+    rest = cb - KDBM_KEY - key_len;
     /* what remains is the MAC key (+ the mark); its length must be the suite's */
     if (rest < mark || rest - mark != (aead ? 0 : info->dwHashLen / 8))
         return false;
-    *read = get32(blob + 0x10) == 1;
-    out->iv_len = get32(blob + 0x18);
-    memcpy(out->iv, blob + 0x1C, out->iv_len);
+    *read = get32(blob + SSLPROV_OPAQUE_FLAG) == 1;
+    out->iv_len = get32(blob + SSLPROV_OPAQUE_IVLEN);
+    memcpy(out->iv, blob + SSLPROV_OPAQUE_IV, out->iv_len);
     out->key_len = key_len;
-    memcpy(out->key, blob + OPAQUE_HDR + 12, key_len);
+    memcpy(out->key, blob + KDBM_KEY, key_len);
     out->mac_len = rest - mark;
-    memcpy(out->mac, blob + OPAQUE_HDR + 12 + key_len, out->mac_len);
+    memcpy(out->mac, blob + KDBM_KEY + key_len, out->mac_len);
     return true;
 }
 
@@ -661,8 +662,8 @@ static int derive(NCRYPT_PROV_HANDLE prov, const struct options *o, const struct
     if (rc == CLI_OK)
         rc = master_export(prov, mk, blob);
     if (rc == CLI_OK) {
-        memcpy(d->master, blob + 0x1C, MASTER_LEN);
-        d->client_role = get32(blob + 0x10) == 1;
+        memcpy(d->master, blob + SSLPROV_OPAQUE_IV, MASTER_LEN);
+        d->client_role = get32(blob + SSLPROV_OPAQUE_FLAG) == 1;
         rc = session_keys(prov, mk, o, s, d);
     }
     OPENSSL_cleanse(blob, sizeof blob);
