@@ -8,6 +8,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include "buffer.h"
+#include "realm.h"
 
 struct buf_hdr {
     size_t size;
@@ -20,19 +21,21 @@ _Static_assert(sizeof(struct buf_hdr) == 16, "buffer header keeps 16-byte alignm
 /* A pointer set: open addressing, linear probing, backward-shift deletion; capacity a power of
  * two. Each entry carries a tag: NULL for our blocks, the owning provider for blocks a loaded
  * provider handed out (kept in a set of their own, see buffer_adopt). */
-struct entry {
+struct buffer_entry {
     void *p;
     const void *tag;
 };
 
-struct ptrset {
-    struct entry *e;
-    size_t cap, len;
-    pthread_mutex_t lock;
-};
+/* The sets live in the realm (realm.h): our blocks, and those loaded providers handed out. */
+static inline struct realm_ptrset *ours(void)
+{
+    return &realm_current()->buffers;
+}
 
-static struct ptrset ours = {.lock = PTHREAD_MUTEX_INITIALIZER};
-static struct ptrset adopted = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static inline struct realm_ptrset *adopted(void)
+{
+    return &realm_current()->adopted;
+}
 
 static size_t ptr_hash(const void *p, size_t cap)
 {
@@ -44,10 +47,10 @@ static size_t ptr_hash(const void *p, size_t cap)
     return (size_t)x & (cap - 1);
 }
 
-static bool set_grow(struct ptrset *s)
+static bool set_grow(struct realm_ptrset *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 64;
-    struct entry *n = calloc(cap, sizeof(*n));
+    struct buffer_entry *n = calloc(cap, sizeof(*n));
 
     if (n == NULL)
         return false;
@@ -65,7 +68,7 @@ static bool set_grow(struct ptrset *s)
     return true;
 }
 
-static bool set_add(struct ptrset *s, void *p, const void *tag)
+static bool set_add(struct realm_ptrset *s, void *p, const void *tag)
 {
     size_t i;
 
@@ -74,12 +77,12 @@ static bool set_add(struct ptrset *s, void *p, const void *tag)
     i = ptr_hash(p, s->cap);
     while (s->e[i].p != NULL)
         i = (i + 1) & (s->cap - 1);
-    s->e[i] = (struct entry){p, tag};
+    s->e[i] = (struct buffer_entry){p, tag};
     s->len++;
     return true;
 }
 
-static ssize_t set_find(const struct ptrset *s, const void *p)
+static ssize_t set_find(const struct realm_ptrset *s, const void *p)
 {
     if (s->cap == 0)
         return -1;
@@ -89,7 +92,7 @@ static ssize_t set_find(const struct ptrset *s, const void *p)
     return -1;
 }
 
-static void set_remove_at(struct ptrset *s, size_t i)
+static void set_remove_at(struct realm_ptrset *s, size_t i)
 {
     size_t j = i;
 
@@ -121,13 +124,13 @@ void *buffer_alloc(enum buffer_kind kind, size_t size)
     h->size = size;
     h->kind = kind;
     p = h + 1;
-    pthread_mutex_lock(&ours.lock);
-    if (!set_add(&ours, p, NULL)) {
-        pthread_mutex_unlock(&ours.lock);
+    pthread_mutex_lock(&ours()->lock);
+    if (!set_add(ours(), p, NULL)) {
+        pthread_mutex_unlock(&ours()->lock);
         OPENSSL_free(h);
         return NULL;
     }
-    pthread_mutex_unlock(&ours.lock);
+    pthread_mutex_unlock(&ours()->lock);
     return p;
 }
 
@@ -137,10 +140,10 @@ enum buffer_kind buffer_kind(const void *p)
 
     if (p == NULL)
         return 0;
-    pthread_mutex_lock(&ours.lock);
-    if (set_find(&ours, p) >= 0)
+    pthread_mutex_lock(&ours()->lock);
+    if (set_find(ours(), p) >= 0)
         k = ((const struct buf_hdr *)p - 1)->kind;
-    pthread_mutex_unlock(&ours.lock);
+    pthread_mutex_unlock(&ours()->lock);
     return k;
 }
 
@@ -151,13 +154,13 @@ SECURITY_STATUS buffer_free(void *p)
 
     if (p == NULL)
         return NTE_INVALID_PARAMETER;
-    pthread_mutex_lock(&ours.lock);
-    if ((i = set_find(&ours, p)) < 0) {
-        pthread_mutex_unlock(&ours.lock);
+    pthread_mutex_lock(&ours()->lock);
+    if ((i = set_find(ours(), p)) < 0) {
+        pthread_mutex_unlock(&ours()->lock);
         return NTE_INVALID_PARAMETER;
     }
-    set_remove_at(&ours, (size_t)i);
-    pthread_mutex_unlock(&ours.lock);
+    set_remove_at(ours(), (size_t)i);
+    pthread_mutex_unlock(&ours()->lock);
     h = (struct buf_hdr *)p - 1;
     OPENSSL_clear_free(h, sizeof(*h) + h->size);
     return SEC_E_OK;
@@ -170,15 +173,15 @@ SECURITY_STATUS buffer_take(void *p, enum buffer_kind kind, void *copy, size_t n
 
     if (p == NULL)
         return NTE_INVALID_PARAMETER;
-    pthread_mutex_lock(&ours.lock);
+    pthread_mutex_lock(&ours()->lock);
     h = (struct buf_hdr *)p - 1;
-    if ((i = set_find(&ours, p)) < 0 || h->kind != kind || h->size < n) {
-        pthread_mutex_unlock(&ours.lock);
+    if ((i = set_find(ours(), p)) < 0 || h->kind != kind || h->size < n) {
+        pthread_mutex_unlock(&ours()->lock);
         return NTE_INVALID_PARAMETER;
     }
     memcpy(copy, p, n);
-    set_remove_at(&ours, (size_t)i);
-    pthread_mutex_unlock(&ours.lock);
+    set_remove_at(ours(), (size_t)i);
+    pthread_mutex_unlock(&ours()->lock);
     OPENSSL_clear_free(h, sizeof(*h) + h->size);
     return SEC_E_OK;
 }
@@ -187,9 +190,9 @@ size_t buffer_live_count(void)
 {
     size_t n;
 
-    pthread_mutex_lock(&ours.lock);
-    n = ours.len;
-    pthread_mutex_unlock(&ours.lock);
+    pthread_mutex_lock(&ours()->lock);
+    n = ours()->len;
+    pthread_mutex_unlock(&ours()->lock);
     return n;
 }
 
@@ -197,9 +200,9 @@ bool buffer_adopt(void *p, const void *owner)
 {
     bool ok;
 
-    pthread_mutex_lock(&adopted.lock);
-    ok = set_find(&adopted, p) < 0 && set_add(&adopted, p, owner);
-    pthread_mutex_unlock(&adopted.lock);
+    pthread_mutex_lock(&adopted()->lock);
+    ok = set_find(adopted(), p) < 0 && set_add(adopted(), p, owner);
+    pthread_mutex_unlock(&adopted()->lock);
     return ok;
 }
 
@@ -208,10 +211,10 @@ const void *buffer_adopted_owner(const void *p)
     const void *owner = NULL;
     ssize_t i;
 
-    pthread_mutex_lock(&adopted.lock);
-    if (p != NULL && (i = set_find(&adopted, p)) >= 0)
-        owner = adopted.e[i].tag;
-    pthread_mutex_unlock(&adopted.lock);
+    pthread_mutex_lock(&adopted()->lock);
+    if (p != NULL && (i = set_find(adopted(), p)) >= 0)
+        owner = adopted()->e[i].tag;
+    pthread_mutex_unlock(&adopted()->lock);
     return owner;
 }
 
@@ -220,11 +223,11 @@ const void *buffer_disown(void *p)
     const void *owner = NULL;
     ssize_t i;
 
-    pthread_mutex_lock(&adopted.lock);
-    if (p != NULL && (i = set_find(&adopted, p)) >= 0) {
-        owner = adopted.e[i].tag;
-        set_remove_at(&adopted, (size_t)i);
+    pthread_mutex_lock(&adopted()->lock);
+    if (p != NULL && (i = set_find(adopted(), p)) >= 0) {
+        owner = adopted()->e[i].tag;
+        set_remove_at(adopted(), (size_t)i);
     }
-    pthread_mutex_unlock(&adopted.lock);
+    pthread_mutex_unlock(&adopted()->lock);
     return owner;
 }

@@ -8,28 +8,27 @@
 #include <sys/random.h>
 #include <openssl/crypto.h>
 #include "handles.h"
+#include "realm.h"
 
 #define CHUNK_BITS 10
 #define CHUNK_SLOTS (1u << CHUNK_BITS)
-#define MAX_CHUNKS 4096u /* 4M handles at once */
+#define MAX_CHUNKS REALM_HANDLE_CHUNKS
 #define LIVE_BIT (1ull << 31)
 #define PIN_MASK (LIVE_BIT - 1)
 #define GEN(w) ((uint32_t)((w) >> 32))
 
-struct slot {
+struct handle_slot {
     _Atomic uint64_t state;
     struct object *_Atomic obj;
     uint32_t next_free;
     atomic_uint cls; /* the object's class, readable without a pin (handle_class_hint) */
 };
 
-static struct slot *_Atomic chunks[MAX_CHUNKS];
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER; /* allocation and free list */
-static uint32_t slots_made;
-static uint32_t free_head = UINT32_MAX;
-static atomic_size_t live_count;
-static uint64_t handle_mask; /* per process, so handles are not small guessable numbers */
-static pthread_once_t mask_once = PTHREAD_ONCE_INIT;
+/* The realm's table (realm.h): today the process's, at an address fixed at link time. */
+static inline struct realm_handles *table(void)
+{
+    return &realm_current()->handles;
+}
 
 static void mask_init(void)
 {
@@ -37,34 +36,34 @@ static void mask_init(void)
 
     if (getrandom(&m, sizeof(m), 0) != sizeof(m))
         m = 0x5a17c0de00000000ull;
-    handle_mask = m & ~0xffffffffull; /* only the generation half is scrambled */
+    table()->mask = m & ~0xffffffffull; /* only the generation half is scrambled */
 }
 
 /* Handle layout: (generation ^ mask) << 32 | (index + 1). Never 0 for a valid slot. */
 static ULONG_PTR handle_encode(uint32_t idx, uint32_t gen)
 {
-    return (ULONG_PTR)((((uint64_t)gen << 32) ^ handle_mask) | (uint64_t)(idx + 1));
+    return (ULONG_PTR)((((uint64_t)gen << 32) ^ table()->mask) | (uint64_t)(idx + 1));
 }
 
-static struct slot *slot_get(uint32_t idx)
+static struct handle_slot *slot_get(uint32_t idx)
 {
-    struct slot *chunk;
+    struct handle_slot *chunk;
 
     if (idx >= (uint64_t)MAX_CHUNKS * CHUNK_SLOTS)
         return NULL;
-    chunk = atomic_load_explicit(&chunks[idx >> CHUNK_BITS], memory_order_acquire);
+    chunk = atomic_load_explicit(&table()->chunks[idx >> CHUNK_BITS], memory_order_acquire);
     return chunk == NULL ? NULL : &chunk[idx & (CHUNK_SLOTS - 1)];
 }
 
-/* Under table_lock: a free slot index, growing the table when needed. */
+/* Under table()->lock: a free slot index, growing the table when needed. */
 static bool slot_take(uint32_t *idx)
 {
-    struct slot *chunk;
-    uint32_t first = slots_made;
+    struct handle_slot *chunk;
+    uint32_t first = table()->slots_made;
 
-    if (free_head != UINT32_MAX) {
-        *idx = free_head;
-        free_head = slot_get(free_head)->next_free;
+    if (table()->free_head != UINT32_MAX) {
+        *idx = table()->free_head;
+        table()->free_head = slot_get(table()->free_head)->next_free;
         return true;
     }
     if (first % CHUNK_SLOTS == 0) {
@@ -75,41 +74,41 @@ static bool slot_take(uint32_t *idx)
             return false;
         for (uint32_t i = 0; i < CHUNK_SLOTS; i++)
             atomic_init(&chunk[i].state, (uint64_t)1 << 32); /* generation 1 */
-        atomic_store_explicit(&chunks[first / CHUNK_SLOTS], chunk, memory_order_release);
+        atomic_store_explicit(&table()->chunks[first / CHUNK_SLOTS], chunk, memory_order_release);
     }
-    *idx = slots_made++;
+    *idx = table()->slots_made++;
     return true;
 }
 
 SECURITY_STATUS handle_create(struct object *obj, ULONG_PTR *out)
 {
-    struct slot *s;
+    struct handle_slot *s;
     uint32_t idx;
     uint64_t w;
 
-    pthread_once(&mask_once, mask_init);
-    pthread_mutex_lock(&table_lock);
+    pthread_once(&table()->mask_once, mask_init);
+    pthread_mutex_lock(&table()->lock);
     if (!slot_take(&idx)) {
-        pthread_mutex_unlock(&table_lock);
+        pthread_mutex_unlock(&table()->lock);
         return NTE_NO_MEMORY;
     }
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&table()->lock);
     s = slot_get(idx);
     obj->slot = idx;
     atomic_store_explicit(&s->obj, obj, memory_order_relaxed);
     atomic_store_explicit(&s->cls, (unsigned)obj->cls, memory_order_relaxed);
     w = atomic_load_explicit(&s->state, memory_order_relaxed);
     atomic_store_explicit(&s->state, (w & ~(LIVE_BIT | PIN_MASK)) | LIVE_BIT, memory_order_release);
-    atomic_fetch_add(&live_count, 1);
+    atomic_fetch_add(&table()->live, 1);
     *out = handle_encode(idx, GEN(w));
     return SEC_E_OK;
 }
 
 SECURITY_STATUS handle_pin(ULONG_PTR h, unsigned class_mask, struct object **out)
 {
-    uint64_t raw = (uint64_t)h ^ handle_mask;
+    uint64_t raw = (uint64_t)h ^ table()->mask;
     uint32_t low = (uint32_t)raw, gen = GEN(raw);
-    struct slot *s;
+    struct handle_slot *s;
     struct object *obj;
     uint64_t w;
 
@@ -133,9 +132,9 @@ SECURITY_STATUS handle_pin(ULONG_PTR h, unsigned class_mask, struct object **out
 
 bool handle_names(ULONG_PTR h, const struct object *obj)
 {
-    uint64_t raw = (uint64_t)h ^ handle_mask;
+    uint64_t raw = (uint64_t)h ^ table()->mask;
     uint32_t low = (uint32_t)raw;
-    struct slot *s;
+    struct handle_slot *s;
     uint64_t w;
 
     if (h == 0 || low == 0 || (s = slot_get(low - 1)) == NULL)
@@ -150,9 +149,9 @@ bool handle_names(ULONG_PTR h, const struct object *obj)
 
 unsigned handle_class_hint(ULONG_PTR h)
 {
-    uint64_t raw = (uint64_t)h ^ handle_mask;
+    uint64_t raw = (uint64_t)h ^ table()->mask;
     uint32_t low = (uint32_t)raw;
-    struct slot *s;
+    struct handle_slot *s;
     uint64_t w;
 
     if (h == 0 || low == 0 || (s = slot_get(low - 1)) == NULL)
@@ -169,26 +168,26 @@ unsigned handle_class_hint(ULONG_PTR h)
  * new generation, so every old handle to it stays invalid. A slot whose generation would
  * wrap is never reused: after 2^32 - 1 lives an old handle would otherwise name a new
  * object (generation 0 is never issued, so the retired slot answers to no handle). */
-static void slot_retire(struct slot *s, uint32_t idx, uint64_t w)
+static void slot_retire(struct handle_slot *s, uint32_t idx, uint64_t w)
 {
     struct object *obj = atomic_load_explicit(&s->obj, memory_order_relaxed);
     uint32_t next_gen = GEN(w) + 1;
 
     atomic_store_explicit(&s->obj, NULL, memory_order_relaxed);
-    pthread_mutex_lock(&table_lock);
+    pthread_mutex_lock(&table()->lock);
     atomic_store_explicit(&s->state, (uint64_t)next_gen << 32, memory_order_release);
     if (next_gen != 0) {
-        s->next_free = free_head;
-        free_head = idx;
+        s->next_free = table()->free_head;
+        table()->free_head = idx;
     }
-    pthread_mutex_unlock(&table_lock);
-    atomic_fetch_sub(&live_count, 1);
+    pthread_mutex_unlock(&table()->lock);
+    atomic_fetch_sub(&table()->live, 1);
     obj_unref(obj);
 }
 
 void handle_unpin(struct object *obj)
 {
-    struct slot *s = slot_get(obj->slot);
+    struct handle_slot *s = slot_get(obj->slot);
     uint64_t w = atomic_fetch_sub_explicit(&s->state, 1, memory_order_acq_rel) - 1;
 
     if (!(w & LIVE_BIT) && (w & PIN_MASK) == 0)
@@ -197,7 +196,7 @@ void handle_unpin(struct object *obj)
 
 SECURITY_STATUS handle_close(struct object *pinned)
 {
-    struct slot *s = slot_get(pinned->slot);
+    struct handle_slot *s = slot_get(pinned->slot);
     uint64_t w = atomic_load_explicit(&s->state, memory_order_acquire);
 
     do {
@@ -210,7 +209,7 @@ SECURITY_STATUS handle_close(struct object *pinned)
 
 size_t handle_live_count(void)
 {
-    return atomic_load(&live_count);
+    return atomic_load(&table()->live);
 }
 
 void handle_discard(ULONG_PTR h)

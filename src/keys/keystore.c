@@ -1,10 +1,10 @@
 /* Certificate -> private key associations and SslOpenPrivateKey (conventions.md §9).
  * Windows finds a certificate's key through the certificate store; Linux has none, so the
- * application associates the key first (SslProvAssociateCertificateKey[Blob]). The table is
- * process-wide, keyed by SHA-256 of the certificate's DER, last association wins. It keeps
- * a URI (a path or any OSSL_STORE URI) or a copy of the key bytes; the key itself is loaded
- * at SslOpenPrivateKey, in the provider's own library context, so providers configured
- * there (e.g. PKCS#11) serve the URI. */
+ * application associates the key first (SslProvAssociateCertificateKey[Blob]). The table
+ * lives in the realm (process-wide today), keyed by SHA-256 of the certificate's DER, last
+ * association wins. It keeps a URI (a path or any OSSL_STORE URI) or a copy of the key
+ * bytes; the key itself is loaded at SslOpenPrivateKey, in the provider's own library
+ * context, so providers configured there (e.g. PKCS#11) serve the URI. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 #include "keys.h"
 #include "privkey.h"
+#include "realm.h"
 
 #define CERT_ID_LEN 32 /* SHA-256 */
 #define RSA_MIN_PRIVATE_BITS 1024
@@ -33,9 +34,11 @@ struct assoc {
     size_t key_len;
 };
 
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct assoc *table;
-static size_t table_len, table_cap;
+/* The table lives in the realm (realm.h). */
+static inline struct realm_assocs *assocs(void)
+{
+    return &realm_current()->assocs;
+}
 
 /* Association calls have no provider: they parse in a library context of their own, so the
  * application's default context stays untouched (DESIGN.md). */
@@ -57,13 +60,13 @@ static void assoc_clear(struct assoc *a)
  * OpenSSL registered first): key bytes are wiped, not just dropped. */
 static void ks_cleanup(void)
 {
-    pthread_mutex_lock(&table_lock);
-    for (size_t i = 0; i < table_len; i++)
-        assoc_clear(&table[i]);
-    free(table);
-    table = NULL;
-    table_len = table_cap = 0;
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_lock(&assocs()->lock);
+    for (size_t i = 0; i < assocs()->len; i++)
+        assoc_clear(&assocs()->table[i]);
+    free(assocs()->table);
+    assocs()->table = NULL;
+    assocs()->len = assocs()->cap = 0;
+    pthread_mutex_unlock(&assocs()->lock);
     if (ks_default != NULL)
         OSSL_PROVIDER_unload(ks_default);
     OSSL_LIB_CTX_free(ks_libctx);
@@ -183,24 +186,24 @@ static SECURITY_STATUS table_put(const uint8_t id[CERT_ID_LEN], char *uri, uint8
     struct assoc *a = NULL;
     SECURITY_STATUS st = SEC_E_OK;
 
-    pthread_mutex_lock(&table_lock);
-    for (size_t i = 0; i < table_len && a == NULL; i++)
-        if (memcmp(table[i].id, id, CERT_ID_LEN) == 0)
-            a = &table[i];
-    if (a == NULL && table_len == table_cap) {
-        size_t cap = table_cap ? table_cap * 2 : 8;
-        struct assoc *t = realloc(table, cap * sizeof(*t));
+    pthread_mutex_lock(&assocs()->lock);
+    for (size_t i = 0; i < assocs()->len && a == NULL; i++)
+        if (memcmp(assocs()->table[i].id, id, CERT_ID_LEN) == 0)
+            a = &assocs()->table[i];
+    if (a == NULL && assocs()->len == assocs()->cap) {
+        size_t cap = assocs()->cap ? assocs()->cap * 2 : 8;
+        struct assoc *t = realloc(assocs()->table, cap * sizeof(*t));
 
         if (t == NULL) {
             st = NTE_NO_MEMORY;
         } else {
-            table = t;
-            table_cap = cap;
+            assocs()->table = t;
+            assocs()->cap = cap;
         }
     }
     if (st == SEC_E_OK) {
         if (a == NULL) {
-            a = &table[table_len++];
+            a = &assocs()->table[assocs()->len++];
             memcpy(a->id, id, CERT_ID_LEN);
         } else {
             assoc_clear(a); /* last one wins */
@@ -211,7 +214,7 @@ static SECURITY_STATUS table_put(const uint8_t id[CERT_ID_LEN], char *uri, uint8
         uri = NULL;
         key = NULL;
     }
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&assocs()->lock);
     if (uri != NULL)
         OPENSSL_clear_free(uri, strlen(uri));
     OPENSSL_clear_free(key, key_len);
@@ -227,9 +230,9 @@ static SECURITY_STATUS table_get(const uint8_t id[CERT_ID_LEN], char **uri, uint
     *uri = NULL;
     *key = NULL;
     *key_len = 0;
-    pthread_mutex_lock(&table_lock);
-    for (size_t i = 0; i < table_len; i++) {
-        const struct assoc *a = &table[i];
+    pthread_mutex_lock(&assocs()->lock);
+    for (size_t i = 0; i < assocs()->len; i++) {
+        const struct assoc *a = &assocs()->table[i];
 
         if (memcmp(a->id, id, CERT_ID_LEN) != 0)
             continue;
@@ -242,7 +245,7 @@ static SECURITY_STATUS table_get(const uint8_t id[CERT_ID_LEN], char **uri, uint
         }
         break;
     }
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&assocs()->lock);
     return st;
 }
 
