@@ -39,26 +39,6 @@ static SECURITY_STATUS rsa_output_size(const struct pkey_object *pub, PBYTE pbOu
     return pbOutput == NULL ? SEC_E_OK : NTE_BUFFER_TOO_SMALL;
 }
 
-/* RSA client: the pre-master, its encryption into pbOutput, and (make_premaster) a pre-master
- * object or (else) directly the master key; on success *pcbResult = the ciphertext size. */
-static SECURITY_STATUS rsa_client(const struct kx12_ctx *kx, const struct pkey_object *pub,
-                                  PBYTE pbOutput, DWORD *pcbResult, bool make_premaster,
-                                  ULONG_PTR *out)
-{
-    uint8_t pms[KX12_RSA_PMS_LEN];
-    SECURITY_STATUS st;
-
-    st = kx12_rsa_client(kx->prov, kx->proto, kx->suite, pub, kx->params->highest_version,
-                         pbOutput, pms);
-    if (st == SEC_E_OK)
-        st = make_premaster ? kx12_premaster_create(kx->prov, kx->proto, kx->suite, pms, out)
-                            : kx12_master_key(kx, pms, sizeof(pms), out);
-    if (st == SEC_E_OK)
-        *pcbResult = (DWORD)kx12_rsa_size(pub);
-    OPENSSL_cleanse(pms, sizeof(pms));
-    return st;
-}
-
 /* Reads only buffer 22 (conventions.md §12): with EMS the session hash covers the
  * ClientKeyExchange that carries this call's output, so it cannot exist yet; the randoms or
  * the session hash are the later SslGenerateMasterKey(hPreMaster)'s to check. */
@@ -96,7 +76,8 @@ SECURITY_STATUS WINAPI SPSslGeneratePreMasterKey(NCRYPT_PROV_HANDLE hSslProvider
         return call_end(&c, st);
     kx.prov = c.prov;
     kx.params = &prm;
-    st = rsa_client(&kx, (struct pkey_object *)pub, pbOutput, pcbResult, true, phPreMasterKey);
+    if ((st = kx12_rsa_encrypt(&kx, (struct pkey_object *)pub, pbOutput, true, phPreMasterKey)) == SEC_E_OK)
+        *pcbResult = (DWORD)kx12_rsa_size((struct pkey_object *)pub);
     return call_end(&c, st);
 }
 
@@ -128,47 +109,6 @@ static SECURITY_STATUS pin_exchange_keys(struct call *c, enum kx kx, NCRYPT_KEY_
     }
 }
 
-/* (EC)DHE: both keys on the suite's kind of group and on the same group; ours has its
- * private half (conventions.md §1). */
-static SECURITY_STATUS dh_exchange(const struct kx12_ctx *kx, const struct pkey_object *own,
-                                   const struct pkey_object *peer, ULONG_PTR *out)
-{
-    bool ec_suite = kx->suite->kx == KX_ECDHE;
-    bool own_dh = EVP_PKEY_is_a(own->pkey, "DH"), peer_dh = EVP_PKEY_is_a(peer->pkey, "DH");
-    uint8_t *shared;
-    size_t len;
-    SECURITY_STATUS st;
-
-    if (!own->has_private || own_dh == ec_suite)
-        return NTE_NOT_SUPPORTED;
-    /* the same group: named groups by id, finite-field DH by its domain parameters */
-    if (peer_dh != own_dh || (own_dh ? EVP_PKEY_parameters_eq(own->pkey, peer->pkey) != 1
-                                     : own->group != peer->group))
-        return NTE_INVALID_PARAMETER;
-    if ((shared = OPENSSL_malloc(KX12_MAX_SHARED)) == NULL)
-        return NTE_NO_MEMORY;
-    if ((st = kx12_dh(kx->prov, own, peer, false, shared, &len)) == SEC_E_OK)
-        st = kx12_master_key(kx, shared, len, out);
-    OPENSSL_clear_free(shared, KX12_MAX_SHARED);
-    return st;
-}
-
-static SECURITY_STATUS psk_exchange(const struct kx12_ctx *kx, const struct secret_key *psk,
-                                    ULONG_PTR *out)
-{
-    uint8_t *pms;
-    size_t len;
-    SECURITY_STATUS st;
-
-    if (psk->kind != KEY_PSK)
-        return NTE_NOT_SUPPORTED;
-    if ((st = kx12_psk_premaster(psk->key, psk->key_len, &pms, &len)) != SEC_E_OK)
-        return st;
-    st = kx12_master_key(kx, pms, len, out);
-    OPENSSL_clear_free(pms, len);
-    return st;
-}
-
 /* The one-step RSA client: the pre-master is made, encrypted into pbOutput and turned into
  * the master key in one call. Only here is pcbResult required, and a NULL pbOutput is a size
  * query that creates nothing (conventions.md §1 output sizes, rule 1). */
@@ -187,17 +127,9 @@ static SECURITY_STATUS rsa_one_step(const struct kx12_ctx *kx, const struct pkey
     st = rsa_output_size(pub, pbOutput, cbOutput, pcbResult, &size_query);
     if (st != SEC_E_OK || size_query)
         return st;
-    return rsa_client(kx, pub, pbOutput, pcbResult, false, out);
-}
-
-/* A pre-master from SslGeneratePreMasterKey: it must have been made for this protocol and
- * suite (conventions.md §1). */
-static SECURITY_STATUS rsa_from_premaster(const struct kx12_ctx *kx, const struct premaster *pm,
-                                          ULONG_PTR *out)
-{
-    if (pm->proto != kx->proto || pm->suite != kx->suite)
-        return NTE_INVALID_PARAMETER;
-    return kx12_master_key(kx, pm->pms, sizeof(pm->pms), out);
+    if ((st = kx12_rsa_encrypt(kx, pub, pbOutput, false, out)) == SEC_E_OK)
+        *pcbResult = (DWORD)kx12_rsa_size(pub);
+    return st;
 }
 
 SECURITY_STATUS WINAPI SPSslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
@@ -241,18 +173,7 @@ SECURITY_STATUS WINAPI SPSslGenerateMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
      * says no output bytes */
     if ((st = kx12_check_params(kx.proto, kx.suite, &prm)) != SEC_E_OK)
         return call_end(&c, st);
-    switch (kx.suite->kx) {
-    case KX_RSA:
-        st = rsa_from_premaster(&kx, (const struct premaster *)priv, phMasterKey);
-        break;
-    case KX_PSK:
-        st = psk_exchange(&kx, (struct secret_key *)priv, phMasterKey);
-        break;
-    default:
-        st = dh_exchange(&kx, (struct pkey_object *)priv, (struct pkey_object *)pub, phMasterKey);
-        break;
-    }
-    if (st == SEC_E_OK && pcbResult != NULL)
+    if ((st = kx12_complete(&kx, priv, pub, phMasterKey)) == SEC_E_OK && pcbResult != NULL)
         *pcbResult = 0;
     return call_end(&c, st);
 }
@@ -270,7 +191,6 @@ SECURITY_STATUS WINAPI SPSslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
     struct object *priv;
     struct kx12_ctx kx = {.client = false};
     struct tls_params prm;
-    uint8_t pms[KX12_RSA_PMS_LEN];
     size_t modulus;
     SECURITY_STATUS st;
 
@@ -304,13 +224,9 @@ SECURITY_STATUS WINAPI SPSslImportMasterKey(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, NTE_BAD_LEN);
     kx.prov = c.prov;
     kx.params = &prm;
-    st = kx12_rsa_server(c.prov, (struct pkey_object *)priv,
-                         prm.has_highest_version ? prm.highest_version : dwProtocol, pbEncryptedKey,
-                         cbEncryptedKey, pms);
-    if (st == SEC_E_OK)
-        st = kx12_master_key(&kx, pms, sizeof(pms), phMasterKey);
-    OPENSSL_cleanse(pms, sizeof(pms));
-    return call_end(&c, st);
+    return call_end(&c, kx12_import_master(&kx, (struct pkey_object *)priv,
+                                           prm.has_highest_version ? prm.highest_version : dwProtocol,
+                                           pbEncryptedKey, cbEncryptedKey, phMasterKey));
 }
 
 SECURITY_STATUS WINAPI SPSslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider,
@@ -340,15 +256,8 @@ SECURITY_STATUS WINAPI SPSslGenerateSessionKeys(NCRYPT_PROV_HANDLE hSslProvider,
         return call_end(&c, st);
     if (prm.client_random == NULL || prm.server_random == NULL)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    st = session_keys_create((struct master_key *)mk, prm.client_random, prm.server_random,
-                             phReadKey, phWriteKey);
-    /* the one call that always has both randoms (conventions.md §10) */
-    if (st == SEC_E_OK) {
-        struct master_key *m = (struct master_key *)mk;
-
-        keylog_client_random(&c.prov->log, m->keylog_random, &m->keylog_done, prm.client_random, m->ms);
-    }
-    return call_end(&c, st);
+    return call_end(&c, session_keys_create((struct master_key *)mk, prm.client_random,
+                                            prm.server_random, phReadKey, phWriteKey));
 }
 
 /* In the order of Windows' SPSslComputeEapKeyBlock (conventions.md §13, behavior.md §8.5):
@@ -381,33 +290,6 @@ SECURITY_STATUS WINAPI SPSslComputeEapKeyBlock(NCRYPT_PROV_HANDLE hSslProvider,
     if (cbOutput < EAP_KEY_BLOCK_LEN)
         return call_end(&c, NTE_BUFFER_TOO_SMALL);
     return call_end(&c, eap_key_block((struct master_key *)mk, dwFlags, pbRandoms, pbOutput));
-}
-
-/* RFC 5705 §4: labels the handshake itself uses would hand out its secrets (conventions.md §4). */
-static bool reserved_label(const char *label)
-{
-    static const char *const reserved[] = {"client finished", "server finished", "master secret",
-                                           "extended master secret", "key expansion"};
-
-    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-        if (strcmp(label, reserved[i]) == 0)
-            return true;
-    return false;
-}
-
-/* TLS <= 1.2 (RFC 5705 §4): PRF(ms, label, CR || SR [|| uint16(len) || context]); a NULL
- * context omits the length, an empty one does not. */
-static SECURITY_STATUS export12(const struct master_key *mk, const char *label, const uint8_t *randoms,
-                                const uint8_t *context, WORD context_len, uint8_t *out, size_t out_len)
-{
-    uint8_t len16[2] = {(uint8_t)(context_len >> 8), (uint8_t)context_len};
-    const uint8_t *seed[3] = {randoms, len16, context};
-    size_t seed_len[3] = {2 * PARAM_RANDOM_LEN, 2, context_len};
-
-    if (mk->proto == PROTO_SSL3)
-        return NTE_NOT_SUPPORTED;
-    return kdf12_prf(&mk->hdr.prov->be, suite_prf_md(mk->suite, mk->proto), mk->ms, sizeof(mk->ms), label,
-                     seed, seed_len, context != NULL ? 3 : 1, out, out_len);
 }
 
 #define TLS13_MAX_EXPORT_LABEL 249 /* 255 - "tls13 " (conventions.md §4) */
@@ -443,8 +325,8 @@ SECURITY_STATUS WINAPI SPSslExportKeyingMaterial(NCRYPT_PROV_HANDLE hSslProvider
         st = s13_export((struct secret_key *)mk, sLabel, pbContextValue, cbContextValue, pbOutput, cbOutput);
         return call_end(&c, st);
     }
-    if (pbRandoms == NULL || cbRandoms != 2 * PARAM_RANDOM_LEN || reserved_label(sLabel))
+    if (pbRandoms == NULL || cbRandoms != 2 * PARAM_RANDOM_LEN)
         return call_end(&c, NTE_INVALID_PARAMETER);
-    st = export12((struct master_key *)mk, sLabel, pbRandoms, pbContextValue, cbContextValue, pbOutput, cbOutput);
-    return call_end(&c, st);
+    return call_end(&c, export12((struct master_key *)mk, sLabel, pbRandoms, pbContextValue,
+                                 cbContextValue, pbOutput, cbOutput));
 }

@@ -90,8 +90,8 @@ SECURITY_STATUS master_key_create(struct provider *prov, enum proto p, const str
 /* SslGenerateSessionKeys (api.md E4, conventions.md §4): key_block = PRF(ms, "key
  * expansion", SR || CR) split per kdf12_layout; write = the master key's own side, read = the
  * peer's. Both handles or neither. */
-SECURITY_STATUS session_keys_create(const struct master_key *mk, const uint8_t *cr,
-                                    const uint8_t *sr, ULONG_PTR *read, ULONG_PTR *write);
+SECURITY_STATUS session_keys_create(struct master_key *mk, const uint8_t *cr, const uint8_t *sr,
+                                    ULONG_PTR *read, ULONG_PTR *write);
 
 /* SslComputeEapKeyBlock (conventions.md §13, behavior.md §8.5): Windows'
  * SecPkgContext_EapKeyBlock, rgbKeys[128] || rgbIVs[64]. selector 0-3 (NCRYPT_SSL_EAP_*_ID);
@@ -101,5 +101,12 @@ SECURITY_STATUS session_keys_create(const struct master_key *mk, const uint8_t *
 #define EAP_KEY_BLOCK_LEN (EAP_KEYS_LEN + EAP_IVS_LEN)
 SECURITY_STATUS eap_key_block(const struct master_key *mk, unsigned selector, const uint8_t randoms[64],
                               uint8_t out[EAP_KEY_BLOCK_LEN]);
+
+/* SslExportKeyingMaterial for TLS <= 1.2 (RFC 5705 §4): PRF(ms, label, CR || SR [||
+ * uint16(len) || context]); a NULL context omits the length, an empty one does not. A label
+ * the handshake itself uses is NTE_INVALID_PARAMETER; SSL 3.0 has no PRF (NTE_NOT_SUPPORTED).
+ * randoms = client_random || server_random. */
+SECURITY_STATUS export12(const struct master_key *mk, const char *label, const uint8_t randoms[64],
+                         const uint8_t *context, uint16_t context_len, uint8_t *out, size_t out_len);
 
 #endif

@@ -62,6 +62,21 @@ SECURITY_STATUS kx12_check_params(enum proto p, const struct suite *s, const str
 SECURITY_STATUS kx12_master_key(const struct kx12_ctx *ctx, const uint8_t *pms, size_t pms_len,
                                 ULONG_PTR *out);
 
+/* exchange12.c: completing an exchange whose arguments are checked. */
+
+/* RSA client: a pre-master, its encryption into ct (kx12_rsa_size bytes), and (make_premaster)
+ * a pre-master object or (else) directly the master key. */
+SECURITY_STATUS kx12_rsa_encrypt(const struct kx12_ctx *kx, const struct pkey_object *pub,
+                                 uint8_t *ct, bool make_premaster, ULONG_PTR *out);
+/* SslGenerateMasterKey from the suite's exchange: an RSA pre-master object (priv), (EC)DHE
+ * ephemeral keys (priv with its private half, pub the peer's share), or a PSK (priv). */
+SECURITY_STATUS kx12_complete(const struct kx12_ctx *kx, const struct object *priv,
+                              const struct object *pub, ULONG_PTR *out);
+/* The RSA server: the pre-master decrypted from ct (kx12_rsa_server) into the master key. */
+SECURITY_STATUS kx12_import_master(const struct kx12_ctx *kx, const struct pkey_object *priv,
+                                   uint32_t client_version, const uint8_t *ct, size_t ct_len,
+                                   ULONG_PTR *out);
+
 /* RFC 4279 §2: uint16(N) || N zeros || uint16(N) || psk, into a fresh buffer the caller
  * wipes and frees with OPENSSL_clear_free. */
 SECURITY_STATUS kx12_psk_premaster(const uint8_t *psk, size_t psk_len, uint8_t **pms,

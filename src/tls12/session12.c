@@ -25,8 +25,8 @@ static void side_init(const struct master_key *mk, const struct key_block_layout
     };
 }
 
-SECURITY_STATUS session_keys_create(const struct master_key *mk, const uint8_t *cr,
-                                    const uint8_t *sr, ULONG_PTR *read, ULONG_PTR *write)
+SECURITY_STATUS session_keys_create(struct master_key *mk, const uint8_t *cr, const uint8_t *sr,
+                                    ULONG_PTR *read, ULONG_PTR *write)
 {
     struct provider *prov = mk->hdr.prov;
     const struct suite *s = mk->suite;
@@ -57,6 +57,9 @@ SECURITY_STATUS session_keys_create(const struct master_key *mk, const uint8_t *
         *read = *write = 0;
     }
     OPENSSL_clear_free(kb, l.total);
+    /* SSLKEYLOGFILE: the one call that always has both randoms (conventions.md §10) */
+    if (st == SEC_E_OK)
+        keylog_client_random(&prov->log, mk->keylog_random, &mk->keylog_done, cr, mk->ms);
     return st;
 }
 
@@ -97,4 +100,31 @@ SECURITY_STATUS eap_key_block(const struct master_key *mk, unsigned selector, co
     if (st != SEC_E_OK)
         OPENSSL_cleanse(out, EAP_KEY_BLOCK_LEN);
     return st;
+}
+
+/* RFC 5705 §4: labels the handshake itself uses would hand out its secrets (conventions.md §4). */
+static bool reserved_label(const char *label)
+{
+    static const char *const reserved[] = {"client finished", "server finished", "master secret",
+                                           "extended master secret", "key expansion"};
+
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strcmp(label, reserved[i]) == 0)
+            return true;
+    return false;
+}
+
+SECURITY_STATUS export12(const struct master_key *mk, const char *label, const uint8_t randoms[64],
+                         const uint8_t *context, uint16_t context_len, uint8_t *out, size_t out_len)
+{
+    uint8_t len16[2] = {(uint8_t)(context_len >> 8), (uint8_t)context_len};
+    const uint8_t *seed[3] = {randoms, len16, context};
+    size_t seed_len[3] = {64, 2, context_len};
+
+    if (reserved_label(label))
+        return NTE_INVALID_PARAMETER;
+    if (mk->proto == PROTO_SSL3)
+        return NTE_NOT_SUPPORTED;
+    return kdf12_prf(&mk->hdr.prov->be, suite_prf_md(mk->suite, mk->proto), mk->ms, sizeof(mk->ms),
+                     label, seed, seed_len, context != NULL ? 3 : 1, out, out_len);
 }
