@@ -28,7 +28,10 @@ static SECURITY_STATUS suite_resolve(DWORD protocol, DWORD id, DWORD key_type,
     if (key_type == 0)
         return SEC_E_OK;
     ecc = (*s)->kx == KX_ECDHE || (*s)->auth == AUTH_ECDSA || *p == PROTO_TLS13;
-    return ecc && curve_find(key_type) != NULL ? SEC_E_OK : NTE_INVALID_PARAMETER;
+    /* one of the curves SslEnumEccCurves lists (23, 24, 25, 29, 30) */
+    return ecc && group_by_id(key_type) != NULL && group_by_id(key_type)->enum_name != NULL
+               ? SEC_E_OK
+               : NTE_INVALID_PARAMETER;
 }
 
 /* The private-key filter of api.md B1: 0 = no filter; otherwise a key from SslOpenPrivateKey. */
@@ -231,25 +234,20 @@ SECURITY_STATUS WINAPI SPSslGetCipherSuitePRFHashAlgorithm(NCRYPT_PROV_HANDLE hS
 static SECURITY_STATUS curves_list(NCRYPT_SSL_ECC_CURVE **out, DWORD *count)
 {
     NCRYPT_SSL_ECC_CURVE *arr;
+    const struct group_info *g;
     size_t n = 0;
 
-    for (size_t i = 0; i < curve_count(); i++)
-        n += curve_at(i)->enumerated;
+    while (group_listed_at(n) != NULL)
+        n++;
     if ((arr = buffer_alloc(BUF_PLAIN, n * sizeof *arr)) == NULL)
         return NTE_NO_MEMORY;
-    n = 0;
-    for (size_t i = 0; i < curve_count(); i++) {
-        const struct curve *c = curve_at(i);
-
-        if (!c->enumerated)
-            continue;
-        wcs_from_ascii(arr[n].szCurveName, MSCRYPT_ECC_MAX_CURVE_NAME_LENGTH, c->name);
+    for (n = 0; (g = group_listed_at(n)) != NULL; n++) {
+        wcs_from_ascii(arr[n].szCurveName, MSCRYPT_ECC_MAX_CURVE_NAME_LENGTH, g->enum_name);
         /* buffer_alloc zeroed the block, so the copy is NUL-terminated */
-        memcpy(arr[n].szOID, c->oid, strnlen(c->oid, MSCRYPT_ECC_MAX_OID_LENGTH - 1));
-        arr[n].dwPublicKeyLength = c->pub_bits;
-        arr[n].dwCurveType = c->iana;
+        memcpy(arr[n].szOID, g->oid, strnlen(g->oid, MSCRYPT_ECC_MAX_OID_LENGTH - 1));
+        arr[n].dwPublicKeyLength = g->bits;
+        arr[n].dwCurveType = g->id;
         arr[n].dwFlags = 0; /* no flag values are defined (OQ-ECC-2) */
-        n++;
     }
     *out = arr;
     *count = (DWORD)n;

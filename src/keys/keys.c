@@ -51,70 +51,7 @@ SECURITY_STATUS pkey_object_create(struct provider *prov, enum obj_class cls, EV
     return st;
 }
 
-/* ---- Groups ---- */
-
-#define ECK(n) (0x004B4345u | (uint32_t)(n) << 24) /* 'ECKn' little-endian */
-#define ECS(n) (0x00534345u | (uint32_t)(n) << 24) /* 'ECSn' */
-
-static const struct group_info groups[] = {
-    {23, GROUP_NIST, "EC", "P-256", 256, 32, ECK('1'), ECS('1'), "nistP256"},
-    {24, GROUP_NIST, "EC", "P-384", 384, 48, ECK('3'), ECS('3'), "nistP384"},
-    {25, GROUP_NIST, "EC", "P-521", 521, 66, ECK('5'), ECS('5'), "nistP521"},
-    {29, GROUP_XDH, "X25519", "X25519", 255, 32, 0, 0, "curve25519"},
-    {30, GROUP_XDH, "X448", "X448", 448, 56, 0, 0, "curve448"},
-    /* RFC 7919; the key types equal the IANA NamedGroup code points 0x0100..0x0104 */
-    {256, GROUP_FFDHE, "DH", "ffdhe2048", 2048, 256, 0, 0, NULL},
-    {257, GROUP_FFDHE, "DH", "ffdhe3072", 3072, 384, 0, 0, NULL},
-    {258, GROUP_FFDHE, "DH", "ffdhe4096", 4096, 512, 0, 0, NULL},
-    {259, GROUP_FFDHE, "DH", "ffdhe6144", 6144, 768, 0, 0, NULL},
-    {260, GROUP_FFDHE, "DH", "ffdhe8192", 8192, 1024, 0, 0, NULL},
-};
-
-#define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
-
-_Static_assert(BCRYPT_ECDH_PUBLIC_P256_MAGIC == ECK('1'), "ECK1");
-_Static_assert(BCRYPT_ECDSA_PUBLIC_P521_MAGIC == ECS('5'), "ECS5");
-
-const struct group_info *group_by_id(uint32_t id)
-{
-    for (size_t i = 0; i < N_GROUPS; i++)
-        if (groups[i].id == id)
-            return &groups[i];
-    return NULL;
-}
-
-/* OpenSSL reports NIST curves by their SEC/X9.62 short names. */
-static const char *const nist_aliases[][2] = {
-    {"prime256v1", "P-256"}, {"secp256r1", "P-256"}, {"secp384r1", "P-384"},
-    {"secp521r1", "P-521"},
-};
-
-const struct group_info *group_by_ossl_name(const char *name)
-{
-    if (name == NULL)
-        return NULL;
-    for (size_t i = 0; i < sizeof(nist_aliases) / sizeof(nist_aliases[0]); i++)
-        if (strcasecmp(name, nist_aliases[i][0]) == 0)
-            name = nist_aliases[i][1];
-    for (size_t i = 0; i < N_GROUPS; i++)
-        if (strcasecmp(groups[i].ossl_group, name) == 0)
-            return &groups[i];
-    return NULL;
-}
-
-const struct group_info *group_ffdhe_by_bits(uint32_t bits)
-{
-    for (size_t i = 0; i < N_GROUPS; i++)
-        if (groups[i].kind == GROUP_FFDHE && groups[i].bits == bits)
-            return &groups[i];
-    return NULL;
-}
-
-size_t group_wire_len(const struct group_info *g)
-{
-    /* NIST: uncompressed point 0x04 || X || Y (RFC 8446 §4.2.8.2) */
-    return g->kind == GROUP_NIST ? 1 + 2 * g->elem_len : g->elem_len;
-}
+/* ---- Groups (the table: src/suites/groups.c) ---- */
 
 const struct group_info *pkey_group(EVP_PKEY *pkey)
 {

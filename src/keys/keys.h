@@ -33,28 +33,6 @@ SECURITY_STATUS pkey_object_create(struct provider *prov, enum obj_class cls, EV
 
 /* ---- Groups: the named groups of conventions.md §8 and the RFC 7919 groups of §6 ---- */
 
-enum group_kind { GROUP_NIST, GROUP_XDH, GROUP_FFDHE };
-
-struct group_info {
-    uint32_t id;            /* IANA NamedGroup (FFDHE: 256..260 = TLS_FFDHE*_KEY_TYPE) */
-    enum group_kind kind;
-    const char *keytype;    /* OpenSSL key type: "EC", "X25519", "X448", "DH" */
-    const char *ossl_group; /* OpenSSL group name: "P-256", "X25519", "ffdhe2048", ... */
-    uint32_t bits;          /* Length property: 256/384/521, 255/448, 2048.. */
-    size_t elem_len;        /* NIST: coordinate bytes; XDH: key bytes; FFDHE: |p| bytes */
-    uint32_t ecdh_magic;    /* BCRYPT_ECCPUBLIC_BLOB magics (NIST only) */
-    uint32_t ecdsa_magic;
-    const char *curve_name; /* ECCCurveName: "nistP256", "curve25519", ...; NULL for FFDHE */
-};
-
-const struct group_info *group_by_id(uint32_t id);
-/* By OpenSSL group name (case-insensitive), e.g. from OSSL_PKEY_PARAM_GROUP_NAME. */
-const struct group_info *group_by_ossl_name(const char *name);
-/* The RFC 7919 group of a DH modulus size in bits (2048..8192), NULL if none. */
-const struct group_info *group_ffdhe_by_bits(uint32_t bits);
-/* The TLS key_share / SSL_ECCPUBLIC_BLOB length of a group's public value. */
-size_t group_wire_len(const struct group_info *g);
-
 /* The named group an EVP_PKEY is on (EC curve, X25519/X448, RFC 7919 DH group), NULL for
  * RSA, DSA, other curves and DH with other parameters. */
 const struct group_info *pkey_group(EVP_PKEY *pkey);

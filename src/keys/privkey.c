@@ -23,6 +23,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include "privkey.h"
+#include "groups.h"
 
 #define MAX_INT_BYTES 2049  /* a 16384-bit number and its sign byte */
 #define MAX_PEM_BLOCKS 16   /* e.g. "EC PARAMETERS" before "EC PRIVATE KEY" */
@@ -40,40 +41,10 @@ enum kind { KIND_RSA, KIND_RSA_PSS, KIND_EC, KIND_DSA };
 #define MAX_NUMS 8
 struct parts {
     enum kind kind;
-    const struct curve *curve;
+    const struct group_info *curve; /* api.md C1: a NIST curve of groups.c */
     BIGNUM *num[MAX_NUMS];
     size_t n;
 };
-
-struct curve {
-    int nid;
-    const char *name;
-    uint8_t oid[8]; /* the OBJECT IDENTIFIER's contents */
-    size_t oid_len;
-};
-
-/* The curves of api.md C1 (ECDSA certificates). */
-static const struct curve curves[] = {
-    {NID_X9_62_prime256v1, "P-256", {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07}, 8},
-    {NID_secp384r1, "P-384", {0x2B, 0x81, 0x04, 0x00, 0x22}, 5},
-    {NID_secp521r1, "P-521", {0x2B, 0x81, 0x04, 0x00, 0x23}, 5},
-};
-
-static const struct curve *curve_by_nid(int nid)
-{
-    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
-        if (curves[i].nid == nid)
-            return &curves[i];
-    return NULL;
-}
-
-static const struct curve *curve_by_oid(const uint8_t *oid, size_t len)
-{
-    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
-        if (curves[i].oid_len == len && memcmp(curves[i].oid, oid, len) == 0)
-            return &curves[i];
-    return NULL;
-}
 
 /* ---- a strict DER reader: definite lengths of up to four bytes, nothing past the input ---- */
 
@@ -167,7 +138,7 @@ static SECURITY_STATUS parse_rsa(struct der in, enum kind kind, struct parts *k)
 
 /* RFC 5915 §3: the scalar, the curve (here or from PKCS#8's algorithm), an optional public
  * key, which is recomputed rather than trusted. */
-static SECURITY_STATUS parse_ec(struct der in, const struct curve *curve, bool have_curve, struct parts *k)
+static SECURITY_STATUS parse_ec(struct der in, const struct group_info *curve, bool have_curve, struct parts *k)
 {
     struct der seq, priv, tagged, oid;
 
@@ -179,9 +150,9 @@ static SECURITY_STATUS parse_ec(struct der in, const struct curve *curve, bool h
         if (!der_only(tagged, DER_OID, &oid))
             return have_curve ? NTE_BAD_DATA : NTE_NOT_SUPPORTED; /* explicit parameters */
         if (!have_curve) {
-            curve = curve_by_oid(oid.p, oid.n);
+            curve = group_nist_by_oid(oid.p, oid.n);
             have_curve = true;
-        } else if (curve == NULL || curve != curve_by_oid(oid.p, oid.n)) {
+        } else if (curve == NULL || curve != group_nist_by_oid(oid.p, oid.n)) {
             return curve == NULL ? NTE_NOT_SUPPORTED : NTE_BAD_DATA;
         }
     }
@@ -248,7 +219,7 @@ static SECURITY_STATUS parse_pkcs8(struct der in, struct parts *k)
     case NID_X9_62_id_ecPublicKey:
         /* named curve here, or (parameters absent) in the SEC1 structure */
         if (ptype == V_ASN1_OBJECT)
-            st = parse_ec(inner, curve_by_nid(OBJ_obj2nid(pval)), true, k);
+            st = parse_ec(inner, group_nist_by_nid(OBJ_obj2nid(pval)), true, k);
         else if (ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL)
             st = parse_ec(inner, NULL, false, k);
         else
@@ -356,7 +327,7 @@ static SECURITY_STATUS ec_params(OSSL_LIB_CTX *libctx, const struct parts *k, OS
     if (!EC_POINT_mul(g, pt, k->num[0], NULL, NULL, NULL) ||
         (pub_len = EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, pub, MAX_EC_POINT, NULL)) == 0)
         goto out;
-    if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, k->curve->name, 0) &&
+    if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, k->curve->ossl_group, 0) &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, k->num[0]) &&
         OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, pub_len))
         st = SEC_E_OK;

@@ -509,39 +509,6 @@ enum md_id suite_prf_md(const struct suite *s, enum proto p)
     }
 }
 
-/* ---- named groups (api.md §3.8, conventions.md §8) --------------------------------------- */
-
-/* SslEnumEccCurves order. Windows lists only the first three by default; all five are
- * implemented groups here (conventions.md §8), so all five are listed. curve25519's 255 bits
- * is api.md OQ-ECC-1's v1 answer. */
-static const struct curve curves[] = {
-    {29, "curve25519", "1.3.101.110", 255, "X25519", true},
-    {23, "NistP256", "1.2.840.10045.3.1.7", 256, "P-256", true},
-    {24, "NistP384", "1.3.132.0.34", 384, "P-384", true},
-    {25, "NistP521", "1.3.132.0.35", 521, "P-521", true},
-    {30, "curve448", "1.3.101.111", 448, "X448", true},
-};
-
-#define N_CURVES (sizeof curves / sizeof curves[0])
-
-const struct curve *curve_find(uint32_t iana)
-{
-    for (size_t i = 0; i < N_CURVES; i++)
-        if (curves[i].iana == iana)
-            return &curves[i];
-    return NULL;
-}
-
-size_t curve_count(void)
-{
-    return N_CURVES;
-}
-
-const struct curve *curve_at(size_t i)
-{
-    return i < N_CURVES ? &curves[i] : NULL;
-}
-
 /* One implementation of the conversion: wstr.c's. */
 void wcs_from_ascii(WCHAR *dst, size_t cap, const char *src)
 {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "backend.h"
+#include "groups.h"
 #include "sslprovider.h"
 
 enum proto {
@@ -111,19 +112,6 @@ void suite_lengths(const struct suite *s, enum proto p, NCRYPT_SSL_CIPHER_LENGTH
 
 /* TLS 1.0/1.1/DTLS 1.0: MD5-SHA1; TLS 1.2/DTLS 1.2/TLS 1.3: s->prf; SSL 3.0/2.0: MD_NONE. */
 enum md_id suite_prf_md(const struct suite *s, enum proto p);
-
-/* Named groups (conventions.md §8): 23, 24, 25, 29, 30. */
-struct curve {
-    uint32_t iana;          /* dwCurveType */
-    const char *name;       /* szCurveName: "curve25519", "NistP256", ... */
-    const char *oid;
-    uint32_t pub_bits;      /* dwPublicKeyLength */
-    const char *ossl_group; /* OpenSSL group / key type name: "P-256", "X25519", ... */
-    bool enumerated;        /* listed by SslEnumEccCurves */
-};
-const struct curve *curve_find(uint32_t iana);
-size_t curve_count(void);
-const struct curve *curve_at(size_t i); /* SslEnumEccCurves order */
 
 /* Copy an ASCII string into a fixed WCHAR array, NUL-terminated, zero-filled. */
 void wcs_from_ascii(WCHAR *dst, size_t cap, const char *src);
