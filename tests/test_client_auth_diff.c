@@ -1,7 +1,7 @@
 /* Differential test of CertificateVerify (and ServerKeyExchange) signatures against libssl
  * (issue 12): real handshakes with client authentication between a libssl client and a libssl
- * server over an in-memory pipe (tests/libssl_peer.h, tests/libssl13_peer.h), then, through
- * sslprov's public API only (plus sslprov_ext.h to open the private keys):
+ * server over an in-memory pipe (tests/support/libssl_peer.h, tests/support/libssl13_peer.h),
+ * then, through sslprov's public API only (plus sslprov_ext.h to open the private keys):
  *
  * 1. TLS 1.0/1.1/1.2, DTLS 1.0/1.2 (TLS 1.0/1.1/DTLS 1.0 at security level 0): libssl's master
  *    secret enters as an OpaqueKeyBlob; the messages before the client's CertificateVerify go

@@ -277,7 +277,7 @@ static bool ref_expand_label(enum md_id md, const uint8_t *secret, const char *l
 
 /* ---- ACVP TLS-v1.3 KDF (acvp_tls13_kdf.json) --------------------------------------------- */
 
-/* The file's layout: tests/acvp13.h. */
+/* The file's layout: tests/support/acvp13.h. */
 static const DWORD acvp_stage[ACVP_NOUT] = {ST_TRAFFIC, ST_EXPORTER, ST_TRAFFIC,  ST_TRAFFIC,
                                             ST_TRAFFIC, ST_TRAFFIC,  ST_EXPORTER, ST_RESUMPTION};
 

@@ -1,5 +1,5 @@
 /* Records against OpenSSL's libssl (issue 4): for every (protocol, suite) libssl negotiates among
- * ours on TLS 1.0-1.2 and DTLS 1.0/1.2, a real handshake (tests/libssl_peer.h, no tickets),
+ * ours on TLS 1.0-1.2 and DTLS 1.0/1.2, a real handshake (tests/support/libssl_peer.h, no tickets),
  * libssl's master secret imported as the client's (and, separately, the server's) master key,
  * SslGenerateSessionKeys with the handshake's randoms; then, for plaintexts of 1, block-1,
  * block, 16383, 16384 and 0 bytes:

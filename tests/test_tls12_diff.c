@@ -1,5 +1,6 @@
 /* Differential against OpenSSL's TLS stack (issue 3): real TLS 1.0/1.1/1.2 and DTLS 1.0/1.2
- * handshakes over an in-memory pipe (tests/libssl_peer.h), then, through our public API only:
+ * handshakes over an in-memory pipe (tests/support/libssl_peer.h), then, through our public API
+ * only:
  * - every case: libssl's master secret imported as an OpaqueKeyBlob gives, over the same
  *   handshake messages, the verify_data of both Finished messages;
  * - RSA key exchange: the ClientKeyExchange ciphertext fed to SslImportMasterKey with the

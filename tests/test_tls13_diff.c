@@ -1,5 +1,5 @@
 /* Differential against OpenSSL's libssl TLS 1.3 (issue 5): real TLS 1.3 connections between a
- * libssl client and a libssl server over an in-memory pipe (tests/libssl13_peer.h), checked
+ * libssl client and a libssl server over an in-memory pipe (tests/support/libssl13_peer.h), checked
  * through our public API only, for every TLS 1.3 suite libssl 3.0 lets SSL_CTX_set_ciphersuites
  * enable (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256,
  * TLS_AES_128_CCM_SHA256, TLS_AES_128_CCM_8_SHA256):

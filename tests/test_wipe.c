@@ -1,7 +1,7 @@
 /* Secrets are wiped before their memory is released: every block freed through OpenSSL's
  * allocator (which the library uses for all objects and buffers) is scanned for a known
  * secret pattern at free time, and memory kept for reuse is scanned while it is kept
- * (tests/wipe_scan.h). */
+ * (tests/support/wipe_scan.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
