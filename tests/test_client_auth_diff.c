@@ -47,6 +47,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <valgrind/valgrind.h>
+#include "bytes.h"
 #include "check.h"
 static char where[200]; /* the case under test, for EXPECT's messages */
 #define EXPECT_CTX where
@@ -166,9 +167,6 @@ static const struct scheme *scheme_find(unsigned id)
             return &schemes[i];
     return NULL;
 }
-
-static size_t get16(const BYTE *p) { return (size_t)p[0] << 8 | p[1]; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
 
 static void wname(const char *s, WCHAR *w, size_t cap)
 {
@@ -505,13 +503,13 @@ static void check_cv12(const struct peer_run *r, NCRYPT_KEY_HANDLE mk, char *des
     if (legacy) {
         sc = rsa ? &legacy_rsa : &legacy_ecdsa;
     } else {
-        sc = scheme_find((unsigned)get16(body));
+        sc = scheme_find((unsigned)get16be(body));
         off = 2;
     }
     EXPECT(sc != NULL && blen >= off + 2);
     if (sc == NULL || blen < off + 2)
         return;
-    slen = get16(body + off);
+    slen = get16be(body + off);
     sig = body + off + 2;
     EXPECT(off + 2 + slen == blen);
     snprintf(desc, desc_cap, "CV %s", sc->name);
@@ -579,7 +577,7 @@ static void check_ske(const struct peer_run *r, char *desc, size_t desc_cap)
     } else {
         plen = 0;
         for (int i = 0; i < 3 && plen + 2 <= blen; i++)
-            plen += 2 + get16(body + plen);
+            plen += 2 + get16be(body + plen);
     }
     EXPECT(plen + 2 <= blen);
     if (plen + 2 > blen)
@@ -588,13 +586,13 @@ static void check_ske(const struct peer_run *r, char *desc, size_t desc_cap)
     if (legacy) {
         sc = rsa ? &legacy_rsa : &legacy_ecdsa;
     } else {
-        sc = scheme_find((unsigned)get16(body + off));
+        sc = scheme_find((unsigned)get16be(body + off));
         off += 2;
     }
     EXPECT(sc != NULL && off + 2 <= blen);
     if (sc == NULL || off + 2 > blen)
         return;
-    slen = get16(body + off);
+    slen = get16be(body + off);
     sig = body + off + 2;
     EXPECT(off + 2 + slen == blen);
     snprintf(desc, desc_cap, "SKE %s", sc->name);
@@ -688,8 +686,8 @@ static void check_cv13(const struct case13 *c, struct p13_ctx *ctx, struct p13_c
     EXPECT(blen >= 4);
     if (blen < 4)
         return;
-    sc = scheme_find((unsigned)get16(body));
-    slen = get16(body + 2);
+    sc = scheme_find((unsigned)get16be(body));
+    slen = get16be(body + 2);
     sig = body + 4;
     EXPECT(sc != NULL && 4 + slen == blen);
     if (sc == NULL)

@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include "buffer.h"
+#include "bytes.h"
 #include "check.h"
 #include "keyprop.h"
 #include "handles.h"
@@ -52,19 +53,6 @@ static size_t unhex(const char *h, uint8_t *out)
     for (size_t i = 0; i < n; i++)
         sscanf(h + 2 * i, "%2hhx", &out[i]);
     return n;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, 4);
-    return v;
 }
 
 static SECURITY_STATUS export_blob(NCRYPT_KEY_HANDLE h, const WCHAR *type, uint8_t *out,

@@ -20,6 +20,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include "buffer.h"
+#include "bytes.h"
 #include "check.h"
 #include "keyprop.h"
 #include "handles.h"
@@ -179,11 +180,6 @@ static char *write_file(const char *name, const struct blob *b)
 }
 
 /* ---- expected values, from the certificate ---- */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4); /* little-endian hosts only, as the blob headers */
-}
 
 /* BCRYPT_RSAPUBLIC_BLOB of the certificate's key, built by hand per api.md §3.11. */
 static size_t expect_rsa_blob(EVP_PKEY *pub, uint8_t *out)

@@ -14,6 +14,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "json.h"
@@ -24,8 +25,6 @@ static NCRYPT_PROV_HANDLE prov;
 static EVP_PKEY *rsa;
 static NCRYPT_KEY_HANDLE hpriv, hpub;
 static BYTE cr[32], sr[32];
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
 
 /* A test RSA key with a self-signed certificate, opened through the SslProv extension; its
  * public half imported as a BCRYPT_RSAPUBLIC_BLOB (api.md §3.11). */

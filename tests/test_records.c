@@ -22,6 +22,7 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <stdlib.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "sslprovider.h"
@@ -38,22 +39,6 @@ static const char *ctx = "";        /* the combination under test, for messages 
 #include "expect.h"
 
 /* ==== small helpers ========================================================================= */
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
-static ULONGLONG get64le(const BYTE *p) { return get32(p) | (ULONGLONG)get32(p + 4) << 32; }
-static void put64be(BYTE *p, ULONGLONG v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (BYTE)v;
-}
-static ULONGLONG get64be(const BYTE *p)
-{
-    ULONGLONG v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 static void ascii_of(const WCHAR *w, char *out, size_t cap)
 {

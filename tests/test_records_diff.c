@@ -36,6 +36,7 @@
  * DSA server certificate, which libssl_peer.h does not offer.  */
 #include <openssl/provider.h>
 #include <unistd.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "libssl_peer.h"
@@ -123,16 +124,6 @@ static const struct {
 };
 
 static char missing[1024];
-
-static uint64_t get64be(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
 
 static void pattern(unsigned char *p, size_t n, unsigned seed)
 {

@@ -8,6 +8,7 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <stdlib.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "sslprovider.h"
@@ -15,9 +16,6 @@
 static NCRYPT_PROV_HANDLE prov;
 static BYTE ms[48], cr[32], sr[32];
 static unsigned combos, families;
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
 
 static int wcs_is(const WCHAR *w, const char *a)
 {

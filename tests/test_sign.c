@@ -41,6 +41,7 @@
 #include <openssl/x509.h>
 #include <valgrind/valgrind.h>
 #include "buffer.h"
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "json.h"
@@ -58,11 +59,6 @@ static NCRYPT_PROV_HANDLE prov;
 static bool under_valgrind;
 
 /* ---- small helpers ---- */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
 
 /* UTF-16LE name || 0x0000 || digest, as a Windows caller lays it out (behavior.md §8.1). */
 static size_t named(uint8_t *out, const char *name, const uint8_t *d, size_t dlen)

@@ -9,6 +9,7 @@
  * - EMS: SslComputeSessionHash after the ClientKeyExchange is the session hash libssl used
  *   (checked through the master secret it yields: RSA and PSK, whose pre-master is known). */
 #include <openssl/x509.h>
+#include "bytes.h"
 #include "check.h"
 #include "libssl_peer.h"
 #include "master_blob.h"
@@ -19,8 +20,6 @@
 static NCRYPT_PROV_HANDLE prov;
 static const unsigned char psk_key[] = "sslprov differential PSK, 32 b!";
 static unsigned runs;
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
 
 static NCRYPT_KEY_HANDLE import_master(const struct peer_run *r)
 {

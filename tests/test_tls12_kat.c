@@ -5,15 +5,13 @@
  * 1.0/1.1 and 1.2, ACVP TLS 1.2 EMS, Go's TLS 1.0 derivation, SSL 3.0. */
 #include <stdlib.h>
 #include <string.h>
+#include "bytes.h"
 #include "check.h"
 #include "json.h"
 #include "sslprovider.h"
 
 static NCRYPT_PROV_HANDLE prov;
 static unsigned cases_run, cases_skipped;
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
 
 static NCRYPT_KEY_HANDLE import_master(DWORD protocol, DWORD suite, const BYTE ms[48])
 {

@@ -8,14 +8,13 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <string.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "sslprovider.h"
 
 static NCRYPT_PROV_HANDLE prov;
 static const DWORD P13 = TLS1_3_PROTOCOL_VERSION, S = TLS_AES_128_GCM_SHA256;
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
 
 static size_t secret_of(NCRYPT_KEY_HANDLE h, BYTE *out)
 {

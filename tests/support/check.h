@@ -36,6 +36,11 @@ extern unsigned check_passed, check_failed;
 
 #define CHECK_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
 
+/* Integer comparison with both values printed, in decimal and hex, on failure: for sizes,
+ * offsets and constants. */
+#define CHECK_EQ(expr, want) check_eq((long long)(expr), (long long)(want), #expr, __FILE__, __LINE__)
+
+void check_eq(long long got, long long want, const char *expr, const char *file, int line);
 int check_summary(void);
 
 #endif
