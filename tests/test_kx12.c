@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include "bytes.h"
+#include "cert.h"
 #include "check.h"
 #include "handles.h"
 #include "json.h"
@@ -30,24 +31,18 @@ static BYTE cr[32], sr[32];
  * public half imported as a BCRYPT_RSAPUBLIC_BLOB (api.md §3.11). */
 static void make_keys(void)
 {
-    X509 *x = X509_new();
-    unsigned char *cert = NULL, *key = NULL;
-    int cert_len, key_len;
+    X509 *x;
+    unsigned char *cert, *key = NULL;
+    size_t cert_len;
+    int key_len;
     PCCERT_CONTEXT ctx = NULL;
     BIGNUM *n = NULL, *e = NULL;
     BYTE blob[24 + 3 + 256] = {0};
     DWORD nl, el;
 
-    rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"kx12", -1, -1, 0);
-    X509_set_issuer_name(x, X509_get_subject_name(x));
-    X509_set_pubkey(x, rsa);
-    X509_sign(x, rsa, EVP_sha256());
-    cert_len = i2d_X509(x, &cert);
+    rsa = cert_keygen("RSA");
+    x = cert_self_signed(rsa, "kx12");
+    cert = cert_der(x, &cert_len);
     key_len = i2d_PrivateKey(rsa, &key);
     CHECK_ST(SslProvAssociateCertificateKeyBlob(cert, (DWORD)cert_len, key, (DWORD)key_len, 0), SEC_E_OK);
     CHECK_ST(SslProvCreateCertificateContext(cert, (DWORD)cert_len, &ctx), SEC_E_OK);

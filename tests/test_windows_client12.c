@@ -36,7 +36,7 @@
  *    server certificate, hashing the ServerKeyExchange, DER-encoding ECDSA signatures,
  *    making the certificates, random bytes.
  *  - The server is libssl (TLS_server_method pinned to the case's version, self-signed
- *    certificates made here; for client authentication SSL_VERIFY_PEER |
+ *    certificates from tests/support/cert.c; for client authentication SSL_VERIFY_PEER |
  *    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, the client's certificate its one trust anchor, its
  *    CertificateRequest schemes set with SSL_CTX_set1_client_sigalgs_list and, to reach
  *    every ServerKeyExchange scheme, its own with SSL_CTX_set1_sigalgs_list) behind a BIO
@@ -109,15 +109,15 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <valgrind/valgrind.h>
 
 #include <sslprovider.h>
 #include <sslprov_ext.h>     /* SslProv*: certificate private keys on Linux (private-keys.md) */
+
+#include "cert.h"             /* tests/support/: test keys, self-signed certificates */
 
 /* FAILED() and SUCCEEDED() come from the header, as from winerror.h on Windows */
 
@@ -3466,113 +3466,6 @@ RunCase(const TEST_CASE *pCase, const SERVER_CREDENTIALS *pCredentials,
 /* Credentials and main                                                                       */
 /* ========================================================================================== */
 
-static X509 *
-MakeSelfSignedCertificate(EVP_PKEY *pKey, const char *pszCommonName)
-{
-    X509      *pCert = X509_new();
-    X509_NAME *pName;
-
-    if (pCert == NULL)
-    {
-        return NULL;
-    }
-    if (X509_set_version(pCert, 2) != 1 ||
-        ASN1_INTEGER_set(X509_get_serialNumber(pCert), 1) != 1 ||
-        X509_gmtime_adj(X509_getm_notBefore(pCert), -3600) == NULL ||
-        X509_gmtime_adj(X509_getm_notAfter(pCert), 30L * 24 * 3600) == NULL ||
-        (pName = X509_get_subject_name(pCert)) == NULL ||
-        X509_NAME_add_entry_by_txt(pName, "CN", MBSTRING_ASC,
-                                   (const unsigned char *)pszCommonName, -1, -1, 0) != 1 ||
-        X509_set_issuer_name(pCert, pName) != 1 ||
-        X509_set_pubkey(pCert, pKey) != 1 ||
-        X509_sign(pCert, pKey, EVP_sha256()) <= 0)
-    {
-        X509_free(pCert);
-        return NULL;
-    }
-    return pCert;
-}
-
-/* Under valgrind RSA-2048 key generation takes 20-80 s (prime search), so there the two RSA
- * keys are these, made once with `openssl genpkey -algorithm RSA -pkeyopt
- * rsa_keygen_bits:2048` (test keys, used nowhere else); plain and ASan runs generate fresh
- * keys each time. */
-static const char FixedServerRsaKeyPem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDIgCAC2TjnCoUK\n"
-    "GysBMYfZBNFqZPs18etPzbfCd8vD1643oea+ByzyLfTh3Zg31uaHbofSD2XllRJR\n"
-    "lBqiH9rymP6uDtDLtLZxmPxTrxjc4V5/l2kTny/XJpmCt9I7NgxkbTUGfpGg22Jt\n"
-    "yymvxGkLtIL86hzBuaiyjEimSmoavwS5PjSlZFzEdaEK1hTNuDlj2rU8hT9z2OVR\n"
-    "2N+Y2RXPpkTAotT9PgCO57cpwFyZbObRCkhuJDvfdIP6/T7Qo5+IcsivqFbVheJj\n"
-    "S5vnQ0K6zgRLRiNaMEY7+HoFYhn2e3SnPuPcu4zmgsMPY8o4ca5EVfeYv0420tY6\n"
-    "7tw7tDGDAgMBAAECggEAN90bDjAf3p/buZkgPlDinODuyEoihEFHYxDaZmCicYqi\n"
-    "i/WcKM4vA7syQ8xOISDLUmjFhw2rQnBqjjhJw2pEwttF+pE+M8PCIZySkW5z6vcQ\n"
-    "MVSqfkEYP0YN95HoDX9drI2Q/KI/SSZXImg80TBUZGKDLJy+LmvgSP81LsAFGDYq\n"
-    "heiyJbgFE5ATxg36lvlFf0nn8TnNaq4gkW9QCrIVB/r2OhkkD9MurYi0k8W/mWrT\n"
-    "/Q9KBuOw/5q54JRmIlUvkBUUeSFmUZaAHMbYlOjVL03nPEWt1tgIQETnPoSvdrBI\n"
-    "Ux9yD5WXI6sjC4gc/vjNjJaua/As2wZm5T39M5tFwQKBgQDkZuPO4lFcODVn42sy\n"
-    "oDIfqpa7voNSkEMeeQIeldZ8mZLTzOUufWUi5t5NlzTCUCogJGzIGOvl9y6KUC6M\n"
-    "OlLYX/M8TSIXBSx2JexlKOzpymDyU+CDVThfkyzL5m3OWUNAz7GkXLv40K5H5cJw\n"
-    "Ua7Rk/JGhv3N3LPEQtjKqGTAmwKBgQDguiqBYAIyA+gwUdg6br7YfwIJX+y/HzQK\n"
-    "tWYSITT2DIWH354MNoGvKC+ENAUUC4pBxNn3lQOCx8Bf6KFnZzgFRpqDt7zvExJY\n"
-    "2LmYCzOa8Sr5Qt3FwM5qVAtWJCusaj9WnoXUPBd8ZwASicLhAho5wqr7Vk3Mr8Oi\n"
-    "fULXZjddOQKBgByCCyUjcmxER8YzyImFHTx+mlnMqa+AeiAvkmgm46KhuIXfKSvo\n"
-    "UttMXarpmJg4UUm5wionkiod9B0nbOfrz7NaJo38QqkE6EvG5/6oYQm9TORyO6+o\n"
-    "z2R+hjTdCg+bbJ2GTvHo8T1ZLqeiseY7C8r04GSVLNCpH3b7sPt6kTjJAoGBAKv4\n"
-    "yx5GQmfT5ZNUjovow9MZHo3eAmYfksu/FWU6VDUWT/kyftgJviQ0NGiPBnPYgOzj\n"
-    "n4l/Vzh1dBnxA9MFgjFHXmb97G9nwNqMvzpDGDKx65jkOqJicZOczTAWbfV7OQ0o\n"
-    "MnG/qplgmQWWtrNJ0JfzCLVdzhudRbDK+qOrbSLBAoGBAOBUIrXzCamMsK9v3cIn\n"
-    "KUxTCfogk4CdRJ5OiK3j4Wtsyb9Y2CvQVL8gDy+NqWa+tzaj4UjRayDtBYLqVi4w\n"
-    "UZjkMtr9HtRZnOnnETQhT5bGez4B2q6GEy6plTTxGsF4JgfoQSgoWPAbpwtzDLe6\n"
-    "hemf97bZx439A/KQcDzBw9u1\n"
-    "-----END PRIVATE KEY-----\n";
-
-static const char FixedClientRsaKeyPem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDMCP17A7G764Ov\n"
-    "0MIjGUDJKWSsO4cAi0CRqxWBKp1WN/myh36rkHi8IUzrXWnP1MKF8B0nuTtpIdVx\n"
-    "oAgyQhZ7jMZz6TAODir1Zv5G8Ngs7hsui2IZAsyATsgNz54JJ2F5aA0Gu4hPDiEq\n"
-    "Nei5TlQEppXJ8WKZZLfjGC7OmPDPRSNT459/9WicWkjo8Ab0uHqvpRMGRCQ+atjX\n"
-    "8uUUCu7wzfZwI22glFaRMlqCz5t3cNw6I3+ki3l06kJOPW13yG1bUA6tphl/Gy8h\n"
-    "bOYXAqzPaLeBAnwgEFijWCtD9GKMwPJVyJu1eLMoBD2PDtHmnH3lPFrLGZbXAyG2\n"
-    "rqx1YOixAgMBAAECggEAJlqkR50Mqo4dnY2pCM8E8iuRTJ0OBiinFRrrenHnzJ7O\n"
-    "FeTJh3ercnXyDyZqrxJIFMRrvp1f0SX2iRrzn3rz3fq7DWvuyB2arrHTJ8O7Z0rF\n"
-    "Gk1CPgBcL9xfV9VI2GCqPpe0JylWeMHnsxcaLcdPHOaxrpntFner54kSt2xhjByV\n"
-    "ceX3XeNLhjhYhZvtb8/PAfD38gzMGhQtJFpuwVRWHHFKbuBHGudYk/NMwY3qE/m9\n"
-    "fzq+yMo/k3srcK6JvE6OWUf1MQkLSeMaHQczGbwzDi+Fz1wjX6cBqSBfzpXSCyuk\n"
-    "1k719aKATm7DxX7iXxszYwsIZm8aFKdNBY0qNit9bwKBgQDyeOGni0wa+zPWaMJ4\n"
-    "L57A4CboJ03R1P2o8+yDMxsdME8U8wRqRp7Am01rdrFUNkQOrp10ZD8vmzvBfmGl\n"
-    "zEUYob6JZHB6zo9P8+OYnrwoi7DbBqY+9woleC1Wh69xUmcpGubreCOIYPBHbOhB\n"
-    "ILFYTXmI40nxFozsWhyTmD2wNwKBgQDXayEyDKYIPpp6ZecSHaD8rPJMmLsdyfRb\n"
-    "V1pM5U8g2xidQ6uXMqJSCOPJXZ/hfzUQRTrh1fSRdstrlpQnHbQr1+6gVNS8iqf8\n"
-    "uXPQOCb/ZjDSdDs0QqYF8sz4BVRRHiNM8gfoZU3P6w6jNIRZRQ9TOIRrKL+wJZx1\n"
-    "/ZzAeAcqVwKBgDUvLJfaZwQYC4PBEL7Z+yFlSUNss5YN+OGhN0SD5jOd0ArRTyuc\n"
-    "d9/ZcL7clwLYsE7kICdSgcWIcC/97581UgaYG7n5LO7S9f5ciZSFZNIj6dPw/nAb\n"
-    "Mb+MP62WL3ZU08nhW7tUa77TPID+M2dtq1iqDbln2WUnRBvnnBMHtqg7AoGBALtL\n"
-    "jNgsQSuH6t4ivY51rmQipqTMYlxbHBdS0tNqyKrDdBpAHO/f+VukGREaUwlHhcZ4\n"
-    "uuJiGTtkcyc/C98ap207WGGUgEbRs487WyOdvuJuYmKI5nTgweMIIQg/8fh5YK3k\n"
-    "/dUkR0xQjjB+V9gaAGIWEKPvEQNBIFFCSUja0zgPAoGBAIrCBIEbuUvVoHDHJxLW\n"
-    "bxV50fJdyH9QuqfSvF4CD0d+ETJh9+QRJoGSOngZ535uATcpg/XyaongASl79Ktf\n"
-    "MFLqsS4X6A/IfuQaqA5yR/jDabnOrEi3ys9nG1qGAQ1EcWYRVnL9WYbmSe/MXhbE\n"
-    "0g/DamqkYyyxP8mXE1tLSe//\n"
-    "-----END PRIVATE KEY-----\n";
-
-static EVP_PKEY *
-MakeRsaKey(const char *pszFixedPem)
-{
-    BIO      *pBio;
-    EVP_PKEY *pKey;
-
-    if (RUNNING_ON_VALGRIND == 0)
-    {
-        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    }
-    pBio = BIO_new_mem_buf(pszFixedPem, -1);
-    pKey = pBio != NULL ? PEM_read_bio_PrivateKey(pBio, NULL, NULL, NULL) : NULL;
-    BIO_free(pBio);
-    return pKey;
-}
-
 /* The client's credentials, made once: a self-signed certificate as a CERT_CONTEXT
  * (SslProvCreateCertificateContext) and, as an application tells sslprov once at start-up,
  * which private key belongs to it (SslProvAssociateCertificateKeyBlob, process-wide). The
@@ -3586,8 +3479,7 @@ MakeClientCredentials(CLIENT_CREDENTIALS *pCredentials)
     SECURITY_STATUS Status = NTE_INTERNAL_ERROR;
 
     if (pCredentials->pKey == NULL ||
-        (pCredentials->pCert = MakeSelfSignedCertificate(pCredentials->pKey,
-                                                         "client.sslprov.test")) == NULL)
+        (pCredentials->pCert = cert_self_signed(pCredentials->pKey, "client.sslprov.test")) == NULL)
     {
         return FALSE;
     }
@@ -3635,20 +3527,20 @@ int main(void)
     unsigned           cFailed = 0;
     BOOL               fCredentials = TRUE;
 
-    Credentials[CERT_RSA].pKey = MakeRsaKey(FixedServerRsaKeyPem);
+    Credentials[CERT_RSA].pKey = cert_rsa_key(0);
     Credentials[CERT_ECDSA].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     for (i = CERT_RSA; i <= CERT_ECDSA; i++)
     {
         if (Credentials[i].pKey != NULL)
         {
-            Credentials[i].pCert = MakeSelfSignedCertificate(Credentials[i].pKey, "sslprov.test");
+            Credentials[i].pCert = cert_self_signed(Credentials[i].pKey, "sslprov.test");
         }
         if (Credentials[i].pCert == NULL)
         {
             fCredentials = FALSE;
         }
     }
-    ClientCredentials[CLIENT_CERT_RSA].pKey = MakeRsaKey(FixedClientRsaKeyPem);
+    ClientCredentials[CLIENT_CERT_RSA].pKey = cert_rsa_key(1);
     ClientCredentials[CLIENT_CERT_P256].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     ClientCredentials[CLIENT_CERT_P384].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
     for (i = CLIENT_CERT_RSA; fCredentials && i < CLIENT_CERT_COUNT; i++)

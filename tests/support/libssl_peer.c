@@ -1,4 +1,5 @@
 /* libssl_peer.h: the transport, the credentials, the recording callbacks and the handshake. */
+#include "cert.h"
 #include "libssl_peer.h"
 
 /* ==== the transport ========================================================================= */
@@ -174,26 +175,6 @@ BIO_METHOD *peer_bio_method(void)
 
 /* ==== credentials (server and client) ======================================================= */
 
-static X509 *peer_self_signed_cn(EVP_PKEY *key, const char *cn)
-{
-    X509 *x = X509_new();
-    X509_NAME *name;
-
-    if (x == NULL)
-        return NULL;
-    if (!X509_set_version(x, 2) || !ASN1_INTEGER_set(X509_get_serialNumber(x), 1)
-        || X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL
-        || X509_gmtime_adj(X509_getm_notAfter(x), 30L * 24 * 3600) == NULL
-        || (name = X509_get_subject_name(x)) == NULL
-        || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
-        || !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key)
-        || X509_sign(x, key, EVP_sha256()) <= 0) {
-        X509_free(x);
-        return NULL;
-    }
-    return x;
-}
-
 int peer_preset_key(int slot, EVP_PKEY *key)
 {
     X509 *x;
@@ -201,7 +182,7 @@ int peer_preset_key(int slot, EVP_PKEY *key)
     if (slot < 0 || slot >= PEER_NSLOTS || key == NULL || peer_key_cache[slot] != NULL
         || EVP_PKEY_get_base_id(key) != (slot % 3 == 0 ? EVP_PKEY_RSA : EVP_PKEY_EC))
         return 0;
-    x = peer_self_signed_cn(key, slot < 3 ? "sslprov libssl peer" : "sslprov libssl client");
+    x = cert_self_signed(key, slot < 3 ? "sslprov libssl peer" : "sslprov libssl client");
     if (x == NULL || !EVP_PKEY_up_ref(key)) {
         X509_free(x);
         return 0;
@@ -217,8 +198,8 @@ static int peer_slot_credentials(int slot, EVP_PKEY **key, X509 **cert)
     if (slot < 0 || slot >= PEER_NSLOTS)
         return 0;
     if (peer_key_cache[slot] == NULL) {
-        EVP_PKEY *k = slot % 3 == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
-                    : EVP_PKEY_Q_keygen(NULL, NULL, "EC", slot % 3 == 1 ? "P-256" : "P-384");
+        static const char *const alg[3] = {"RSA", "P-256", "P-384"};
+        EVP_PKEY *k = cert_keygen(alg[slot % 3]);
         int ok = k != NULL && peer_preset_key(slot, k);
 
         EVP_PKEY_free(k);
