@@ -14,11 +14,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
-#include "bytes.h"
 #include "cert.h"
 #include "check.h"
 #include "handles.h"
 #include "json.h"
+#include "master_blob.h"
 #include "sslprov_ext.h"
 #include "sslprovider.h"
 
@@ -77,17 +77,6 @@ static size_t rsa_encrypt(const BYTE *pms, size_t len, BYTE *out)
     return out_len;
 }
 
-static int master_of(NCRYPT_KEY_HANDLE mk, BYTE ms[48])
-{
-    BYTE blob[80];
-    DWORD cb;
-
-    if (SslExportKey(prov, mk, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0) != SEC_E_OK || cb != 80)
-        return 0;
-    memcpy(ms, blob + 0x1C, 48);
-    return get32(blob + 4) == 0x73736C35;
-}
-
 /* The server side of RSA key exchange with the given parameters; the master secret out. */
 static SECURITY_STATUS import_ms(DWORD proto, DWORD suite, const BYTE *ct, DWORD ct_len, DWORD version,
                                  const BYTE *c_r, const BYTE *s_r, const BYTE *sh, DWORD sh_len, BYTE ms[48])
@@ -105,7 +94,7 @@ static SECURITY_STATUS import_ms(DWORD proto, DWORD suite, const BYTE *ct, DWORD
     if (sh)
         b[d.cBuffers++] = (NCryptBuffer){sh_len, NCRYPTBUFFER_SSL_SESSION_HASH, (PVOID)sh};
     st = SslImportMasterKey(prov, hpriv, &mk, proto, suite, &d, (PBYTE)ct, ct_len, NCRYPT_SSL_SERVER_FLAG);
-    if (st == SEC_E_OK && !master_of(mk, ms))
+    if (st == SEC_E_OK && !master_blob_export(prov, mk, ms))
         st = NTE_INTERNAL_ERROR;
     SslFreeObject(mk, 0);
     return st;
@@ -281,7 +270,7 @@ static void test_rsa_client(void)
     decrypt_pms(ct, cb, pms);
     CHECK(pms[0] == 3 && pms[1] == 3);
     prf_sha256(pms, 48, "master secret", want);
-    CHECK(master_of(mk, got) && memcmp(got, want, 48) == 0);
+    CHECK(master_blob_export(prov, mk, got) && memcmp(got, want, 48) == 0);
     /* the server side agrees */
     CHECK_ST(import_ms(P, S, ct, cb, version, cr, sr, NULL, 0, got), SEC_E_OK);
     CHECK_MEM(got, want, 48);
@@ -319,13 +308,13 @@ static void test_rsa_client(void)
         BYTE got2[48];
 
         CHECK_ST(SslGenerateMasterKey(prov, pm, hpub, &mk2, P, S, &d, NULL, 0, NULL, NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
-        CHECK(master_of(mk, got) && master_of(mk2, got2));
+        CHECK(master_blob_export(prov, mk, got) && master_blob_export(prov, mk2, got2));
         CHECK_MEM(got, got2, 48);
         SslFreeObject(mk2, 0);
     }
     decrypt_pms(ct, 256, pms);
     prf_sha256(pms, 48, "master secret", want);
-    CHECK(master_of(mk, got) && memcmp(got, want, 48) == 0);
+    CHECK(master_blob_export(prov, mk, got) && memcmp(got, want, 48) == 0);
     SslFreeObject(mk, 0);
     /* a pre-master made for another suite disagrees with the call */
     CHECK_ST(SslGenerateMasterKey(prov, pm, hpub, &mk, P, TLS_RSA_WITH_AES_256_GCM_SHA384, &d, NULL, 0, &cb,

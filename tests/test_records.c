@@ -25,6 +25,7 @@
 #include "bytes.h"
 #include "check.h"
 #include "handles.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 #define SENTINEL 0xA5A5A5A5u
@@ -169,13 +170,9 @@ struct keys {
 
 static NCRYPT_KEY_HANDLE import_master(DWORD proto, DWORD suite, DWORD client)
 {
-    BYTE blob[80] = {0};
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h;
 
-    put32(blob, 80), put32(blob + 4, 0x73736C35), put32(blob + 8, proto), put32(blob + 12, suite);
-    put32(blob + 16, client);
-    memcpy(blob + 0x1C, ms, 48);
-    EXPECT_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    EXPECT_ST(master_blob_import_st(prov, proto, suite, client, ms, &h), SEC_E_OK);
     return h;
 }
 

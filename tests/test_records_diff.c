@@ -40,6 +40,7 @@
 #include "check.h"
 #include "handles.h"
 #include "libssl_peer.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 #define MAX_REC (16384 + 2048 + 64)
@@ -139,13 +140,10 @@ struct ours {
 
 static NCRYPT_KEY_HANDLE import_master(const struct peer_run *r, DWORD client)
 {
-    BYTE blob[80] = {0};
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h;
 
-    put32(blob, 80), put32(blob + 4, 0x73736C35), put32(blob + 8, (DWORD)r->version);
-    put32(blob + 12, r->cipher_id), put32(blob + 16, client);
-    memcpy(blob + 0x1C, r->master_secret, 48);
-    EXPECT_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    EXPECT_ST(master_blob_import_st(prov, (DWORD)r->version, r->cipher_id, client, r->master_secret, &h),
+              SEC_E_OK);
     return h;
 }
 

@@ -11,6 +11,7 @@
 #include "bytes.h"
 #include "check.h"
 #include "handles.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 static NCRYPT_PROV_HANDLE prov;
@@ -58,13 +59,9 @@ static void key_block(const char *md, BYTE *out, size_t len)
 
 static NCRYPT_KEY_HANDLE import_master(DWORD proto, DWORD suite, DWORD client)
 {
-    BYTE blob[80] = {0};
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h;
 
-    put32(blob, 80), put32(blob + 4, 0x73736C35), put32(blob + 8, proto), put32(blob + 12, suite);
-    put32(blob + 16, client);
-    memcpy(blob + 0x1C, ms, 48);
-    CHECK_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    CHECK_ST(master_blob_import_st(prov, proto, suite, client, ms, &h), SEC_E_OK);
     return h;
 }
 

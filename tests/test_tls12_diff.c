@@ -9,7 +9,6 @@
  * - EMS: SslComputeSessionHash after the ClientKeyExchange is the session hash libssl used
  *   (checked through the master secret it yields: RSA and PSK, whose pre-master is known). */
 #include <openssl/x509.h>
-#include "bytes.h"
 #include "check.h"
 #include "libssl_peer.h"
 #include "master_blob.h"
@@ -32,18 +31,6 @@ static NCRYPT_KEY_HANDLE import_master(const struct peer_run *r)
 }
 
 /* The master secret of a master-key handle, read back through its OpaqueKeyBlob. */
-static int master_of(NCRYPT_KEY_HANDLE mk, BYTE ms[48])
-{
-    BYTE blob[80];
-    DWORD cb;
-
-    if (SslExportKey(prov, mk, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0) != SEC_E_OK ||
-        cb != 80 || get32(blob + 4) != 0x73736C35)
-        return 0;
-    memcpy(ms, blob + 0x1C, 48);
-    return 1;
-}
-
 static NCRYPT_HASH_HANDLE hash_messages(const struct peer_run *r, size_t upto)
 {
     NCRYPT_HASH_HANDLE h = 0;
@@ -122,7 +109,7 @@ static void check_rsa(const struct peer_run *r, const char *name)
     session_params(r, sh, &sh_len, &version, b, &d);
     CHECK_ST(SslImportMasterKey(prov, key, &mk, (DWORD)r->version, r->cipher_id, &d, r->rsa_ckx,
                                 (DWORD)r->rsa_ckx_len, NCRYPT_SSL_SERVER_FLAG), SEC_E_OK);
-    CHECK(master_of(mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
+    CHECK(master_blob_export(prov, mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
     if (memcmp(ms, r->master_secret, 48) != 0)
         fprintf(stderr, "%s: RSA master secret differs\n", name);
     SslFreeObject(mk, 0);
@@ -132,7 +119,7 @@ static void check_rsa(const struct peer_run *r, const char *name)
     memcpy(prefixed + 2, r->rsa_ckx, r->rsa_ckx_len);
     CHECK_ST(SslImportMasterKey(prov, key, &mk, (DWORD)r->version, r->cipher_id, &d, prefixed,
                                 (DWORD)r->rsa_ckx_len + 2, NCRYPT_SSL_SERVER_FLAG), SEC_E_OK);
-    CHECK(master_of(mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
+    CHECK(master_blob_export(prov, mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
     SslFreeObject(mk, 0);
     SslFreeObject(key, 0);
 }
@@ -150,7 +137,7 @@ static void check_psk(const struct peer_run *r, const char *name)
     CHECK_ST(SslGenerateMasterKey(prov, psk, 0, &mk, (DWORD)r->version, r->cipher_id, &d, out, sizeof(out), &cb,
                                   NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
     CHECK(cb == 0);
-    CHECK(master_of(mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
+    CHECK(master_blob_export(prov, mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
     if (memcmp(ms, r->master_secret, 48) != 0)
         fprintf(stderr, "%s: PSK master secret differs\n", name);
     SslFreeObject(mk, 0);
