@@ -118,6 +118,8 @@
 #include <sslprov_ext.h>     /* SslProv*: certificate private keys on Linux (private-keys.md) */
 
 #include "cert.h"             /* tests/support/: test keys, self-signed certificates */
+#include "winstyle.h"         /* tests/support/: the TLS byte writer and reader, parameter lists,
+                                 key shares as blobs, libcrypto for bcrypt/crypt32 */
 
 /* FAILED() and SUCCEEDED() come from the header, as from winerror.h on Windows */
 
@@ -421,123 +423,6 @@ SslCallFailed(
     }
     Fail(pConn, Status, "%s returned 0x%08X", pszCall, (unsigned)Status);
     return TRUE;
-}
-
-/* ========================================================================================== */
-/* Bytes in and out (big-endian, RFC 5246 §4)                                                 */
-/* ========================================================================================== */
-
-typedef struct _WRITER
-{
-    PBYTE pb;
-    DWORD cb;
-    DWORD cbMax;
-    BOOL  fOverflow;
-} WRITER;
-
-typedef struct _READER
-{
-    const BYTE *pb;
-    DWORD       cb;
-    DWORD       off;
-    BOOL        fError;
-} READER;
-
-static void
-PutBytes(WRITER *w, const void *pv, DWORD cb)
-{
-    if (w->fOverflow || cb > w->cbMax - w->cb)
-    {
-        w->fOverflow = TRUE;
-        return;
-    }
-    if (cb != 0)
-    {
-        memcpy(w->pb + w->cb, pv, cb);
-    }
-    w->cb += cb;
-}
-
-static void
-PutNumber(WRITER *w, DWORD dwValue, DWORD cbNumber)
-{
-    BYTE rgb[4];
-    DWORD i;
-
-    for (i = 0; i < cbNumber; i++)
-    {
-        rgb[i] = (BYTE)(dwValue >> (8 * (cbNumber - 1 - i)));
-    }
-    PutBytes(w, rgb, cbNumber);
-}
-
-/* A vector<..> whose cbLength-byte length is filled in by CloseVector. */
-static DWORD
-OpenVector(WRITER *w, DWORD cbLength)
-{
-    DWORD dwPosition = w->cb;
-
-    PutNumber(w, 0, cbLength);
-    return dwPosition;
-}
-
-static void
-CloseVector(WRITER *w, DWORD dwPosition, DWORD cbLength)
-{
-    DWORD cbVector = w->cb - dwPosition - cbLength;
-    DWORD i;
-
-    if (w->fOverflow)
-    {
-        return;
-    }
-    for (i = 0; i < cbLength; i++)
-    {
-        w->pb[dwPosition + i] = (BYTE)(cbVector >> (8 * (cbLength - 1 - i)));
-    }
-}
-
-static void
-PutExtension(WRITER *w, DWORD dwType, const void *pvBody, DWORD cbBody)
-{
-    PutNumber(w, dwType, 2);
-    PutNumber(w, cbBody, 2);
-    PutBytes(w, pvBody, cbBody);
-}
-
-static const BYTE *
-GetBytes(READER *r, DWORD cb)
-{
-    const BYTE *pb;
-
-    if (r->fError || cb > r->cb - r->off)
-    {
-        r->fError = TRUE;
-        return NULL;
-    }
-    pb = r->pb + r->off;
-    r->off += cb;
-    return pb;
-}
-
-static DWORD
-GetNumber(READER *r, DWORD cbNumber)
-{
-    const BYTE *pb = GetBytes(r, cbNumber);
-    DWORD dwValue = 0;
-    DWORD i;
-
-    for (i = 0; pb != NULL && i < cbNumber; i++)
-    {
-        dwValue = (dwValue << 8) | pb[i];
-    }
-    return dwValue;
-}
-
-static BOOL
-ReaderDone(const READER *r)
-{
-    return !r->fError && r->off == r->cb;
 }
 
 /* ========================================================================================== */
@@ -1345,24 +1230,6 @@ FindGroup(DWORD dwGroup)
 /* Parameter lists                                                                            */
 /* ========================================================================================== */
 
-static void
-AddBuffer(NCryptBufferDesc *pParameterList, ULONG BufferType, PVOID pvBuffer, ULONG cbBuffer)
-{
-    NCryptBuffer *pBuffer = &pParameterList->pBuffers[pParameterList->cBuffers++];
-
-    pBuffer->BufferType = BufferType;
-    pBuffer->cbBuffer   = cbBuffer;
-    pBuffer->pvBuffer   = pvBuffer;
-}
-
-static void
-InitParameterList(NCryptBufferDesc *pParameterList, NCryptBuffer *rgBuffers)
-{
-    pParameterList->ulVersion = NCRYPTBUFFER_VERSION;
-    pParameterList->cBuffers  = 0;
-    pParameterList->pBuffers  = rgBuffers;
-}
-
 /* RFC 7627: the session hash covers the transcript through ClientKeyExchange. */
 static BOOL
 ComputeSessionHash(PCLIENT_CONNECTION pConn, PBYTE pbSessionHash, DWORD cbSessionHash,
@@ -1633,20 +1500,6 @@ SendFatalAlert(PCLIENT_CONNECTION pConn, BYTE bAlert)
     rgbAlert[0] = ALERT_FATAL;
     rgbAlert[1] = bAlert;
     SendRecord(pConn, CT_ALERT, rgbAlert, sizeof(rgbAlert));
-}
-
-/* A digest computed with libcrypto, which stands in for BCryptHash. */
-static BOOL
-ComputeDigest(const char *pszDigest, const BYTE *pb, DWORD cb, PBYTE pbDigest, DWORD *pcbDigest)
-{
-    unsigned int cbDigest = 0;
-
-    if (EVP_Digest(pb, cb, pbDigest, &cbDigest, EVP_get_digestbyname(pszDigest), NULL) != 1)
-    {
-        return FALSE;
-    }
-    *pcbDigest = cbDigest;
-    return TRUE;
 }
 
 /* What SslSignHash and SslVerifySignature take for a scheme (conventions.md §13): RSA PKCS#1
@@ -2001,38 +1854,6 @@ SendClientCertificate(PCLIENT_CONNECTION pConn)
     return fOk;
 }
 
-/* P1363 r || s (SslSignHash's ECDSA output) -> the DER ECDSA-Sig-Value TLS sends (RFC 4492
- * §5.4). Windows: CryptEncodeObject(X509_ECC_SIGNATURE) after reversing the halves; here
- * libcrypto. */
-static BOOL
-EcdsaSignatureToDer(const BYTE *pbRs, DWORD cbRs, PBYTE pbDer, DWORD cbDerMax, DWORD *pcbDer)
-{
-    ECDSA_SIG *pSig = ECDSA_SIG_new();
-    BIGNUM    *pR = BN_bin2bn(pbRs, (int)(cbRs / 2), NULL);
-    BIGNUM    *pS = BN_bin2bn(pbRs + cbRs / 2, (int)(cbRs / 2), NULL);
-    PBYTE      pbOut = pbDer;
-    int        cbDer = 0;
-
-    if (pSig != NULL && pR != NULL && pS != NULL && ECDSA_SIG_set0(pSig, pR, pS) == 1)
-    {
-        pR = pS = NULL;                               /* owned by pSig now */
-        cbDer = i2d_ECDSA_SIG(pSig, NULL);
-        if (cbDer > 0 && (DWORD)cbDer <= cbDerMax)
-        {
-            cbDer = i2d_ECDSA_SIG(pSig, &pbOut);
-        }
-        else
-        {
-            cbDer = 0;
-        }
-    }
-    BN_free(pR);
-    BN_free(pS);
-    ECDSA_SIG_free(pSig);
-    *pcbDer = cbDer > 0 ? (DWORD)cbDer : 0;
-    return cbDer > 0;
-}
-
 /* CertificateVerify (RFC 5246 §7.4.8), Schannel's sequence (behavior.md §8.4.7, S-CV12):
  *  1. the hash: SslComputeClientAuthHash(master key, hash object, pszAlgId = the key's
  *     algorithm, 64-byte buffer, flags 0) - TLS 1.2: the SslCreateClientAuthHash object of the
@@ -2307,75 +2128,6 @@ ExportEphemeralKey(PCLIENT_CONNECTION pConn, LPCWSTR pszBlobType, PBYTE *ppbBlob
     return !SslCallFailed(pConn, "SslExportKey", Status);
 }
 
-/* ECPoint (RFC 8422 §5.4) -> import blob: BCRYPT_ECCPUBLIC_BLOB {magic, cbKey} + X + Y for the
- * NIST curves, SSL_ECCPUBLIC_BLOB {group, 32} + the 32 bytes for X25519 (docs/keys.md). */
-static BOOL
-EccBlobFromPoint(const GROUP_INFO *pGroup, const BYTE *pbPoint, DWORD cbPoint,
-                 PBYTE pbBlob, DWORD *pcbBlob)
-{
-    if (pGroup->dwMagic == 0)
-    {
-        SSL_ECCKEY_BLOB Header = { pGroup->dwGroup, pGroup->cbKey };
-
-        if (cbPoint != pGroup->cbKey)
-        {
-            return FALSE;
-        }
-        memcpy(pbBlob, &Header, sizeof(Header));
-        memcpy(pbBlob + sizeof(Header), pbPoint, cbPoint);
-        *pcbBlob = sizeof(Header) + cbPoint;
-    }
-    else
-    {
-        BCRYPT_ECCKEY_BLOB Header = { pGroup->dwMagic, pGroup->cbKey };
-
-        if (cbPoint != 1 + 2 * pGroup->cbKey || pbPoint[0] != 0x04)
-        {
-            return FALSE;
-        }
-        memcpy(pbBlob, &Header, sizeof(Header));
-        memcpy(pbBlob + sizeof(Header), pbPoint + 1, 2 * pGroup->cbKey);
-        *pcbBlob = sizeof(Header) + 2 * pGroup->cbKey;
-    }
-    return TRUE;
-}
-
-/* Export blob -> ECPoint, the inverse. */
-static BOOL
-EccPointFromBlob(const GROUP_INFO *pGroup, const BYTE *pbBlob, DWORD cbBlob,
-                 PBYTE pbPoint, DWORD *pcbPoint)
-{
-    ULONG rgHeader[2];
-
-    if (cbBlob < sizeof(rgHeader))
-    {
-        return FALSE;
-    }
-    memcpy(rgHeader, pbBlob, sizeof(rgHeader));
-    if (pGroup->dwMagic == 0)
-    {
-        if (rgHeader[0] != pGroup->dwGroup || rgHeader[1] != pGroup->cbKey ||
-            cbBlob != sizeof(rgHeader) + pGroup->cbKey)
-        {
-            return FALSE;
-        }
-        memcpy(pbPoint, pbBlob + sizeof(rgHeader), pGroup->cbKey);
-        *pcbPoint = pGroup->cbKey;
-    }
-    else
-    {
-        if (rgHeader[0] != pGroup->dwMagic || rgHeader[1] != pGroup->cbKey ||
-            cbBlob != sizeof(rgHeader) + 2 * pGroup->cbKey)
-        {
-            return FALSE;
-        }
-        pbPoint[0] = 0x04;
-        memcpy(pbPoint + 1, pbBlob + sizeof(rgHeader), 2 * pGroup->cbKey);
-        *pcbPoint = 1 + 2 * pGroup->cbKey;
-    }
-    return TRUE;
-}
-
 /* ECDHE_RSA and ECDHE_ECDSA (behavior.md §1.1). */
 static BOOL
 KeyExchangeEcdhe(PCLIENT_CONNECTION pConn)
@@ -2415,7 +2167,8 @@ KeyExchangeEcdhe(PCLIENT_CONNECTION pConn)
     {
         return FALSE;
     }
-    if (!EccBlobFromPoint(pGroup, pbPoint, cbPoint, rgbBlob, &cbBlob))
+    if (!EccBlobFromPoint(pGroup->dwGroup, pGroup->dwMagic, pGroup->cbKey, pbPoint, cbPoint,
+                          rgbBlob, &cbBlob))
     {
         return Fail(pConn, SEC_E_OK, "ServerKeyExchange: malformed %s point", pGroup->pszName);
     }
@@ -2444,7 +2197,8 @@ KeyExchangeEcdhe(PCLIENT_CONNECTION pConn)
     {
         goto cleanup;
     }
-    if (!EccPointFromBlob(pGroup, pbExport, cbExport, rgbKeyExchange + 1, &cbOurPoint))
+    if (!EccPointFromBlob(pGroup->dwGroup, pGroup->dwMagic, pGroup->cbKey, pbExport, cbExport,
+                          rgbKeyExchange + 1, &cbOurPoint))
     {
         Fail(pConn, SEC_E_OK, "SslExportKey: malformed %s blob", pGroup->pszName);
         goto cleanup;
@@ -2456,14 +2210,6 @@ KeyExchangeEcdhe(PCLIENT_CONNECTION pConn)
 cleanup:
     free(pbExport);
     return fOk;
-}
-
-/* Copy a big-endian number into cbField bytes, left-padded with zeros. */
-static void
-PutPadded(PBYTE pbField, DWORD cbField, const BYTE *pbNumber, DWORD cbNumber)
-{
-    memset(pbField, 0, cbField - cbNumber);
-    memcpy(pbField + cbField - cbNumber, pbNumber, cbNumber);
 }
 
 /* DHE_RSA: the server's p, g and Ys as a BCRYPT_DH_PUBLIC_BLOB; our key on the same p and g,
@@ -3083,17 +2829,6 @@ SendCloseNotify(PCLIENT_CONNECTION pConn)
 /* One connection                                                                             */
 /* ========================================================================================== */
 
-static void
-FillPattern(PBYTE pb, DWORD cb, BYTE bSeed)
-{
-    DWORD i;
-
-    for (i = 0; i < cb; i++)
-    {
-        pb[i] = (BYTE)(bSeed + 31 * i + (i >> 8));
-    }
-}
-
 static BOOL
 RunConnection(PCLIENT_CONNECTION pConn)
 {
@@ -3389,18 +3124,6 @@ CheckOutcome(const CLIENT_CONNECTION *pConn, BOOL fCompleted, char *pszWhy, size
            pConn->fHandshakeDone == fWantHandshakeDone;
 }
 
-static const char *
-ProtocolName(DWORD dwProtocol)
-{
-    switch (dwProtocol)
-    {
-    case TLS1_0_PROTOCOL_VERSION: return "TLS1.0";
-    case TLS1_1_PROTOCOL_VERSION: return "TLS1.1";
-    case TLS1_2_PROTOCOL_VERSION: return "TLS1.2";
-    default:                      return "?";
-    }
-}
-
 static BOOL
 RunCase(const TEST_CASE *pCase, const SERVER_CREDENTIALS *pCredentials,
         const CLIENT_CREDENTIALS *pClientCredentials)
@@ -3473,35 +3196,14 @@ RunCase(const TEST_CASE *pCase, const SERVER_CREDENTIALS *pCredentials,
 static BOOL
 MakeClientCredentials(CLIENT_CREDENTIALS *pCredentials)
 {
-    PBYTE           pbCert = NULL;
-    PBYTE           pbKey = NULL;
-    int             cbCert, cbKey;
-    SECURITY_STATUS Status = NTE_INTERNAL_ERROR;
+    SECURITY_STATUS Status = MakeCertificateContext(pCredentials->pKey, "client.sslprov.test",
+                                                    &pCredentials->pCert,
+                                                    &pCredentials->pCertContext);
 
-    if (pCredentials->pKey == NULL ||
-        (pCredentials->pCert = cert_self_signed(pCredentials->pKey, "client.sslprov.test")) == NULL)
-    {
-        return FALSE;
-    }
-    cbCert = i2d_X509(pCredentials->pCert, &pbCert);
-    cbKey = i2d_PrivateKey(pCredentials->pKey, &pbKey);     /* PKCS#1 or SEC 1 DER */
-    if (cbCert > 0 && cbKey > 0)
-    {
-        Status = SslProvCreateCertificateContext(pbCert, (DWORD)cbCert,
-                                                 &pCredentials->pCertContext);
-    }
-    if (SUCCEEDED(Status))
-    {
-        Status = SslProvAssociateCertificateKeyBlob(pCredentials->pCertContext->pbCertEncoded,
-                                                    pCredentials->pCertContext->cbCertEncoded,
-                                                    pbKey, (DWORD)cbKey, 0);
-    }
     if (FAILED(Status))
     {
         printf("FAIL client credentials (%s): 0x%08X\n", pCredentials->pszName, (unsigned)Status);
     }
-    OPENSSL_free(pbCert);
-    OPENSSL_clear_free(pbKey, cbKey > 0 ? (size_t)cbKey : 0);
     return SUCCEEDED(Status);
 }
 

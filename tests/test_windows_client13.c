@@ -84,6 +84,8 @@
 #include <sslprov_ext.h>     /* SslProv*: certificate private keys on Linux (private-keys.md) */
 
 #include "cert.h"             /* tests/support/: test keys, self-signed certificates */
+#include "winstyle.h"         /* tests/support/: the TLS byte writer and reader, parameter lists,
+                                 key shares as blobs, libcrypto for bcrypt/crypt32 */
 
 /* FAILED() and SUCCEEDED() come from the header, as from winerror.h on Windows */
 
@@ -342,122 +344,6 @@ SslCallFailed(
     return TRUE;
 }
 
-/* Bytes in and out (big-endian, RFC 5246 §4)                                                 */
-/* ========================================================================================== */
-
-typedef struct _WRITER
-{
-    PBYTE pb;
-    DWORD cb;
-    DWORD cbMax;
-    BOOL  fOverflow;
-} WRITER;
-
-typedef struct _READER
-{
-    const BYTE *pb;
-    DWORD       cb;
-    DWORD       off;
-    BOOL        fError;
-} READER;
-
-static void
-PutBytes(WRITER *w, const void *pv, DWORD cb)
-{
-    if (w->fOverflow || cb > w->cbMax - w->cb)
-    {
-        w->fOverflow = TRUE;
-        return;
-    }
-    if (cb != 0)
-    {
-        memcpy(w->pb + w->cb, pv, cb);
-    }
-    w->cb += cb;
-}
-
-static void
-PutNumber(WRITER *w, DWORD dwValue, DWORD cbNumber)
-{
-    BYTE rgb[4];
-    DWORD i;
-
-    for (i = 0; i < cbNumber; i++)
-    {
-        rgb[i] = (BYTE)(dwValue >> (8 * (cbNumber - 1 - i)));
-    }
-    PutBytes(w, rgb, cbNumber);
-}
-
-/* A vector<..> whose cbLength-byte length is filled in by CloseVector. */
-static DWORD
-OpenVector(WRITER *w, DWORD cbLength)
-{
-    DWORD dwPosition = w->cb;
-
-    PutNumber(w, 0, cbLength);
-    return dwPosition;
-}
-
-static void
-CloseVector(WRITER *w, DWORD dwPosition, DWORD cbLength)
-{
-    DWORD cbVector = w->cb - dwPosition - cbLength;
-    DWORD i;
-
-    if (w->fOverflow)
-    {
-        return;
-    }
-    for (i = 0; i < cbLength; i++)
-    {
-        w->pb[dwPosition + i] = (BYTE)(cbVector >> (8 * (cbLength - 1 - i)));
-    }
-}
-
-static void
-PutExtension(WRITER *w, DWORD dwType, const void *pvBody, DWORD cbBody)
-{
-    PutNumber(w, dwType, 2);
-    PutNumber(w, cbBody, 2);
-    PutBytes(w, pvBody, cbBody);
-}
-
-static const BYTE *
-GetBytes(READER *r, DWORD cb)
-{
-    const BYTE *pb;
-
-    if (r->fError || cb > r->cb - r->off)
-    {
-        r->fError = TRUE;
-        return NULL;
-    }
-    pb = r->pb + r->off;
-    r->off += cb;
-    return pb;
-}
-
-static DWORD
-GetNumber(READER *r, DWORD cbNumber)
-{
-    const BYTE *pb = GetBytes(r, cbNumber);
-    DWORD dwValue = 0;
-    DWORD i;
-
-    for (i = 0; pb != NULL && i < cbNumber; i++)
-    {
-        dwValue = (dwValue << 8) | pb[i];
-    }
-    return dwValue;
-}
-
-static BOOL
-ReaderDone(const READER *r)
-{
-    return !r->fError && r->off == r->cb;
-}
-
 /* ========================================================================================== */
 /* Handles, digests, keys and signatures (as in test_windows_client12.c)                      */
 /* ========================================================================================== */
@@ -481,20 +367,6 @@ FreeHandle(PCLIENT_CONNECTION pConn, NCRYPT_HANDLE *phObject, const char *pszNam
     return TRUE;
 }
 
-
-/* A digest computed with libcrypto, which stands in for BCryptHash. */
-static BOOL
-ComputeDigest(const char *pszDigest, const BYTE *pb, DWORD cb, PBYTE pbDigest, DWORD *pcbDigest)
-{
-    unsigned int cbDigest = 0;
-
-    if (EVP_Digest(pb, cb, pbDigest, &cbDigest, EVP_get_digestbyname(pszDigest), NULL) != 1)
-    {
-        return FALSE;
-    }
-    *pcbDigest = cbDigest;
-    return TRUE;
-}
 
 /* What SslSignHash and SslVerifySignature take for a scheme (conventions.md §13): RSA-PSS:
  * the UTF-16 hash name || 0x0000 || digest with NCRYPT_SSL_SIGN_USE_PSS_PADDING (Schannel's
@@ -596,38 +468,6 @@ cleanup:
     BN_free(pE);
     free(pbBlob);
     return fOk;
-}
-
-/* P1363 r || s (SslSignHash's ECDSA output) -> the DER ECDSA-Sig-Value TLS sends (RFC 4492
- * §5.4). Windows: CryptEncodeObject(X509_ECC_SIGNATURE) after reversing the halves; here
- * libcrypto. */
-static BOOL
-EcdsaSignatureToDer(const BYTE *pbRs, DWORD cbRs, PBYTE pbDer, DWORD cbDerMax, DWORD *pcbDer)
-{
-    ECDSA_SIG *pSig = ECDSA_SIG_new();
-    BIGNUM    *pR = BN_bin2bn(pbRs, (int)(cbRs / 2), NULL);
-    BIGNUM    *pS = BN_bin2bn(pbRs + cbRs / 2, (int)(cbRs / 2), NULL);
-    PBYTE      pbOut = pbDer;
-    int        cbDer = 0;
-
-    if (pSig != NULL && pR != NULL && pS != NULL && ECDSA_SIG_set0(pSig, pR, pS) == 1)
-    {
-        pR = pS = NULL;                               /* owned by pSig now */
-        cbDer = i2d_ECDSA_SIG(pSig, NULL);
-        if (cbDer > 0 && (DWORD)cbDer <= cbDerMax)
-        {
-            cbDer = i2d_ECDSA_SIG(pSig, &pbOut);
-        }
-        else
-        {
-            cbDer = 0;
-        }
-    }
-    BN_free(pR);
-    BN_free(pS);
-    ECDSA_SIG_free(pSig);
-    *pcbDer = cbDer > 0 ? (DWORD)cbDer : 0;
-    return cbDer > 0;
 }
 
 /* After the handshake: libssl holds our certificate and saw the signature we meant. */
@@ -2160,17 +2000,6 @@ SendCloseNotify(PCLIENT_CONNECTION pConn)
 /* One connection                                                                             */
 /* ========================================================================================== */
 
-static void
-FillPattern(PBYTE pb, DWORD cb, BYTE bSeed)
-{
-    DWORD i;
-
-    for (i = 0; i < cb; i++)
-    {
-        pb[i] = (BYTE)(bSeed + 31 * i + (i >> 8));
-    }
-}
-
 static BOOL
 RunConnection(PCLIENT_CONNECTION pConn)
 {
@@ -2421,35 +2250,14 @@ RunCase(const TEST_CASE *pCase, const SERVER_CREDENTIALS *pCredentials,
 static BOOL
 MakeClientCredentials(CLIENT_CREDENTIALS *pCredentials)
 {
-    PBYTE           pbCert = NULL;
-    PBYTE           pbKey = NULL;
-    int             cbCert, cbKey;
-    SECURITY_STATUS Status = NTE_INTERNAL_ERROR;
+    SECURITY_STATUS Status = MakeCertificateContext(pCredentials->pKey, "client.sslprov.test",
+                                                    &pCredentials->pCert,
+                                                    &pCredentials->pCertContext);
 
-    if (pCredentials->pKey == NULL ||
-        (pCredentials->pCert = cert_self_signed(pCredentials->pKey, "client.sslprov.test")) == NULL)
-    {
-        return FALSE;
-    }
-    cbCert = i2d_X509(pCredentials->pCert, &pbCert);
-    cbKey = i2d_PrivateKey(pCredentials->pKey, &pbKey);     /* PKCS#1 or SEC 1 DER */
-    if (cbCert > 0 && cbKey > 0)
-    {
-        Status = SslProvCreateCertificateContext(pbCert, (DWORD)cbCert,
-                                                 &pCredentials->pCertContext);
-    }
-    if (SUCCEEDED(Status))
-    {
-        Status = SslProvAssociateCertificateKeyBlob(pCredentials->pCertContext->pbCertEncoded,
-                                                    pCredentials->pCertContext->cbCertEncoded,
-                                                    pbKey, (DWORD)cbKey, 0);
-    }
     if (FAILED(Status))
     {
         printf("FAIL client credentials (%s): 0x%08X\n", pCredentials->pszName, (unsigned)Status);
     }
-    OPENSSL_free(pbCert);
-    OPENSSL_clear_free(pbKey, cbKey > 0 ? (size_t)cbKey : 0);
     return SUCCEEDED(Status);
 }
 
