@@ -16,8 +16,8 @@
 #include "keyprop.h"
 #include "handles.h"
 #include "sslprovider.h"
+#include "wide.h"
 
-#define W(s) ((const WCHAR *)u##s)
 #define T12 TLS1_2_PROTOCOL_VERSION
 #define T13 TLS1_3_PROTOCOL_VERSION
 #define ECDHE12 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256

@@ -27,8 +27,7 @@
 #include "handles.h"
 #include "sslprov_ext.h"
 #include "sslprovider.h"
-
-#define W(s) ((const WCHAR *)u##s)
+#include "wide.h"
 
 static NCRYPT_PROV_HANDLE prov;
 static char dir[] = "/tmp/sslprov-test-keys-XXXXXX";

@@ -14,24 +14,12 @@
 
 #include "check.h"
 #include "sslprovider.h"
+#include "wide.h"
 
 #define SIZE(T, n)           CHECK_EQ(sizeof(T), n)
 #define OFF(T, f, n)         CHECK_EQ(offsetof(T, f), n)
 
-/* w is the NUL-terminated UTF-16 form of the ASCII string a. */
-static int wstr_is(LPCWSTR w, const char *a)
-{
-    size_t i;
-
-    if (w == NULL)
-        return 0;
-    for (i = 0; a[i] != '\0'; i++)
-        if (w[i] != (WCHAR)(unsigned char)a[i])
-            return 0;
-    return w[i] == 0;
-}
-
-#define WSTR_IS(w, a) check_eq(wstr_is((w), (a)), 1, #w " == u\"" a "\"", __FILE__, __LINE__)
+#define WSTR_IS(w, a) check_eq(wide_is((w), (a)), 1, #w " == u\"" a "\"", __FILE__, __LINE__)
 
 static void test_type_widths(void)
 {

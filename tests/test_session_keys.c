@@ -13,19 +13,11 @@
 #include "handles.h"
 #include "master_blob.h"
 #include "sslprovider.h"
+#include "wide.h"
 
 static NCRYPT_PROV_HANDLE prov;
 static BYTE ms[48], cr[32], sr[32];
 static unsigned combos, families;
-
-static int wcs_is(const WCHAR *w, const char *a)
-{
-    size_t i = 0;
-    for (; a[i]; i++)
-        if (w[i] != (WCHAR)a[i])
-            return 0;
-    return w[i] == 0;
-}
 
 static int wcs_ends(const WCHAR *w, const char *suffix)
 {
@@ -69,11 +61,11 @@ static NCRYPT_KEY_HANDLE import_master(DWORD proto, DWORD suite, DWORD client)
 static void expected_layout(DWORD proto, const NCRYPT_SSL_CIPHER_SUITE *s, size_t *mac, size_t *enc, size_t *iv)
 {
     int aead = s->dwHashLen == 0 && s->szCipher[0] != 0;
-    int chacha = wcs_is(s->szCipher, "CHACHA20_POLY1305");
+    int chacha = wide_is(s->szCipher, "CHACHA20_POLY1305");
     int cbc = !aead && s->dwCipherBlockLen > 1;
 
     *mac = s->dwHashLen / 8;
-    *enc = wcs_is(s->szCipher, "3DES") ? 24 : wcs_is(s->szCipher, "DES") ? 8 : s->dwCipherLen / 8;
+    *enc = wide_is(s->szCipher, "3DES") ? 24 : wide_is(s->szCipher, "DES") ? 8 : s->dwCipherLen / 8;
     if (aead)
         *iv = chacha ? 12 : 4;
     else if (cbc && (proto == SSL3_PROTOCOL_VERSION || proto == TLS1_0_PROTOCOL_VERSION))
@@ -200,8 +192,8 @@ int main(void)
                 continue;
             check_combo(protos[p], &info);
             (void)s;
-            seen[wcs_is(info.szCipher, "") ? 0 : wcs_is(info.szCipher, "RC4") ? 1 : wcs_is(info.szCipher, "DES") ? 2
-                 : wcs_is(info.szCipher, "3DES") ? 3 : wcs_is(info.szCipher, "CHACHA20_POLY1305") ? 4
+            seen[wide_is(info.szCipher, "") ? 0 : wide_is(info.szCipher, "RC4") ? 1 : wide_is(info.szCipher, "DES") ? 2
+                 : wide_is(info.szCipher, "3DES") ? 3 : wide_is(info.szCipher, "CHACHA20_POLY1305") ? 4
                  : info.dwHashLen ? 5 : 6] = 1;
         }
     }

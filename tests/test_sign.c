@@ -48,8 +48,8 @@
 #include "json.h"
 #include "sslprov_ext.h"
 #include "sslprovider.h"
+#include "wide.h"
 
-#define W(s) ((const WCHAR *)u##s)
 #define HASHOID NCRYPT_SSL_SIGN_INCLUDE_HASHOID
 #define PSS NCRYPT_SSL_SIGN_USE_PSS_PADDING
 #define VG_PER_FILE 10 /* vectors per file run under valgrind */
