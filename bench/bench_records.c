@@ -46,6 +46,7 @@
 #include <openssl/ssl.h>
 
 #include "libssl_peer.h" /* peer_credentials (server key + certificate), peer_tls_prf */
+#include "master_blob.h" /* master_blob_import_st: libssl's master secret behind a handle */
 #include "sslprovider.h"
 
 /* ==== configuration ======================================================================== */
@@ -167,15 +168,9 @@ static void libssl_setup(struct suite_ctx *s, unsigned char master[48], unsigned
 static NCRYPT_KEY_HANDLE import_master(const struct suite_ctx *s, const unsigned char ms[48],
                                        DWORD client)
 {
-    BYTE blob[80] = {80, 0, 0, 0, '5', 'l', 's', 's'};
-    DWORD proto = TLS1_2_PROTOCOL_VERSION, suite = s->def->id;
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h;
 
-    memcpy(blob + 8, &proto, 4);
-    memcpy(blob + 12, &suite, 4);
-    memcpy(blob + 16, &client, 4);
-    memcpy(blob + 0x1C, ms, 48);
-    if (SslImportKey(g_prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), 0) != SEC_E_OK)
+    if (master_blob_import_st(g_prov, TLS1_2_PROTOCOL_VERSION, s->def->id, client, ms, &h) != SEC_E_OK)
         die("SslImportKey (master secret)");
     return h;
 }

@@ -6,8 +6,9 @@
  *  - an input reader (struct fz_in) that never reads past the end (zeros instead);
  *  - fz_prng: bytes derived from a seed taken from the input, so secrets are high-entropy
  *    (never all-zero: cleansed memory must not match a secret pattern) yet reproducible;
- *  - the allocator: tests/wipe_scan.h's scanning allocator behind a counter of live OpenSSL
- *    blocks, installed in LLVMFuzzerInitialize before any OpenSSL allocation;
+ *  - the allocator: tests/support/wipe_scan.c's scanning allocator (the fuzz targets link
+ *    sslprov_test_support for it) behind a counter of live OpenSSL blocks, installed in
+ *    LLVMFuzzerInitialize before any OpenSSL allocation;
  *  - FZ_CALL: one API call with its invariants — status in the call's documented set, no
  *    object left behind by a failed call (the live-block count does not grow, retried to tell
  *    a leak from OpenSSL's one-time and error-queue allocations);
@@ -190,7 +191,7 @@ static void fz_install_allocator(void)
         FZ_FAIL("CRYPTO_set_mem_functions refused: OpenSSL allocated before LLVMFuzzerInitialize");
 }
 
-/* Scan freed blocks for a secret (tests/wipe_scan.h) while a target's secret lives. */
+/* Scan freed blocks for a secret (tests/support/wipe_scan.c) while a target's secret lives. */
 static void fz_scan_begin(const uint8_t *secret, size_t len)
 {
     wipe_pattern = secret;

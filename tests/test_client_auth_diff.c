@@ -1,7 +1,7 @@
 /* Differential test of CertificateVerify (and ServerKeyExchange) signatures against libssl
  * (issue 12): real handshakes with client authentication between a libssl client and a libssl
- * server over an in-memory pipe (tests/libssl_peer.h, tests/libssl13_peer.h), then, through
- * sslprov's public API only (plus sslprov_ext.h to open the private keys):
+ * server over an in-memory pipe (tests/support/libssl_peer.h, tests/support/libssl13_peer.h),
+ * then, through sslprov's public API only (plus sslprov_ext.h to open the private keys):
  *
  * 1. TLS 1.0/1.1/1.2, DTLS 1.0/1.2 (TLS 1.0/1.1/DTLS 1.0 at security level 0): libssl's master
  *    secret enters as an OpaqueKeyBlob; the messages before the client's CertificateVerify go
@@ -43,10 +43,11 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <valgrind/valgrind.h>
+#include "bytes.h"
+#include "cert.h"
 #include "check.h"
 static char where[200]; /* the case under test, for EXPECT's messages */
 #define EXPECT_CTX where
@@ -64,69 +65,6 @@ static char where[200]; /* the case under test, for EXPECT's messages */
 static NCRYPT_PROV_HANDLE prov;
 static bool under_valgrind;
 static unsigned n_cases, n_failed_cases, n_verified, n_signed, n_identical, n_twins;
-
-/* Under valgrind: the server's and the client's RSA-2048 keys (test keys made once with
- * `openssl genpkey -algorithm RSA`, used nowhere else). */
-static const char fixed_server_rsa_pem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDTrc8rr3fNVBts\n"
-    "tmh3J8Uqoeugs2pLGvJZWRuoHB6wh9pQ0zOsd9EULEEUjIr602EGgGhLFjeVMo1n\n"
-    "I/7TGM4MNRZul3Gs8+sSqmxwL/oNjNcjAfaz8j0MNa/QRVLjI8Vf4LHBvqS07FqE\n"
-    "wXmf+myvyIuwzntjeQtpLKhrXQoF/1fKnojs4qnN0deia71lq2pUVM+pRu1l5g0r\n"
-    "EvkmZbESWNzzoXrcm82xtqJhwEJB3Dj5dNtn7n+RUymepkkvzaNzThx2qNQt/Bt7\n"
-    "xY+U6Inz2lUt1W/iPLPhkRUFQ+WrYY50Tt73XXnoL1RkF5lOlNGOZWnVEQEZe52x\n"
-    "oFpRip4/AgMBAAECggEAING06jAFYhdlPSC256qJ3kdGkh7fHw/pfULcj970PyiB\n"
-    "B8EHJPlauEb4PChiL+twAqMMCIBEU+SHmfMxwib5Y1kjxjfCzy7uRnGX6Hj3yvwI\n"
-    "KwxV5KZtIqR8Qs1MwZy9MFVVGhXl0YtHqYeZxNz91u9AAUSySsTsqPzci/Db6fvZ\n"
-    "tn0Cwblc/nVfxDI5X15W3HySTNY/oO+NPSUDRacW6NHt60ZOxe7im445EGPWFDXr\n"
-    "AwRRxVPGla8SN8kI8ogcspNNhZ/s3x0W4G09YPPDy7AwfUr1lkvqxVFeLoRm+KNU\n"
-    "R7piCGDgkijkkkYAlq+ScIQnaVpXSGOhPo70VYHf6QKBgQDwjDyrEhg/6k12gtVM\n"
-    "M53J2UHEYgwG3yWSMbauy83Uf6AFXXLi6Ixq6ZYX62V7D5Th4/pn/yhhczsD/wNH\n"
-    "cSmhghYFok3M6nuO4pBvccAYLP4iRP4Hmu4Kudwzf4gJwSgXVp6wDDch/EgWxOC0\n"
-    "PNLMTlccgKnPTI3nsVmmezSIdQKBgQDhRtRRh1gJzUlRcCjVE4ZgsWhh/KqGZ7up\n"
-    "8at9tVwCxSPZZT+zB/9ZP0aLJv6uTZ1ZIFQpJSnjuwnqJK6NdVlGepQsEfhBAhk6\n"
-    "MyrZ4/35HAruEP1tvUEuGZGr/LzA9LkTrB7XzWw1bfHnmqo89IdDmqPOqjI4TrT7\n"
-    "gfJUSd9VYwKBgBM/ZWta203h9ajR9zdNugZ4t+Z64fN6z4rPJ4r9C89BFxDW1WaK\n"
-    "rRGw9y2azFf4ezVIBLVlmVmS2toLAbwptecSfaidwBPxf0mDn4MLWw+UKhGb66e4\n"
-    "IewByzjjr4L4TbjwWWpEz/SMN0h7IG/LniJy8k15jhzkR0aOzlmf6igxAoGAPbmv\n"
-    "kUs5Vy41iafmuENqTXIuvLKDcuJXbEA4kfAwbt3fbcCtTHvDfou044nivJWtqG8Q\n"
-    "QFnbeXeVRt+YKFBgDsylbtHZqM5PZUAB3MP4odoKMKLdHcV+Z4g//tT4TxJ+56IA\n"
-    "rXau0JD4eFJLlPoXWfG0Mns12XHPax527Jt1IysCgYAaYArh4h34a0u/7pdeCtDn\n"
-    "Blbv1+lQw3DnjExVN2EuZHVtjizmOSLr3fDyJFHAwEtHx9i6glJDz9FXlMKkyOBk\n"
-    "1k+SWepn+kIH6t7Ksdce7AVvXm6xd4yMcePuHv0znvuWvJWuAOcEM+272C9LmBwk\n"
-    "or0fZ4nJwil1lVjR5ytQnw==\n"
-    "-----END PRIVATE KEY-----\n";
-
-static const char fixed_client_rsa_pem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC25qZ+7z8jK3ES\n"
-    "UmPzSq8wByFs7pwxMMzt3bpXSUaBW3RsjyZBJSHOVu5iU0w0lb9uJcgFCCN9PdOg\n"
-    "vNMDhhblrNDntVq8lXFSfF4c+eLdvD0I/ow6v8qZYvWef5cBLuhW46ErPg1+kPuO\n"
-    "tic9YmPYi9DzDktYW6y8HKjDHkMrW2YIQL0uH70VhGZ5MYoUPMpDhzrTjfBXewUB\n"
-    "g09kB/8aI9Snu3m5I8CZ2tYEaNdQIv5+TrsZ5FdJQFlCbv6whZAPah9TxIXPQijy\n"
-    "36Bbfi1UK8TcEdwrCd7jgfgTJb8ZtOcsL9wSB7lfNgmU6Wf7HxlpyEzYjDwtNuj1\n"
-    "nmdICnmfAgMBAAECggEAAl7sApI0Vc7e2NdzjzhFHBDDmKdhI+wXg+/PVglPniai\n"
-    "1DNo0ghar1OGJIUi5D2arSFVPed0mk9+WkOIUq/exRxf2tkJc49WWDTffW2pyKkD\n"
-    "e4XdKHfK9wEG4QaTXQMQJOwvbyGPSDg14owu5wdK9wgc7cGeLWeGzitq7piKU1oG\n"
-    "zVc5TOzpg9/JOYEjcDxpHQdMSALI5DgoydewnBK2Gqnbss2LZ5/skCHRQ8bf1PtL\n"
-    "b5DHTfiSC0fNd6xw9in4YE16gR0/XYFjJ4TY8oV37jdYq8cpVciKdJnJkzGaefDr\n"
-    "CWXmcLB5OIBU+3w+DvM29HHJWLU+OCN65duozlw5SQKBgQDv2/iiwvwzJQEkWWCD\n"
-    "hRUyQu/e6tSaR0047RBRL6Dcubb2NQfu/2Oe/sx+I1QgQKweGjiCmyVn+iAgeGGq\n"
-    "jwyumpQe4VZDc/XNpz7pJbPjwWLEWnsroYOvvBmF44PQpMV6LBjzHgqXYaxUHqH/\n"
-    "W6jcWZDwK4+CUQvTgG8JhSZd5wKBgQDDNXcSYz1SjgesaiQ3apXvQzeV+i6+Lf9i\n"
-    "6Cge+RcSSr04p6qW4SD1veX+MrSzfNFOuoK/RpS9oXEPgs81gvsNrFQtK4ljIMJw\n"
-    "ax5j7ONQcuitmLFTSOvRsQ2vhGjsop9FuqV/wO9ywsIRIO2Xk3niKEB3Mk8rDdTi\n"
-    "unqnvNrfiQKBgQDfXxMlQEBtwMBXgYSH9p/Ottd72WU0Z8JaiSrw8FH2PF1O3AQP\n"
-    "Znb30oHN1ki54IBpaDHIL4OeWSkiE/mgRKei0wGt4FvdZVg7tMy5gwsLx0SbZ0fd\n"
-    "UgS424tJTJ+s5kWhiP+TKR7j62n4zK5AiLOwwRhhEbALxD4nMSw2yXD5cQKBgFH2\n"
-    "V+l7i5rnEae95TjzYsLUKTmqkwe9Dnb73SSsF5jRksN/+qthGVK1CiWCKscWCFgT\n"
-    "DaS8QOWiLHODy/a+6SRjj/BrUEMz1RAYmekA5Ky5oqKI8yNyAbnIqmNgqCF7Yn6H\n"
-    "kMekPaWkypEgj0HOZSWlGvQxRnZgV1tfSvK04/1pAoGAO+uJMXYTPS7LEQnQejTo\n"
-    "dcyxBbWomUWZFvRi9Px9uJR/06G9xSIxzKQ7VrasU82rh5Nsm2yLCSjzMMm/MBcr\n"
-    "HlkjXQ3bGXo25nRxYOcMams8PNa3JydiaTTE7aUehRrl0q0nO2J5X1Q/XwYJq3/+\n"
-    "Lsz2qDSi/1fadmABz9HVsJ8=\n"
-    "-----END PRIVATE KEY-----\n";
-
 
 /* ==== signature schemes ===================================================================== */
 
@@ -166,9 +104,6 @@ static const struct scheme *scheme_find(unsigned id)
             return &schemes[i];
     return NULL;
 }
-
-static size_t get16(const BYTE *p) { return (size_t)p[0] << 8 | p[1]; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
 
 static void wname(const char *s, WCHAR *w, size_t cap)
 {
@@ -505,13 +440,13 @@ static void check_cv12(const struct peer_run *r, NCRYPT_KEY_HANDLE mk, char *des
     if (legacy) {
         sc = rsa ? &legacy_rsa : &legacy_ecdsa;
     } else {
-        sc = scheme_find((unsigned)get16(body));
+        sc = scheme_find((unsigned)get16be(body));
         off = 2;
     }
     EXPECT(sc != NULL && blen >= off + 2);
     if (sc == NULL || blen < off + 2)
         return;
-    slen = get16(body + off);
+    slen = get16be(body + off);
     sig = body + off + 2;
     EXPECT(off + 2 + slen == blen);
     snprintf(desc, desc_cap, "CV %s", sc->name);
@@ -579,7 +514,7 @@ static void check_ske(const struct peer_run *r, char *desc, size_t desc_cap)
     } else {
         plen = 0;
         for (int i = 0; i < 3 && plen + 2 <= blen; i++)
-            plen += 2 + get16(body + plen);
+            plen += 2 + get16be(body + plen);
     }
     EXPECT(plen + 2 <= blen);
     if (plen + 2 > blen)
@@ -588,13 +523,13 @@ static void check_ske(const struct peer_run *r, char *desc, size_t desc_cap)
     if (legacy) {
         sc = rsa ? &legacy_rsa : &legacy_ecdsa;
     } else {
-        sc = scheme_find((unsigned)get16(body + off));
+        sc = scheme_find((unsigned)get16be(body + off));
         off += 2;
     }
     EXPECT(sc != NULL && off + 2 <= blen);
     if (sc == NULL || off + 2 > blen)
         return;
-    slen = get16(body + off);
+    slen = get16be(body + off);
     sig = body + off + 2;
     EXPECT(off + 2 + slen == blen);
     snprintf(desc, desc_cap, "SKE %s", sc->name);
@@ -688,8 +623,8 @@ static void check_cv13(const struct case13 *c, struct p13_ctx *ctx, struct p13_c
     EXPECT(blen >= 4);
     if (blen < 4)
         return;
-    sc = scheme_find((unsigned)get16(body));
-    slen = get16(body + 2);
+    sc = scheme_find((unsigned)get16be(body));
+    slen = get16be(body + 2);
     sig = body + 4;
     EXPECT(sc != NULL && 4 + slen == blen);
     if (sc == NULL)
@@ -779,15 +714,6 @@ static void run13(const struct case13 *c)
 
 /* ==== main =================================================================================== */
 
-static EVP_PKEY *pem_key(const char *pem)
-{
-    BIO *bio = BIO_new_mem_buf(pem, -1);
-    EVP_PKEY *k = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-
-    BIO_free(bio);
-    return k;
-}
-
 int main(void)
 {
     static const struct case12 c12[] = {
@@ -840,7 +766,8 @@ int main(void)
 
     under_valgrind = RUNNING_ON_VALGRIND != 0;
     if (under_valgrind) {
-        EVP_PKEY *s = pem_key(fixed_server_rsa_pem), *c = pem_key(fixed_client_rsa_pem);
+        /* RSA-2048 key generation takes 20-80 s there: the fixed keys of tests/support/cert.c */
+        EVP_PKEY *s = cert_rsa_key(0), *c = cert_rsa_key(1);
 
         CHECK(peer_preset_key(0, s) && peer_preset_key(PEER_SLOT_CLIENT(1), c));
         EVP_PKEY_free(s);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include "check.h"
 #include "handles.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 static NCRYPT_PROV_HANDLE prov;
@@ -32,17 +33,6 @@ static void prf(const char *md, const BYTE *secret, size_t sl, BYTE out[48])
     EVP_KDF_derive(k, out, 48, p);
     EVP_KDF_CTX_free(k);
     EVP_KDF_free(kdf);
-}
-
-static int master_of(NCRYPT_KEY_HANDLE mk, BYTE ms[48])
-{
-    BYTE blob[80];
-    DWORD cb;
-
-    if (SslExportKey(prov, mk, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0) != SEC_E_OK)
-        return 0;
-    memcpy(ms, blob + 0x1C, 48);
-    return 1;
 }
 
 /* libcrypto's share of peer as the blob type our API takes for that group. */
@@ -158,7 +148,7 @@ static void check_group(const char *ossl_type, const char *group_name, DWORD gro
     ours = our_share(eph, peer, group);
     sl = libcrypto_derive(peer, ours, shared);
     prf(suite == TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 ? "SHA384" : "SHA256", shared, sl, want);
-    CHECK(master_of(mk, got));
+    CHECK(master_blob_export(prov, mk, got));
     if (memcmp(got, want, 48) != 0)
         fprintf(stderr, "%s: master secret differs\n", group_name ? group_name : ossl_type);
     CHECK_MEM(got, want, 48);
@@ -178,7 +168,7 @@ static void check_group(const char *ossl_type, const char *group_name, DWORD gro
         BYTE junk[4] = {1, 2, 3, 4};
 
         CHECK_ST(SslGenerateMasterKey(prov, eph, pub, &mk, P, suite, &d, junk, 0, NULL, 3), SEC_E_OK);
-        CHECK(master_of(mk, got) && junk[0] == 1 && junk[3] == 4);
+        CHECK(master_blob_export(prov, mk, got) && junk[0] == 1 && junk[3] == 4);
         CHECK_MEM(got, want, 48);
         SslFreeObject(mk, 0);
     }

@@ -1,5 +1,5 @@
 /* SslComputeEapKeyBlock (conventions.md §13, behavior.md §8.5) against libssl: real TLS 1.0,
- * 1.1 and 1.2 handshakes (tests/libssl_peer.h), libssl's master secret imported as an
+ * 1.1 and 1.2 handshakes (tests/support/libssl_peer.h), libssl's master secret imported as an
  * OpaqueKeyBlob, then the 192-byte SecPkgContext_EapKeyBlock compared with
  * - rgbKeys, selectors 0/1/2: libssl's SSL_export_keying_material with the label and no
  *   context — RFC 5216 §2.3 ("client EAP encryption") and RFC 5281 §8 ("ttls keying

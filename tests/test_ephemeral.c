@@ -11,12 +11,13 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include "buffer.h"
+#include "bytes.h"
 #include "check.h"
 #include "keyprop.h"
 #include "handles.h"
 #include "sslprovider.h"
+#include "wide.h"
 
-#define W(s) ((const WCHAR *)u##s)
 #define T12 TLS1_2_PROTOCOL_VERSION
 #define T13 TLS1_3_PROTOCOL_VERSION
 #define ECDHE12 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
@@ -52,19 +53,6 @@ static size_t unhex(const char *h, uint8_t *out)
     for (size_t i = 0; i < n; i++)
         sscanf(h + 2 * i, "%2hhx", &out[i]);
     return n;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, 4);
-    return v;
 }
 
 static SECURITY_STATUS export_blob(NCRYPT_KEY_HANDLE h, const WCHAR *type, uint8_t *out,

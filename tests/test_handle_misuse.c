@@ -8,6 +8,7 @@
 #include "check.h"
 #include "fake.h"
 #include "sslprovider.h"
+#include "wide.h"
 
 #define MAXH 5
 #define DEAD ((ULONG_PTR)0xdeadbeefcafef00dull)
@@ -26,7 +27,6 @@ static CERT_CONTEXT cert = {X509_ASN_ENCODING, buf, 16, NULL, NULL};
 
 #define T12 TLS1_2_PROTOCOL_VERSION, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
 #define T13 TLS1_3_PROTOCOL_VERSION, TLS_AES_128_GCM_SHA256
-#define W(s) ((const WCHAR *)u##s)
 
 typedef SECURITY_STATUS (*call_fn)(const ULONG_PTR *h);
 

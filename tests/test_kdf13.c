@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include "acvp13.h"
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "json.h"
@@ -58,16 +59,6 @@ static NCRYPT_PROV_HANDLE hprov;
 static const struct backend *be;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
 
 static bool all_bytes(const uint8_t *b, size_t n, uint8_t v)
 {
@@ -182,15 +173,15 @@ static size_t blob_read(NCRYPT_KEY_HANDLE h, DWORD stage, DWORD suite, uint8_t *
         CHECK(!"export");
         return 0;
     }
-    n = rd32(blob + 88);
-    ok = rd32(blob) == cb && rd32(blob + 0x04) == MAGIC_SSL3 && rd32(blob + 0x08) == P13 &&
-         rd32(blob + 0x0C) == suite && rd32(blob + 0x10) == 0 && rd32(blob + 0x14) == cb - 80 &&
-         rd32(blob + 0x18) == (stage == ST_WRITE ? 12u : 0u) && rd32(blob + 0x4C) == stage &&
-         rd32(blob + 80) == KDBM_MAGIC && rd32(blob + 84) == 1 && cb == 92 + n + mark && n <= cap;
+    n = get32(blob + 88);
+    ok = get32(blob) == cb && get32(blob + 0x04) == MAGIC_SSL3 && get32(blob + 0x08) == P13 &&
+         get32(blob + 0x0C) == suite && get32(blob + 0x10) == 0 && get32(blob + 0x14) == cb - 80 &&
+         get32(blob + 0x18) == (stage == ST_WRITE ? 12u : 0u) && get32(blob + 0x4C) == stage &&
+         get32(blob + 80) == KDBM_MAGIC && get32(blob + 84) == 1 && cb == 92 + n + mark && n <= cap;
     CHECK(ok);
     if (!ok) {
         fprintf(stderr, "OpaqueKeyBlob of stage %u: unexpected header (stage field %u)\n", (unsigned)stage,
-                (unsigned)rd32(blob + 0x4C));
+                (unsigned)get32(blob + 0x4C));
         return 0;
     }
     memcpy(out, blob + 92, n);
@@ -210,19 +201,19 @@ static SECURITY_STATUS import_st(DWORD stage, DWORD suite, const uint8_t *key, s
     *h = 0;
     if (len > HMAX)
         return NTE_INVALID_PARAMETER;
-    wr32(blob + 0x00, (uint32_t)total);
-    wr32(blob + 0x04, MAGIC_SSL3);
-    wr32(blob + 0x08, P13);
-    wr32(blob + 0x0C, suite);
-    wr32(blob + 0x14, (uint32_t)(total - 80));
+    put32(blob + 0x00, (uint32_t)total);
+    put32(blob + 0x04, MAGIC_SSL3);
+    put32(blob + 0x08, P13);
+    put32(blob + 0x0C, suite);
+    put32(blob + 0x14, (uint32_t)(total - 80));
     if (iv != NULL) {
-        wr32(blob + 0x18, 12);
+        put32(blob + 0x18, 12);
         memcpy(blob + 0x1C, iv, 12);
     }
-    wr32(blob + 0x4C, stage);
-    wr32(blob + 80, KDBM_MAGIC);
-    wr32(blob + 84, 1);
-    wr32(blob + 88, (uint32_t)len);
+    put32(blob + 0x4C, stage);
+    put32(blob + 80, KDBM_MAGIC);
+    put32(blob + 84, 1);
+    put32(blob + 88, (uint32_t)len);
     memcpy(blob + 92, key, len);
     return SslImportKey(hprov, h, BCRYPT_OPAQUE_KEY_BLOB, blob, (DWORD)total, 0);
 }
@@ -277,7 +268,7 @@ static bool ref_expand_label(enum md_id md, const uint8_t *secret, const char *l
 
 /* ---- ACVP TLS-v1.3 KDF (acvp_tls13_kdf.json) --------------------------------------------- */
 
-/* The file's layout: tests/acvp13.h. */
+/* The file's layout: tests/support/acvp13.h. */
 static const DWORD acvp_stage[ACVP_NOUT] = {ST_TRAFFIC, ST_EXPORTER, ST_TRAFFIC,  ST_TRAFFIC,
                                             ST_TRAFFIC, ST_TRAFFIC,  ST_EXPORTER, ST_RESUMPTION};
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "acvp13.h"
+#include "bytes.h"
 #include "check.h"
 #include "json.h"
 #include "kdf13.h"
@@ -155,18 +156,13 @@ static void *run_kdf13(void *arg)
 
 /* ---- through the API ---------------------------------------------------------------------- */
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The secret behind k (its OpaqueKeyBlob: length at 88, bytes at 92) is want; k is freed. */
 static bool secret_is(NCRYPT_KEY_HANDLE k, const uint8_t *want, size_t len)
 {
     uint8_t blob[256];
     DWORD cb = 0;
     bool ok = k != 0 && SslExportKey(hprov, k, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0) == SEC_E_OK &&
-              cb >= 92 + len && rd32(blob + 88) == len && memcmp(blob + 92, want, len) == 0;
+              cb >= 92 + len && get32(blob + 88) == len && memcmp(blob + 92, want, len) == 0;
 
     if (k != 0)
         SslFreeObject(k, 0);

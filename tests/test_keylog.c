@@ -14,6 +14,7 @@
 #include "check.h"
 #include "json.h"
 #include "libssl_peer.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 static NCRYPT_PROV_HANDLE prov;
@@ -47,17 +48,13 @@ static void tls12(void)
     struct peer_config cfg = {.version = TLS1_2_VERSION, .ciphers = "ECDHE-RSA-AES128-GCM-SHA256", .groups = "X25519",
                               .no_ticket = 1};
     struct peer_run r;
-    BYTE blob[80] = {80, 0, 0, 0, '5', 'l', 's', 's'}, other[32];
-    DWORD proto, suite, client = 1;
+    BYTE other[32];
     NCRYPT_KEY_HANDLE mk = 0, rd, wr;
     static char log[8192];
 
     memset(&r, 0, sizeof(r));
     CHECK(peer_handshake(&cfg, &r));
-    proto = (DWORD)r.version, suite = r.cipher_id;
-    memcpy(blob + 8, &proto, 4), memcpy(blob + 12, &suite, 4), memcpy(blob + 16, &client, 4);
-    memcpy(blob + 0x1C, r.master_secret, 48);
-    CHECK_ST(SslImportKey(prov, &mk, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    CHECK_ST(master_blob_import_st(prov, (DWORD)r.version, r.cipher_id, 1, r.master_secret, &mk), SEC_E_OK);
     NCryptBuffer b[2] = {{32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, r.client_random},
                          {32, NCRYPTBUFFER_SSL_SERVER_RANDOM, r.server_random}};
     NCryptBufferDesc d = {NCRYPTBUFFER_VERSION, 2, b};

@@ -20,13 +20,14 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include "buffer.h"
+#include "bytes.h"
+#include "cert.h"
 #include "check.h"
 #include "keyprop.h"
 #include "handles.h"
 #include "sslprov_ext.h"
 #include "sslprovider.h"
-
-#define W(s) ((const WCHAR *)u##s)
+#include "wide.h"
 
 static NCRYPT_PROV_HANDLE prov;
 static char dir[] = "/tmp/sslprov-test-keys-XXXXXX";
@@ -45,65 +46,11 @@ static void blob_free(struct blob *b)
 
 /* ---- libcrypto: keys, certificates, encodings ---- */
 
-static EVP_PKEY *gen_key(const char *alg)
+static struct blob der_blob(X509 *x)
 {
-    if (strcmp(alg, "RSA-2048") == 0)
-        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    if (strcmp(alg, "RSA-512") == 0)
-        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)512);
-    if (strcmp(alg, "ED25519") == 0)
-        return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-    if (strcmp(alg, "DSA") == 0) {
-        EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "DSA", NULL);
-        EVP_PKEY *params = NULL, *key = NULL;
-        EVP_PKEY_CTX *kc = NULL;
+    struct blob b;
 
-        if (pc != NULL && EVP_PKEY_paramgen_init(pc) > 0 &&
-            EVP_PKEY_CTX_set_dsa_paramgen_bits(pc, 1024) > 0 &&
-            EVP_PKEY_CTX_set_dsa_paramgen_q_bits(pc, 160) > 0 && EVP_PKEY_paramgen(pc, &params) > 0 &&
-            (kc = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL)) != NULL &&
-            EVP_PKEY_keygen_init(kc) > 0)
-            EVP_PKEY_keygen(kc, &key);
-        EVP_PKEY_CTX_free(kc);
-        EVP_PKEY_CTX_free(pc);
-        EVP_PKEY_free(params);
-        return key;
-    }
-    return EVP_PKEY_Q_keygen(NULL, NULL, "EC", alg); /* "P-256" ... */
-}
-
-static X509 *make_cert(EVP_PKEY *key, const char *cn)
-{
-    X509 *x = X509_new();
-    X509_NAME *name = X509_NAME_new();
-    const EVP_MD *md = EVP_PKEY_is_a(key, "ED25519") ? NULL : EVP_sha256();
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_subject_name(x, name);
-    X509_set_issuer_name(x, name);
-    X509_set_pubkey(x, key);
-    if (X509_sign(x, key, md) <= 0) {
-        X509_free(x);
-        x = NULL;
-    }
-    X509_NAME_free(name);
-    return x;
-}
-
-static struct blob cert_der(X509 *x)
-{
-    struct blob b = {NULL, 0};
-    unsigned char *p = NULL;
-    int n = i2d_X509(x, &p);
-
-    if (n > 0) {
-        b.p = p;
-        b.n = (size_t)n;
-    }
+    b.p = cert_der(x, &b.n);
     return b;
 }
 
@@ -179,11 +126,6 @@ static char *write_file(const char *name, const struct blob *b)
 }
 
 /* ---- expected values, from the certificate ---- */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4); /* little-endian hosts only, as the blob headers */
-}
 
 /* BCRYPT_RSAPUBLIC_BLOB of the certificate's key, built by hand per api.md §3.11. */
 static size_t expect_rsa_blob(EVP_PKEY *pub, uint8_t *out)
@@ -353,8 +295,8 @@ static void check_export(NCRYPT_KEY_HANDLE h, const struct kind *k, EVP_PKEY *ce
 
 static void test_kind(const struct kind *k)
 {
-    EVP_PKEY *key = gen_key(k->alg);
-    X509 *x = key != NULL ? make_cert(key, k->alg) : NULL;
+    EVP_PKEY *key = cert_keygen(k->alg);
+    X509 *x = key != NULL ? cert_self_signed(key, k->alg) : NULL;
     struct blob der, pem, kpem, kder, kp8;
     NCRYPT_KEY_HANDLE h;
     PCCERT_CONTEXT cc = NULL;
@@ -366,7 +308,7 @@ static void test_kind(const struct kind *k)
         EVP_PKEY_free(key);
         return;
     }
-    der = cert_der(x);
+    der = der_blob(x);
     pem = cert_pem(x);
     kpem = key_bytes(key, KEY_PKCS8_PEM);
     kder = key_bytes(key, KEY_TRAD_DER);
@@ -433,9 +375,9 @@ static void test_kind(const struct kind *k)
 
 static void test_negative(void)
 {
-    EVP_PKEY *a = gen_key("P-256"), *b = gen_key("P-256"), *r = gen_key("RSA-2048");
-    X509 *xa = make_cert(a, "a"), *xb = make_cert(b, "b");
-    struct blob da = cert_der(xa), db = cert_der(xb), ka = key_bytes(a, KEY_PKCS8_PEM),
+    EVP_PKEY *a = cert_keygen("P-256"), *b = cert_keygen("P-256"), *r = cert_keygen("RSA-2048");
+    X509 *xa = cert_self_signed(a, "a"), *xb = cert_self_signed(b, "b");
+    struct blob da = der_blob(xa), db = der_blob(xb), ka = key_bytes(a, KEY_PKCS8_PEM),
                 kb = key_bytes(b, KEY_PKCS8_PEM), kr = key_bytes(r, KEY_PKCS8_PEM),
                 spki = pubkey_der(a), trailing = {NULL, 0};
     uint8_t garbage[64];
@@ -597,9 +539,9 @@ static void test_unsupported(void)
 
     fprintf(stderr, "unsupported key types\n");
     for (int i = 0; i < 2; i++) {
-        EVP_PKEY *key = gen_key(algs[i]);
-        X509 *x = make_cert(key, algs[i]);
-        struct blob der = cert_der(x), k = key_bytes(key, KEY_PKCS8_PEM);
+        EVP_PKEY *key = cert_keygen(algs[i]);
+        X509 *x = cert_self_signed(key, algs[i]);
+        struct blob der = der_blob(x), k = key_bytes(key, KEY_PKCS8_PEM);
         NCRYPT_KEY_HANDLE h;
 
         CHECK_ST(SslProvAssociateCertificateKeyBlob(der.p, (DWORD)der.n, k.p, (DWORD)k.n, 0), SEC_E_OK);
@@ -643,9 +585,9 @@ static void test_threads(void)
 
     fprintf(stderr, "threads\n");
     for (int i = 0; i < 4; i++) {
-        k[i] = gen_key("P-256");
-        x[i] = make_cert(k[i], "thread");
-        der[i] = cert_der(x[i]);
+        k[i] = cert_keygen("P-256");
+        x[i] = cert_self_signed(k[i], "thread");
+        der[i] = der_blob(x[i]);
         key[i] = key_bytes(k[i], KEY_PKCS8_PEM);
         w[i] = (struct worker){&der[i], &key[i], 0};
     }

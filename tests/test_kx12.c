@@ -14,9 +14,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
+#include "cert.h"
 #include "check.h"
 #include "handles.h"
 #include "json.h"
+#include "master_blob.h"
 #include "sslprov_ext.h"
 #include "sslprovider.h"
 
@@ -25,30 +27,22 @@ static EVP_PKEY *rsa;
 static NCRYPT_KEY_HANDLE hpriv, hpub;
 static BYTE cr[32], sr[32];
 
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-
 /* A test RSA key with a self-signed certificate, opened through the SslProv extension; its
  * public half imported as a BCRYPT_RSAPUBLIC_BLOB (api.md §3.11). */
 static void make_keys(void)
 {
-    X509 *x = X509_new();
-    unsigned char *cert = NULL, *key = NULL;
-    int cert_len, key_len;
+    X509 *x;
+    unsigned char *cert, *key = NULL;
+    size_t cert_len;
+    int key_len;
     PCCERT_CONTEXT ctx = NULL;
     BIGNUM *n = NULL, *e = NULL;
     BYTE blob[24 + 3 + 256] = {0};
     DWORD nl, el;
 
-    rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"kx12", -1, -1, 0);
-    X509_set_issuer_name(x, X509_get_subject_name(x));
-    X509_set_pubkey(x, rsa);
-    X509_sign(x, rsa, EVP_sha256());
-    cert_len = i2d_X509(x, &cert);
+    rsa = cert_keygen("RSA");
+    x = cert_self_signed(rsa, "kx12");
+    cert = cert_der(x, &cert_len);
     key_len = i2d_PrivateKey(rsa, &key);
     CHECK_ST(SslProvAssociateCertificateKeyBlob(cert, (DWORD)cert_len, key, (DWORD)key_len, 0), SEC_E_OK);
     CHECK_ST(SslProvCreateCertificateContext(cert, (DWORD)cert_len, &ctx), SEC_E_OK);
@@ -83,17 +77,6 @@ static size_t rsa_encrypt(const BYTE *pms, size_t len, BYTE *out)
     return out_len;
 }
 
-static int master_of(NCRYPT_KEY_HANDLE mk, BYTE ms[48])
-{
-    BYTE blob[80];
-    DWORD cb;
-
-    if (SslExportKey(prov, mk, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0) != SEC_E_OK || cb != 80)
-        return 0;
-    memcpy(ms, blob + 0x1C, 48);
-    return get32(blob + 4) == 0x73736C35;
-}
-
 /* The server side of RSA key exchange with the given parameters; the master secret out. */
 static SECURITY_STATUS import_ms(DWORD proto, DWORD suite, const BYTE *ct, DWORD ct_len, DWORD version,
                                  const BYTE *c_r, const BYTE *s_r, const BYTE *sh, DWORD sh_len, BYTE ms[48])
@@ -111,7 +94,7 @@ static SECURITY_STATUS import_ms(DWORD proto, DWORD suite, const BYTE *ct, DWORD
     if (sh)
         b[d.cBuffers++] = (NCryptBuffer){sh_len, NCRYPTBUFFER_SSL_SESSION_HASH, (PVOID)sh};
     st = SslImportMasterKey(prov, hpriv, &mk, proto, suite, &d, (PBYTE)ct, ct_len, NCRYPT_SSL_SERVER_FLAG);
-    if (st == SEC_E_OK && !master_of(mk, ms))
+    if (st == SEC_E_OK && !master_blob_export(prov, mk, ms))
         st = NTE_INTERNAL_ERROR;
     SslFreeObject(mk, 0);
     return st;
@@ -287,7 +270,7 @@ static void test_rsa_client(void)
     decrypt_pms(ct, cb, pms);
     CHECK(pms[0] == 3 && pms[1] == 3);
     prf_sha256(pms, 48, "master secret", want);
-    CHECK(master_of(mk, got) && memcmp(got, want, 48) == 0);
+    CHECK(master_blob_export(prov, mk, got) && memcmp(got, want, 48) == 0);
     /* the server side agrees */
     CHECK_ST(import_ms(P, S, ct, cb, version, cr, sr, NULL, 0, got), SEC_E_OK);
     CHECK_MEM(got, want, 48);
@@ -325,13 +308,13 @@ static void test_rsa_client(void)
         BYTE got2[48];
 
         CHECK_ST(SslGenerateMasterKey(prov, pm, hpub, &mk2, P, S, &d, NULL, 0, NULL, NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
-        CHECK(master_of(mk, got) && master_of(mk2, got2));
+        CHECK(master_blob_export(prov, mk, got) && master_blob_export(prov, mk2, got2));
         CHECK_MEM(got, got2, 48);
         SslFreeObject(mk2, 0);
     }
     decrypt_pms(ct, 256, pms);
     prf_sha256(pms, 48, "master secret", want);
-    CHECK(master_of(mk, got) && memcmp(got, want, 48) == 0);
+    CHECK(master_blob_export(prov, mk, got) && memcmp(got, want, 48) == 0);
     SslFreeObject(mk, 0);
     /* a pre-master made for another suite disagrees with the call */
     CHECK_ST(SslGenerateMasterKey(prov, pm, hpub, &mk, P, TLS_RSA_WITH_AES_256_GCM_SHA384, &d, NULL, 0, &cb,

@@ -2,7 +2,7 @@
  * test_layout.c - the public headers against the spec (api.md §2-§4, conventions.md §6, §8):
  * type widths, every structure size and field offset (Windows x64 = LP64 values), the
  * function-table slot offsets, a sample of constants and wide strings, and that every ...Fn
- * typedef matches its function. Header-only: calls no library function.
+ * typedef matches its function. Header-only: calls no sslprov function.
  *
  * The header already asserts the layouts at compile time; these run-time checks repeat them on
  * purpose so that a failure is visible in ctest. Expected values are literals from the spec.
@@ -12,40 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "sslprovider.h"
+#include "wide.h"
 
-static int passed, failed;
-
-static void check_eq(long long got, long long want, const char *expr, int line)
-{
-    if (got == want) {
-        passed++;
-        return;
-    }
-    failed++;
-    fprintf(stderr, "FAIL line %d: %s = %lld (0x%llx), want %lld (0x%llx)\n", line, expr, got,
-            (unsigned long long)got, want, (unsigned long long)want);
-}
-
-#define CHECK_EQ(expr, want) check_eq((long long)(expr), (long long)(want), #expr, __LINE__)
-#define CHECK(cond)          check_eq((cond) ? 1 : 0, 1, #cond, __LINE__)
 #define SIZE(T, n)           CHECK_EQ(sizeof(T), n)
 #define OFF(T, f, n)         CHECK_EQ(offsetof(T, f), n)
 
-/* w is the NUL-terminated UTF-16 form of the ASCII string a. */
-static int wstr_is(LPCWSTR w, const char *a)
-{
-    size_t i;
-
-    if (w == NULL)
-        return 0;
-    for (i = 0; a[i] != '\0'; i++)
-        if (w[i] != (WCHAR)(unsigned char)a[i])
-            return 0;
-    return w[i] == 0;
-}
-
-#define WSTR_IS(w, a) check_eq(wstr_is((w), (a)), 1, #w " == u\"" a "\"", __LINE__)
+#define WSTR_IS(w, a) check_eq(wide_is((w), (a)), 1, #w " == u\"" a "\"", __FILE__, __LINE__)
 
 static void test_type_widths(void)
 {
@@ -252,7 +226,7 @@ static void test_function_table(void)
 /* Every ...Fn typedef has the type of its function (unevaluated: no library call or symbol). */
 static void test_fn_typedefs(void)
 {
-#define FN_IS(fn, T) check_eq(_Generic((&fn), T: 1, default: 0), 1, #T " matches " #fn, __LINE__)
+#define FN_IS(fn, T) check_eq(_Generic((&fn), T: 1, default: 0), 1, #T " matches " #fn, __FILE__, __LINE__)
     FN_IS(SslChangeNotify, SslChangeNotifyFn);
     FN_IS(SslComputeClientAuthHash, SslComputeClientAuthHashFn);
     FN_IS(SslComputeEapKeyBlock, SslComputeEapKeyBlockFn);
@@ -541,6 +515,5 @@ int main(void)
     test_status_codes();
     test_constants();
     test_strings();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

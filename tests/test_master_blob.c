@@ -3,14 +3,10 @@
  * table imports, exports back to the same bytes, and every malformed variant is refused
  * with NTE_BAD_DATA, leaving no object behind. */
 #include <string.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "sslprovider.h"
-
-static void put32(BYTE *p, DWORD v)
-{
-    p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24);
-}
 
 /* behavior.md §4.4: total, 'ssl5', protocol, suite, client flag, cbKeyBlob 0, 0x18, the
  * 48-byte master secret at 0x1C, 0x4C. */

@@ -22,8 +22,10 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <stdlib.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 #define SENTINEL 0xA5A5A5A5u
@@ -38,22 +40,6 @@ static const char *ctx = "";        /* the combination under test, for messages 
 #include "expect.h"
 
 /* ==== small helpers ========================================================================= */
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
-static ULONGLONG get64le(const BYTE *p) { return get32(p) | (ULONGLONG)get32(p + 4) << 32; }
-static void put64be(BYTE *p, ULONGLONG v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (BYTE)v;
-}
-static ULONGLONG get64be(const BYTE *p)
-{
-    ULONGLONG v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 static void ascii_of(const WCHAR *w, char *out, size_t cap)
 {
@@ -184,13 +170,9 @@ struct keys {
 
 static NCRYPT_KEY_HANDLE import_master(DWORD proto, DWORD suite, DWORD client)
 {
-    BYTE blob[80] = {0};
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h;
 
-    put32(blob, 80), put32(blob + 4, 0x73736C35), put32(blob + 8, proto), put32(blob + 12, suite);
-    put32(blob + 16, client);
-    memcpy(blob + 0x1C, ms, 48);
-    EXPECT_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    EXPECT_ST(master_blob_import_st(prov, proto, suite, client, ms, &h), SEC_E_OK);
     return h;
 }
 

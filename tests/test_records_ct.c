@@ -59,6 +59,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "bytes.h"
 #include "check.h"
 #include "sslprovider.h"
 
@@ -130,13 +131,6 @@ static BYTE mac_key[48];
 static int is_dtls(DWORD p) { return (p >> 8) == 0xFE; }
 static size_t hdr_len(DWORD p) { return is_dtls(p) ? 13 : 5; }
 static size_t explicit_len(const struct ct_suite *s) { return s->chained ? 0 : s->block; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
-
-static void put64be(BYTE *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (BYTE)v;
-}
 
 static void mac_header(const struct ct_suite *s, uint64_t seq, BYTE type, size_t len, BYTE h[13])
 {

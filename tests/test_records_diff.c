@@ -1,5 +1,5 @@
 /* Records against OpenSSL's libssl (issue 4): for every (protocol, suite) libssl negotiates among
- * ours on TLS 1.0-1.2 and DTLS 1.0/1.2, a real handshake (tests/libssl_peer.h, no tickets),
+ * ours on TLS 1.0-1.2 and DTLS 1.0/1.2, a real handshake (tests/support/libssl_peer.h, no tickets),
  * libssl's master secret imported as the client's (and, separately, the server's) master key,
  * SslGenerateSessionKeys with the handshake's randoms; then, for plaintexts of 1, block-1,
  * block, 16383, 16384 and 0 bytes:
@@ -36,9 +36,11 @@
  * DSA server certificate, which libssl_peer.h does not offer.  */
 #include <openssl/provider.h>
 #include <unistd.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "libssl_peer.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 #define MAX_REC (16384 + 2048 + 64)
@@ -124,16 +126,6 @@ static const struct {
 
 static char missing[1024];
 
-static uint64_t get64be(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
-
 static void pattern(unsigned char *p, size_t n, unsigned seed)
 {
     for (size_t i = 0; i < n; i++)
@@ -148,13 +140,10 @@ struct ours {
 
 static NCRYPT_KEY_HANDLE import_master(const struct peer_run *r, DWORD client)
 {
-    BYTE blob[80] = {0};
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h;
 
-    put32(blob, 80), put32(blob + 4, 0x73736C35), put32(blob + 8, (DWORD)r->version);
-    put32(blob + 12, r->cipher_id), put32(blob + 16, client);
-    memcpy(blob + 0x1C, r->master_secret, 48);
-    EXPECT_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    EXPECT_ST(master_blob_import_st(prov, (DWORD)r->version, r->cipher_id, client, r->master_secret, &h),
+              SEC_E_OK);
     return h;
 }
 

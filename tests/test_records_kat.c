@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include "bytes.h"
 #include "check.h"
 #include "json.h"
 #include "sslprovider.h"
@@ -98,34 +99,6 @@ static void vfail(const char *file, int line, const char *fmt, ...)
     } while (0)
 
 /* ---- bytes -------------------------------------------------------------------------------- */
-
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-static void put16be(BYTE *p, size_t v) { p[0] = (BYTE)(v >> 8), p[1] = (BYTE)v; }
-
-static void put64be(BYTE *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (BYTE)v;
-}
-
-static uint64_t get64be(const BYTE *p)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static uint64_t get64le(const BYTE *p)
-{
-    uint64_t v = 0;
-
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* First differing offset, or -1. */
 static long diff_at(const BYTE *a, const BYTE *b, size_t n)

@@ -17,20 +17,9 @@
 #include <unistd.h>
 #include "check.h"
 #include "sslprovider.h"
-
-#define W(s) SSLP_WSTR(s)
+#include "wide.h"
 
 static char trace_path[] = "/tmp/sslprov-router-trace-XXXXXX";
-
-static bool wcs_is(LPCWSTR w, const char *a)
-{
-    size_t i = 0;
-
-    for (; a[i] != '\0'; i++)
-        if (w == NULL || w[i] != (WCHAR)(unsigned char)a[i])
-            return false;
-    return w[i] == 0;
-}
 
 static void write_conf(const char *path)
 {
@@ -91,11 +80,11 @@ static void test_enumerate(void)
     CHECK_ST(SslEnumProtocolProviders(&n, &list, 0), SEC_E_OK);
     CHECK(n == sizeof(want) / sizeof(want[0]));
     for (DWORD i = 0; list != NULL && i < n && i < sizeof(want) / sizeof(want[0]); i++) {
-        CHECK(wcs_is(list[i].pszName, want[i]));
+        CHECK(wide_is(list[i].pszName, want[i]));
         CHECK(list[i].pszComment != NULL);
     }
     if (list != NULL && n > 2)
-        CHECK(wcs_is(list[2].pszComment, "the tracing module"));
+        CHECK(wide_is(list[2].pszComment, "the tracing module"));
     CHECK_ST(SslFreeBuffer(list), SEC_E_OK);
 }
 

@@ -8,25 +8,16 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <stdlib.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
+#include "master_blob.h"
 #include "sslprovider.h"
+#include "wide.h"
 
 static NCRYPT_PROV_HANDLE prov;
 static BYTE ms[48], cr[32], sr[32];
 static unsigned combos, families;
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
-
-static int wcs_is(const WCHAR *w, const char *a)
-{
-    size_t i = 0;
-    for (; a[i]; i++)
-        if (w[i] != (WCHAR)a[i])
-            return 0;
-    return w[i] == 0;
-}
 
 static int wcs_ends(const WCHAR *w, const char *suffix)
 {
@@ -60,13 +51,9 @@ static void key_block(const char *md, BYTE *out, size_t len)
 
 static NCRYPT_KEY_HANDLE import_master(DWORD proto, DWORD suite, DWORD client)
 {
-    BYTE blob[80] = {0};
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h;
 
-    put32(blob, 80), put32(blob + 4, 0x73736C35), put32(blob + 8, proto), put32(blob + 12, suite);
-    put32(blob + 16, client);
-    memcpy(blob + 0x1C, ms, 48);
-    CHECK_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    CHECK_ST(master_blob_import_st(prov, proto, suite, client, ms, &h), SEC_E_OK);
     return h;
 }
 
@@ -74,11 +61,11 @@ static NCRYPT_KEY_HANDLE import_master(DWORD proto, DWORD suite, DWORD client)
 static void expected_layout(DWORD proto, const NCRYPT_SSL_CIPHER_SUITE *s, size_t *mac, size_t *enc, size_t *iv)
 {
     int aead = s->dwHashLen == 0 && s->szCipher[0] != 0;
-    int chacha = wcs_is(s->szCipher, "CHACHA20_POLY1305");
+    int chacha = wide_is(s->szCipher, "CHACHA20_POLY1305");
     int cbc = !aead && s->dwCipherBlockLen > 1;
 
     *mac = s->dwHashLen / 8;
-    *enc = wcs_is(s->szCipher, "3DES") ? 24 : wcs_is(s->szCipher, "DES") ? 8 : s->dwCipherLen / 8;
+    *enc = wide_is(s->szCipher, "3DES") ? 24 : wide_is(s->szCipher, "DES") ? 8 : s->dwCipherLen / 8;
     if (aead)
         *iv = chacha ? 12 : 4;
     else if (cbc && (proto == SSL3_PROTOCOL_VERSION || proto == TLS1_0_PROTOCOL_VERSION))
@@ -205,8 +192,8 @@ int main(void)
                 continue;
             check_combo(protos[p], &info);
             (void)s;
-            seen[wcs_is(info.szCipher, "") ? 0 : wcs_is(info.szCipher, "RC4") ? 1 : wcs_is(info.szCipher, "DES") ? 2
-                 : wcs_is(info.szCipher, "3DES") ? 3 : wcs_is(info.szCipher, "CHACHA20_POLY1305") ? 4
+            seen[wide_is(info.szCipher, "") ? 0 : wide_is(info.szCipher, "RC4") ? 1 : wide_is(info.szCipher, "DES") ? 2
+                 : wide_is(info.szCipher, "3DES") ? 3 : wide_is(info.szCipher, "CHACHA20_POLY1305") ? 4
                  : info.dwHashLen ? 5 : 6] = 1;
         }
     }

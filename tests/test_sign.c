@@ -19,7 +19,8 @@
  *    VG_PER_FILE evenly spread vectors of each are run (P-384/P-521 verifies cost ~0.1 s
  *    each there); the plain and ASan runs take every vector.
  * 2. Round trips: RSA-2048, an RSASSA-PSS key, P-256/384/521 and DSA-2048/256 keys made with
- *    libcrypto (under valgrind the RSA key is a fixed one, see rsa_key), associated through sslprov_ext.h and opened with SslOpenPrivateKey; every
+ *    libcrypto (under valgrind the RSA key is a fixed one: cert_rsa_key in tests/support/cert.c),
+ *    associated through sslprov_ext.h and opened with SslOpenPrivateKey; every
  *    flag form and hash is signed by sslprov and verified by libcrypto's EVP_PKEY_verify;
  *    PKCS#1 v1.5 signatures are byte-identical to libcrypto's own. libcrypto's signatures
  *    (PSS, ECDSA, DSA: randomised) are verified by sslprov through the private key, the
@@ -36,18 +37,19 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <valgrind/valgrind.h>
 #include "buffer.h"
+#include "bytes.h"
+#include "cert.h"
 #include "check.h"
 #include "handles.h"
 #include "json.h"
 #include "sslprov_ext.h"
 #include "sslprovider.h"
+#include "wide.h"
 
-#define W(s) ((const WCHAR *)u##s)
 #define HASHOID NCRYPT_SSL_SIGN_INCLUDE_HASHOID
 #define PSS NCRYPT_SSL_SIGN_USE_PSS_PADDING
 #define VG_PER_FILE 10 /* vectors per file run under valgrind */
@@ -58,11 +60,6 @@ static NCRYPT_PROV_HANDLE prov;
 static bool under_valgrind;
 
 /* ---- small helpers ---- */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
 
 /* UTF-16LE name || 0x0000 || digest, as a Windows caller lays it out (behavior.md §8.1). */
 static size_t named(uint8_t *out, const char *name, const uint8_t *d, size_t dlen)
@@ -436,31 +433,10 @@ struct key {
     size_t sig_len;        /* RSA: modulus bytes; DSA/ECDSA: 2 x order bytes */
 };
 
-static X509 *make_cert(EVP_PKEY *key, const char *cn)
-{
-    X509 *x = X509_new();
-    X509_NAME *name = X509_NAME_new();
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_subject_name(x, name);
-    X509_set_issuer_name(x, name);
-    X509_set_pubkey(x, key);
-    if (X509_sign(x, key, EVP_sha256()) <= 0) {
-        X509_free(x);
-        x = NULL;
-    }
-    X509_NAME_free(name);
-    return x;
-}
-
 /* Associate key with a fresh certificate (PKCS#8 DER blob) and open it. */
 static NCRYPT_KEY_HANDLE open_private(EVP_PKEY *key, const char *cn)
 {
-    X509 *x = make_cert(key, cn);
+    X509 *x = cert_self_signed(key, cn);
     unsigned char *der = NULL, *p8 = NULL;
     int dn = x != NULL ? i2d_X509(x, &der) : 0;
     PKCS8_PRIV_KEY_INFO *pki = EVP_PKEY2PKCS8(key);
@@ -546,52 +522,6 @@ static EVP_PKEY *rsa_pss_key(EVP_PKEY *rsa)
         EVP_PKEY_fromdata(c, &k, EVP_PKEY_KEYPAIR, params);
     OSSL_PARAM_free(params);
     EVP_PKEY_CTX_free(c);
-    return k;
-}
-
-/* Under valgrind, RSA-2048 key generation alone takes 20-80 s (prime search), so there the
- * RSA key is this one, made once with `openssl genpkey -algorithm RSA` (a test key, never used
- * elsewhere); the plain and ASan runs generate a fresh key each time. */
-static const char fixed_rsa_pem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDIP4DRCgjrSyWI\n"
-    "a3QNGMlmAuz4/rVEhSreKj1RldXrJeMXqbI8MaCnpqReJYOGJVkW8U/DmG1G4Nyw\n"
-    "O2OZEW33fJDzQkGMGKjGEC4CuGmqFVx+EhHtYEG2W/gqLAaStYNSwX3luBiW7fYm\n"
-    "0MhbZeI5zWCC3E5y3NlDQg23MlqDSySuLe5fpKmpD1MDpW+rlCDBgEKq8DYa8Aci\n"
-    "Ksjrnkn7ctxumlyxKyTC58CrKjWoTyvIWSMRtQj7oUUlFGXG6aqfQBiwgNvzDRC0\n"
-    "KoV1cXVG9Fnf/0XdvFYYz0TxtAkS/RVR5mM9z82wq4j4XzMhoR5Wd5TPj3V9TPSp\n"
-    "cVGDf51DAgMBAAECgf9NLYHNuhBgn0CCqOdmz3wlKlDVpqrhExzH2NUenKErVW7b\n"
-    "r+EB/MlD1EuFUvAIw7GSe27tSSd/fyrkwVRMVRYM90rmdqLMsV8FoeFvKvmOlAJn\n"
-    "PzpUQsUQ2Qwh34CpCqGSmQCXiQdGecW6hWgIfJFfCx4nUWxALjOOYzw7XyzYwhl/\n"
-    "edwkY0gygD8ZJR0umZGUJ4aBJMdyXTtw55BBo7lm6tcKkCdeBoZtJ3Ybg3kXq+I3\n"
-    "Dl77rOSTOkFrM2iv/c5RCIL5MsnpT/47CwDWbXXQXhmNhZMb6cWKW2L27FfcznOG\n"
-    "WMetGuZ2i997vISIB/OYNVj3uVjILB/znizrocECgYEA5dzpTrFCYllTbRJtCpb0\n"
-    "HbOezUUvycos/0RpQeqU4B1f6W32UBvJbQcrspvSI+8CGpXff6vbHKJ6WDXjMm9t\n"
-    "vq3mZqdpm1qqdPpr6loW7Ij0jDzP8uCr4n5SAXRlSDFun8vMxKRlZ3UiBd+PZI9T\n"
-    "yba4Yi1FYRMv9at+PReqOj0CgYEA3wSIBP8J06GYJvtyp7ELCYJ9uptd9Sl4ntur\n"
-    "5NtSHMlh44rWkfQNPXrWSsla4y2u2969TooOIwy7Qb5wyGNrEu1xfiBUaPWHLjVT\n"
-    "nuBKMaEKZ8o4gcjFhJayNa6qftenl0JMuHxO9TDdZZ1I4qIs8UVizre5sjyoezX3\n"
-    "8G4QLX8CgYEAvQ7guf+jeR69NlXUZ8RWzmMhNvYz4wWt0tris/uMLXUboPP3hlYE\n"
-    "au9d6o6s3S9FDLa+V9Ty5+9fL1RLJP1vR0ji2wXRH50H3CToQ52Lg0r10K5n3v0Z\n"
-    "grWhH18ruqAlu7q1FfudB+XYcPo6h1w3bw4hQ2a2zKwqYyaFMxxWv4UCgYEAv43h\n"
-    "0wDIjPlYeesyIO0FgOaPXZADlQdI7pHaRFlJXyZuKQZgpL6N/MecdmIa6dScQ4g+\n"
-    "683StLJDyQVtVAFov7oo6F+WgQybTspJB8a4k4YyLNHZ1UgAt5DEgy2Cji5naZlt\n"
-    "0mwbWajeEWCWcOtBVP73Dn1qR7ioMiQ50U6IILsCgYBMdZLcUqVpesbBZSy8kpQB\n"
-    "3sSshe4uYzsaeBFuVO8+LiTwv1bGQBpRwe4ZOnXWva+Cb9as6RH2oYGfgqA0wNk4\n"
-    "JnIG1xQl2zB5gyp7DIlR0TRSrcOulq760FNTqKjtr/sUP7d4sza/WBr9peWouKnT\n"
-    "jSoqcAz+HewyFWVS7nb+AQ==\n"
-    "-----END PRIVATE KEY-----\n";
-
-static EVP_PKEY *rsa_key(void)
-{
-    BIO *bio;
-    EVP_PKEY *k;
-
-    if (!under_valgrind)
-        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    bio = BIO_new_mem_buf(fixed_rsa_pem, -1);
-    k = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-    BIO_free(bio);
     return k;
 }
 
@@ -918,7 +848,7 @@ int main(void)
 
     test_wycheproof();
 
-    make_key(&rsa, "RSA-2048", rsa_key(), 256, true);
+    make_key(&rsa, "RSA-2048", cert_rsa_key(0), 256, true);
     make_key(&pss, "RSA-PSS", rsa_pss_key(rsa.pkey), 256, false);
     for (int i = 0; i < 3; i++)
         make_key(&ec[i], curves[i], EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]), ec_len[i], true);

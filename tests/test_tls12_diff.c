@@ -1,5 +1,6 @@
 /* Differential against OpenSSL's TLS stack (issue 3): real TLS 1.0/1.1/1.2 and DTLS 1.0/1.2
- * handshakes over an in-memory pipe (tests/libssl_peer.h), then, through our public API only:
+ * handshakes over an in-memory pipe (tests/support/libssl_peer.h), then, through our public API
+ * only:
  * - every case: libssl's master secret imported as an OpaqueKeyBlob gives, over the same
  *   handshake messages, the verify_data of both Finished messages;
  * - RSA key exchange: the ClientKeyExchange ciphertext fed to SslImportMasterKey with the
@@ -19,8 +20,6 @@ static NCRYPT_PROV_HANDLE prov;
 static const unsigned char psk_key[] = "sslprov differential PSK, 32 b!";
 static unsigned runs;
 
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-
 static NCRYPT_KEY_HANDLE import_master(const struct peer_run *r)
 {
     NCRYPT_KEY_HANDLE h = master_blob_import(prov, (DWORD)r->version, r->cipher_id, 1, r->master_secret);
@@ -32,18 +31,6 @@ static NCRYPT_KEY_HANDLE import_master(const struct peer_run *r)
 }
 
 /* The master secret of a master-key handle, read back through its OpaqueKeyBlob. */
-static int master_of(NCRYPT_KEY_HANDLE mk, BYTE ms[48])
-{
-    BYTE blob[80];
-    DWORD cb;
-
-    if (SslExportKey(prov, mk, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0) != SEC_E_OK ||
-        cb != 80 || get32(blob + 4) != 0x73736C35)
-        return 0;
-    memcpy(ms, blob + 0x1C, 48);
-    return 1;
-}
-
 static NCRYPT_HASH_HANDLE hash_messages(const struct peer_run *r, size_t upto)
 {
     NCRYPT_HASH_HANDLE h = 0;
@@ -122,7 +109,7 @@ static void check_rsa(const struct peer_run *r, const char *name)
     session_params(r, sh, &sh_len, &version, b, &d);
     CHECK_ST(SslImportMasterKey(prov, key, &mk, (DWORD)r->version, r->cipher_id, &d, r->rsa_ckx,
                                 (DWORD)r->rsa_ckx_len, NCRYPT_SSL_SERVER_FLAG), SEC_E_OK);
-    CHECK(master_of(mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
+    CHECK(master_blob_export(prov, mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
     if (memcmp(ms, r->master_secret, 48) != 0)
         fprintf(stderr, "%s: RSA master secret differs\n", name);
     SslFreeObject(mk, 0);
@@ -132,7 +119,7 @@ static void check_rsa(const struct peer_run *r, const char *name)
     memcpy(prefixed + 2, r->rsa_ckx, r->rsa_ckx_len);
     CHECK_ST(SslImportMasterKey(prov, key, &mk, (DWORD)r->version, r->cipher_id, &d, prefixed,
                                 (DWORD)r->rsa_ckx_len + 2, NCRYPT_SSL_SERVER_FLAG), SEC_E_OK);
-    CHECK(master_of(mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
+    CHECK(master_blob_export(prov, mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
     SslFreeObject(mk, 0);
     SslFreeObject(key, 0);
 }
@@ -150,7 +137,7 @@ static void check_psk(const struct peer_run *r, const char *name)
     CHECK_ST(SslGenerateMasterKey(prov, psk, 0, &mk, (DWORD)r->version, r->cipher_id, &d, out, sizeof(out), &cb,
                                   NCRYPT_SSL_CLIENT_FLAG), SEC_E_OK);
     CHECK(cb == 0);
-    CHECK(master_of(mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
+    CHECK(master_blob_export(prov, mk, ms) && memcmp(ms, r->master_secret, 48) == 0);
     if (memcmp(ms, r->master_secret, 48) != 0)
         fprintf(stderr, "%s: PSK master secret differs\n", name);
     SslFreeObject(mk, 0);

@@ -5,28 +5,20 @@
  * 1.0/1.1 and 1.2, ACVP TLS 1.2 EMS, Go's TLS 1.0 derivation, SSL 3.0. */
 #include <stdlib.h>
 #include <string.h>
+#include "bytes.h"
 #include "check.h"
 #include "json.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 static NCRYPT_PROV_HANDLE prov;
 static unsigned cases_run, cases_skipped;
 
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
-
 static NCRYPT_KEY_HANDLE import_master(DWORD protocol, DWORD suite, const BYTE ms[48])
 {
-    BYTE blob[80] = {0};
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h;
 
-    put32(blob, 80);
-    put32(blob + 4, 0x73736C35); /* 'ssl5' */
-    put32(blob + 8, protocol);
-    put32(blob + 12, suite);
-    put32(blob + 16, 1); /* client */
-    memcpy(blob + 0x1C, ms, 48);
-    CHECK_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), 0), SEC_E_OK);
+    CHECK_ST(master_blob_import_st(prov, protocol, suite, 1, ms, &h), SEC_E_OK);
     return h;
 }
 

@@ -1,5 +1,5 @@
 /* Differential against OpenSSL's libssl TLS 1.3 (issue 5): real TLS 1.3 connections between a
- * libssl client and a libssl server over an in-memory pipe (tests/libssl13_peer.h), checked
+ * libssl client and a libssl server over an in-memory pipe (tests/support/libssl13_peer.h), checked
  * through our public API only, for every TLS 1.3 suite libssl 3.0 lets SSL_CTX_set_ciphersuites
  * enable (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256,
  * TLS_AES_128_CCM_SHA256, TLS_AES_128_CCM_8_SHA256):
@@ -45,6 +45,7 @@
  * from this thread; nothing here reaches into sslprov's internals.
  */
 #include <openssl/evp.h>
+#include "bytes.h"
 #include "check.h"
 #include "libssl13_peer.h"
 #include "sslprovider.h"
@@ -61,27 +62,8 @@ static struct {
     unsigned lib_records, exact, ours, padded, tampered_records, tampered_bytes, key_updates, logged_updates;
 } n;
 
-#define EXPECT(cond)                                                                        \
-    do {                                                                                    \
-        if (cond) {                                                                         \
-            check_passed++;                                                                 \
-        } else {                                                                            \
-            check_failed++;                                                                 \
-            fprintf(stderr, "%s:%d: [%s] %s\n", __FILE__, __LINE__, where, #cond);          \
-        }                                                                                   \
-    } while (0)
-
-#define EXPECT_ST(expr, want)                                                               \
-    do {                                                                                    \
-        SECURITY_STATUS got_ = (expr);                                                      \
-        if (got_ == (SECURITY_STATUS)(want)) {                                              \
-            check_passed++;                                                                 \
-        } else {                                                                            \
-            check_failed++;                                                                 \
-            fprintf(stderr, "%s:%d: [%s] %s = 0x%08x, want 0x%08x\n", __FILE__, __LINE__,  \
-                    where, #expr, (unsigned)got_, (unsigned)(want));                        \
-        }                                                                                   \
-    } while (0)
+#define EXPECT_CTX where
+#include "expect.h"
 
 struct suite {
     const char *name;
@@ -102,11 +84,6 @@ static struct suite suites[] = {
 static const unsigned char ext_psk[] = "sslprov TLS 1.3 external PSK, 48 bytes long ...";
 static const char exp_label[] = "EXPERIMENTAL sslprov tls13 diff";
 static const unsigned char exp_context[] = "a context value";
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
-static void put32(BYTE *p, DWORD v) { p[0] = (BYTE)v, p[1] = (BYTE)(v >> 8), p[2] = (BYTE)(v >> 16), p[3] = (BYTE)(v >> 24); }
-static size_t get16(const BYTE *p) { return (size_t)p[0] << 8 | p[1]; }
-static size_t get24(const BYTE *p) { return (size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2]; }
 
 /* ==== growing byte buffers ================================================================== */
 
@@ -356,7 +333,7 @@ static const BYTE *find_ext(const struct peer_msg *m, unsigned type, size_t *len
     if (p[0] == SSL3_MT_CLIENT_HELLO) {
         if (o + 2 > m->len)
             return NULL;
-        o += 2 + get16(p + o);                      /* cipher_suites */
+        o += 2 + get16be(p + o);                      /* cipher_suites */
         if (o + 1 > m->len)
             return NULL;
         o += 1 + p[o];                              /* legacy_compression_methods */
@@ -367,7 +344,7 @@ static const BYTE *find_ext(const struct peer_msg *m, unsigned type, size_t *len
         return NULL;
     o += 2;
     while (p + o + 4 <= end) {
-        size_t t = get16(p + o), l = get16(p + o + 2);
+        size_t t = get16be(p + o), l = get16be(p + o + 2);
 
         if (p + o + 4 + l > end)
             return NULL;
@@ -397,7 +374,7 @@ static void check_binder(struct run *r, NCRYPT_KEY_HANDLE early, DWORD flag)
     EXPECT(psk != NULL && at + len == ch->len);
     if (psk == NULL || len < 2)
         return;
-    o = 2 + get16(psk);                                 /* identities */
+    o = 2 + get16be(psk);                                 /* identities */
     EXPECT(o + 2 + 1 + r->s->hash_len <= len && psk[o + 2] == r->s->hash_len);
     if (o + 2 + 1 + r->s->hash_len > len)
         return;
@@ -576,7 +553,7 @@ static enum phase scan_messages(struct dir *d, const BYTE *p, size_t len)
     buf_add(&d->hs_bytes, p, len);
     while (d->hs_bytes.len - d->hs_scan >= 4) {
         const BYTE *m = d->hs_bytes.p + d->hs_scan;
-        size_t ml = 4 + get24(m + 1);
+        size_t ml = 4 + get24be(m + 1);
 
         if (d->hs_bytes.len - d->hs_scan < ml)
             break;
@@ -636,7 +613,7 @@ static void our_record(struct run *r, struct dir *d, const BYTE *sub, size_t sub
     }
     EXPECT_ST(SslEncryptPacket(prov, d->wk, inner, (DWORD)il, rec, (DWORD)(il + 5 + r->tag), &got, d->seq, 23, 0),
               SEC_E_OK);
-    EXPECT(got == il + 5 + r->tag && rec[0] == 23 && rec[1] == 3 && rec[2] == 3 && get16(rec + 3) == il + r->tag);
+    EXPECT(got == il + 5 + r->tag && rec[0] == 23 && rec[1] == 3 && rec[2] == 3 && get16be(rec + 3) == il + r->tag);
     /* no nonce reuse within one key object */
     EXPECT_ST(SslEncryptPacket(prov, d->wk, inner, (DWORD)il, rec, (DWORD)(il + 5 + r->tag), &got, d->seq, 23, 0),
               NTE_INVALID_PARAMETER);
@@ -663,11 +640,11 @@ static void walk(struct run *r, struct dir *d, const BYTE *sub, size_t sub_len, 
         DWORD got = 0;
         enum phase next;
 
-        if (end - d->off < 5 || end - d->off < 5 + get16(rec + 3)) {
+        if (end - d->off < 5 || end - d->off < 5 + get16be(rec + 3)) {
             EXPECT(!"partial record on the wire");
             break;
         }
-        rl = 5 + get16(rec + 3);
+        rl = 5 + get16be(rec + 3);
         d->off += rl;
         EXPECT(rec[1] == 3 && (rec[2] == 3 || (rec[2] == 1 && rec[0] == 22)));
         if (rec[0] == SSL3_RT_CHANGE_CIPHER_SPEC) {        /* middlebox compatibility */
@@ -962,7 +939,7 @@ static NCRYPT_KEY_HANDLE connection(const struct suite *s, struct p13_ctx *ctx, 
         const BYTE *ks = find_ext(&c.msgs[1], 51, &len, NULL);
 
         /* the HelloRetryRequest selects P-256; ClientHello2 differs from ClientHello1 */
-        EXPECT(ks != NULL && len == 2 && get16(ks) == 23);
+        EXPECT(ks != NULL && len == 2 && get16be(ks) == 23);
         EXPECT(c.msgs[0].len != c.msgs[2].len || memcmp(c.msgs[0].data, c.msgs[2].data, c.msgs[0].len) != 0);
         EXPECT(c.group_nid == NID_X9_62_prime256v1);
         n.hrr++;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
 #include "json.h"
@@ -25,8 +26,6 @@ static BYTE *hx(const struct json *obj, const char *key, size_t *len)
     CHECK(b != NULL);
     return b;
 }
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
 
 /* The secret (or key) an object holds, through its OpaqueKeyBlob; 0x4C is its stage. */
 static void expect_blob(NCRYPT_KEY_HANDLE h, DWORD stage, const struct json *obj, const char *key, const char *what)

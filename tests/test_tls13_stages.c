@@ -8,14 +8,14 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <string.h>
+#include "bytes.h"
 #include "check.h"
 #include "handles.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 static NCRYPT_PROV_HANDLE prov;
 static const DWORD P13 = TLS1_3_PROTOCOL_VERSION, S = TLS_AES_128_GCM_SHA256;
-
-static DWORD get32(const BYTE *p) { return p[0] | p[1] << 8 | p[2] << 16 | (DWORD)p[3] << 24; }
 
 static size_t secret_of(NCRYPT_KEY_HANDLE h, BYTE *out)
 {
@@ -60,7 +60,7 @@ int main(void)
 {
     NCRYPT_KEY_HANDLE early, hs, master, chs, shs, cap, wk, exp, res, psk, binder, next, t, mk12, rd, wr;
     NCRYPT_HASH_HANDLE h, h384, h12;
-    BYTE a[64], b[64], want[64], ms[48] = {1}, blob[80] = {80, 0, 0, 0, '5', 'l', 's', 's', 3, 3, 0, 0, 0x2F, 0xC0};
+    BYTE a[64], b[64], want[64], ms[48] = {1};
     BYTE cr[32] = {1}, sr[32] = {2}, out[64], hash[32];
     NCryptBuffer nb[2] = {{32, NCRYPTBUFFER_SSL_CLIENT_RANDOM, cr}, {32, NCRYPTBUFFER_SSL_SERVER_RANDOM, sr}};
     NCryptBufferDesc d = {NCRYPTBUFFER_VERSION, 2, nb};
@@ -83,9 +83,8 @@ int main(void)
     CHECK_ST(SslExpandResumptionMasterKey(prov, master, h, &res, NULL, 0), SEC_E_OK);
     CHECK_ST(SslExpandPreSharedKey(prov, res, NULL, 0, &psk, NULL, 0), SEC_E_OK);
     CHECK_ST(SslExpandBinderKey(prov, early, &binder, NULL, NCRYPT_SSL_EXTERNAL_PSK_FLAG), SEC_E_OK);
-    memcpy(blob + 0x1C, ms, 48);
-    blob[16] = 1;
-    CHECK_ST(SslImportKey(prov, &mk12, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    CHECK_ST(master_blob_import_st(prov, TLS1_2_PROTOCOL_VERSION, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 1,
+                                   ms, &mk12), SEC_E_OK);
     CHECK_ST(SslGenerateSessionKeys(prov, mk12, &rd, &wr, &d, 0), SEC_E_OK);
 
     /* wrong stage (same class) → NTE_NOT_SUPPORTED; TLS <= 1.2 session key likewise */

@@ -10,6 +10,7 @@
 #include <openssl/kdf.h>
 #include "check.h"
 #include "handles.h"
+#include "master_blob.h"
 #include "sslprovider.h"
 
 static NCRYPT_PROV_HANDLE prov;
@@ -28,14 +29,9 @@ static void digest(const char *md, const BYTE *a, size_t al, const BYTE *b, size
 
 static NCRYPT_KEY_HANDLE import_master(DWORD protocol, DWORD suite, const BYTE ms[48])
 {
-    BYTE blob[80] = {80, 0, 0, 0, '5', 'l', 's', 's'};
-    NCRYPT_KEY_HANDLE h = 0;
+    NCRYPT_KEY_HANDLE h;
 
-    memcpy(blob + 8, &protocol, 4); /* little-endian host, as the blob is */
-    memcpy(blob + 12, &suite, 4);
-    blob[16] = 1;
-    memcpy(blob + 0x1C, ms, 48);
-    CHECK_ST(SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, 80, 0), SEC_E_OK);
+    CHECK_ST(master_blob_import_st(prov, protocol, suite, 1, ms, &h), SEC_E_OK);
     return h;
 }
 

@@ -75,15 +75,17 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <valgrind/valgrind.h>
 
 #include <sslprovider.h>
 #include <sslprov_ext.h>     /* SslProv*: certificate private keys on Linux (private-keys.md) */
+
+#include "cert.h"             /* tests/support/: test keys, self-signed certificates */
+#include "winstyle.h"         /* tests/support/: the TLS byte writer and reader, parameter lists,
+                                 key shares as blobs, libcrypto for bcrypt/crypt32 */
 
 /* FAILED() and SUCCEEDED() come from the header, as from winerror.h on Windows */
 
@@ -342,122 +344,6 @@ SslCallFailed(
     return TRUE;
 }
 
-/* Bytes in and out (big-endian, RFC 5246 §4)                                                 */
-/* ========================================================================================== */
-
-typedef struct _WRITER
-{
-    PBYTE pb;
-    DWORD cb;
-    DWORD cbMax;
-    BOOL  fOverflow;
-} WRITER;
-
-typedef struct _READER
-{
-    const BYTE *pb;
-    DWORD       cb;
-    DWORD       off;
-    BOOL        fError;
-} READER;
-
-static void
-PutBytes(WRITER *w, const void *pv, DWORD cb)
-{
-    if (w->fOverflow || cb > w->cbMax - w->cb)
-    {
-        w->fOverflow = TRUE;
-        return;
-    }
-    if (cb != 0)
-    {
-        memcpy(w->pb + w->cb, pv, cb);
-    }
-    w->cb += cb;
-}
-
-static void
-PutNumber(WRITER *w, DWORD dwValue, DWORD cbNumber)
-{
-    BYTE rgb[4];
-    DWORD i;
-
-    for (i = 0; i < cbNumber; i++)
-    {
-        rgb[i] = (BYTE)(dwValue >> (8 * (cbNumber - 1 - i)));
-    }
-    PutBytes(w, rgb, cbNumber);
-}
-
-/* A vector<..> whose cbLength-byte length is filled in by CloseVector. */
-static DWORD
-OpenVector(WRITER *w, DWORD cbLength)
-{
-    DWORD dwPosition = w->cb;
-
-    PutNumber(w, 0, cbLength);
-    return dwPosition;
-}
-
-static void
-CloseVector(WRITER *w, DWORD dwPosition, DWORD cbLength)
-{
-    DWORD cbVector = w->cb - dwPosition - cbLength;
-    DWORD i;
-
-    if (w->fOverflow)
-    {
-        return;
-    }
-    for (i = 0; i < cbLength; i++)
-    {
-        w->pb[dwPosition + i] = (BYTE)(cbVector >> (8 * (cbLength - 1 - i)));
-    }
-}
-
-static void
-PutExtension(WRITER *w, DWORD dwType, const void *pvBody, DWORD cbBody)
-{
-    PutNumber(w, dwType, 2);
-    PutNumber(w, cbBody, 2);
-    PutBytes(w, pvBody, cbBody);
-}
-
-static const BYTE *
-GetBytes(READER *r, DWORD cb)
-{
-    const BYTE *pb;
-
-    if (r->fError || cb > r->cb - r->off)
-    {
-        r->fError = TRUE;
-        return NULL;
-    }
-    pb = r->pb + r->off;
-    r->off += cb;
-    return pb;
-}
-
-static DWORD
-GetNumber(READER *r, DWORD cbNumber)
-{
-    const BYTE *pb = GetBytes(r, cbNumber);
-    DWORD dwValue = 0;
-    DWORD i;
-
-    for (i = 0; pb != NULL && i < cbNumber; i++)
-    {
-        dwValue = (dwValue << 8) | pb[i];
-    }
-    return dwValue;
-}
-
-static BOOL
-ReaderDone(const READER *r)
-{
-    return !r->fError && r->off == r->cb;
-}
-
 /* ========================================================================================== */
 /* Handles, digests, keys and signatures (as in test_windows_client12.c)                      */
 /* ========================================================================================== */
@@ -481,20 +367,6 @@ FreeHandle(PCLIENT_CONNECTION pConn, NCRYPT_HANDLE *phObject, const char *pszNam
     return TRUE;
 }
 
-
-/* A digest computed with libcrypto, which stands in for BCryptHash. */
-static BOOL
-ComputeDigest(const char *pszDigest, const BYTE *pb, DWORD cb, PBYTE pbDigest, DWORD *pcbDigest)
-{
-    unsigned int cbDigest = 0;
-
-    if (EVP_Digest(pb, cb, pbDigest, &cbDigest, EVP_get_digestbyname(pszDigest), NULL) != 1)
-    {
-        return FALSE;
-    }
-    *pcbDigest = cbDigest;
-    return TRUE;
-}
 
 /* What SslSignHash and SslVerifySignature take for a scheme (conventions.md §13): RSA-PSS:
  * the UTF-16 hash name || 0x0000 || digest with NCRYPT_SSL_SIGN_USE_PSS_PADDING (Schannel's
@@ -596,38 +468,6 @@ cleanup:
     BN_free(pE);
     free(pbBlob);
     return fOk;
-}
-
-/* P1363 r || s (SslSignHash's ECDSA output) -> the DER ECDSA-Sig-Value TLS sends (RFC 4492
- * §5.4). Windows: CryptEncodeObject(X509_ECC_SIGNATURE) after reversing the halves; here
- * libcrypto. */
-static BOOL
-EcdsaSignatureToDer(const BYTE *pbRs, DWORD cbRs, PBYTE pbDer, DWORD cbDerMax, DWORD *pcbDer)
-{
-    ECDSA_SIG *pSig = ECDSA_SIG_new();
-    BIGNUM    *pR = BN_bin2bn(pbRs, (int)(cbRs / 2), NULL);
-    BIGNUM    *pS = BN_bin2bn(pbRs + cbRs / 2, (int)(cbRs / 2), NULL);
-    PBYTE      pbOut = pbDer;
-    int        cbDer = 0;
-
-    if (pSig != NULL && pR != NULL && pS != NULL && ECDSA_SIG_set0(pSig, pR, pS) == 1)
-    {
-        pR = pS = NULL;                               /* owned by pSig now */
-        cbDer = i2d_ECDSA_SIG(pSig, NULL);
-        if (cbDer > 0 && (DWORD)cbDer <= cbDerMax)
-        {
-            cbDer = i2d_ECDSA_SIG(pSig, &pbOut);
-        }
-        else
-        {
-            cbDer = 0;
-        }
-    }
-    BN_free(pR);
-    BN_free(pS);
-    ECDSA_SIG_free(pSig);
-    *pcbDer = cbDer > 0 ? (DWORD)cbDer : 0;
-    return cbDer > 0;
 }
 
 /* After the handshake: libssl holds our certificate and saw the signature we meant. */
@@ -2160,17 +2000,6 @@ SendCloseNotify(PCLIENT_CONNECTION pConn)
 /* One connection                                                                             */
 /* ========================================================================================== */
 
-static void
-FillPattern(PBYTE pb, DWORD cb, BYTE bSeed)
-{
-    DWORD i;
-
-    for (i = 0; i < cb; i++)
-    {
-        pb[i] = (BYTE)(bSeed + 31 * i + (i >> 8));
-    }
-}
-
 static BOOL
 RunConnection(PCLIENT_CONNECTION pConn)
 {
@@ -2414,113 +2243,6 @@ RunCase(const TEST_CASE *pCase, const SERVER_CREDENTIALS *pCredentials,
 /* Credentials and main                                                                       */
 /* ========================================================================================== */
 
-static X509 *
-MakeSelfSignedCertificate(EVP_PKEY *pKey, const char *pszCommonName)
-{
-    X509      *pCert = X509_new();
-    X509_NAME *pName;
-
-    if (pCert == NULL)
-    {
-        return NULL;
-    }
-    if (X509_set_version(pCert, 2) != 1 ||
-        ASN1_INTEGER_set(X509_get_serialNumber(pCert), 1) != 1 ||
-        X509_gmtime_adj(X509_getm_notBefore(pCert), -3600) == NULL ||
-        X509_gmtime_adj(X509_getm_notAfter(pCert), 30L * 24 * 3600) == NULL ||
-        (pName = X509_get_subject_name(pCert)) == NULL ||
-        X509_NAME_add_entry_by_txt(pName, "CN", MBSTRING_ASC,
-                                   (const unsigned char *)pszCommonName, -1, -1, 0) != 1 ||
-        X509_set_issuer_name(pCert, pName) != 1 ||
-        X509_set_pubkey(pCert, pKey) != 1 ||
-        X509_sign(pCert, pKey, EVP_sha256()) <= 0)
-    {
-        X509_free(pCert);
-        return NULL;
-    }
-    return pCert;
-}
-
-/* Under valgrind RSA-2048 key generation takes 20-80 s (prime search), so there the two RSA
- * keys are these, made once with `openssl genpkey -algorithm RSA -pkeyopt
- * rsa_keygen_bits:2048` (test keys, used nowhere else); plain and ASan runs generate fresh
- * keys each time. */
-static const char FixedServerRsaKeyPem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDIgCAC2TjnCoUK\n"
-    "GysBMYfZBNFqZPs18etPzbfCd8vD1643oea+ByzyLfTh3Zg31uaHbofSD2XllRJR\n"
-    "lBqiH9rymP6uDtDLtLZxmPxTrxjc4V5/l2kTny/XJpmCt9I7NgxkbTUGfpGg22Jt\n"
-    "yymvxGkLtIL86hzBuaiyjEimSmoavwS5PjSlZFzEdaEK1hTNuDlj2rU8hT9z2OVR\n"
-    "2N+Y2RXPpkTAotT9PgCO57cpwFyZbObRCkhuJDvfdIP6/T7Qo5+IcsivqFbVheJj\n"
-    "S5vnQ0K6zgRLRiNaMEY7+HoFYhn2e3SnPuPcu4zmgsMPY8o4ca5EVfeYv0420tY6\n"
-    "7tw7tDGDAgMBAAECggEAN90bDjAf3p/buZkgPlDinODuyEoihEFHYxDaZmCicYqi\n"
-    "i/WcKM4vA7syQ8xOISDLUmjFhw2rQnBqjjhJw2pEwttF+pE+M8PCIZySkW5z6vcQ\n"
-    "MVSqfkEYP0YN95HoDX9drI2Q/KI/SSZXImg80TBUZGKDLJy+LmvgSP81LsAFGDYq\n"
-    "heiyJbgFE5ATxg36lvlFf0nn8TnNaq4gkW9QCrIVB/r2OhkkD9MurYi0k8W/mWrT\n"
-    "/Q9KBuOw/5q54JRmIlUvkBUUeSFmUZaAHMbYlOjVL03nPEWt1tgIQETnPoSvdrBI\n"
-    "Ux9yD5WXI6sjC4gc/vjNjJaua/As2wZm5T39M5tFwQKBgQDkZuPO4lFcODVn42sy\n"
-    "oDIfqpa7voNSkEMeeQIeldZ8mZLTzOUufWUi5t5NlzTCUCogJGzIGOvl9y6KUC6M\n"
-    "OlLYX/M8TSIXBSx2JexlKOzpymDyU+CDVThfkyzL5m3OWUNAz7GkXLv40K5H5cJw\n"
-    "Ua7Rk/JGhv3N3LPEQtjKqGTAmwKBgQDguiqBYAIyA+gwUdg6br7YfwIJX+y/HzQK\n"
-    "tWYSITT2DIWH354MNoGvKC+ENAUUC4pBxNn3lQOCx8Bf6KFnZzgFRpqDt7zvExJY\n"
-    "2LmYCzOa8Sr5Qt3FwM5qVAtWJCusaj9WnoXUPBd8ZwASicLhAho5wqr7Vk3Mr8Oi\n"
-    "fULXZjddOQKBgByCCyUjcmxER8YzyImFHTx+mlnMqa+AeiAvkmgm46KhuIXfKSvo\n"
-    "UttMXarpmJg4UUm5wionkiod9B0nbOfrz7NaJo38QqkE6EvG5/6oYQm9TORyO6+o\n"
-    "z2R+hjTdCg+bbJ2GTvHo8T1ZLqeiseY7C8r04GSVLNCpH3b7sPt6kTjJAoGBAKv4\n"
-    "yx5GQmfT5ZNUjovow9MZHo3eAmYfksu/FWU6VDUWT/kyftgJviQ0NGiPBnPYgOzj\n"
-    "n4l/Vzh1dBnxA9MFgjFHXmb97G9nwNqMvzpDGDKx65jkOqJicZOczTAWbfV7OQ0o\n"
-    "MnG/qplgmQWWtrNJ0JfzCLVdzhudRbDK+qOrbSLBAoGBAOBUIrXzCamMsK9v3cIn\n"
-    "KUxTCfogk4CdRJ5OiK3j4Wtsyb9Y2CvQVL8gDy+NqWa+tzaj4UjRayDtBYLqVi4w\n"
-    "UZjkMtr9HtRZnOnnETQhT5bGez4B2q6GEy6plTTxGsF4JgfoQSgoWPAbpwtzDLe6\n"
-    "hemf97bZx439A/KQcDzBw9u1\n"
-    "-----END PRIVATE KEY-----\n";
-
-static const char FixedClientRsaKeyPem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDMCP17A7G764Ov\n"
-    "0MIjGUDJKWSsO4cAi0CRqxWBKp1WN/myh36rkHi8IUzrXWnP1MKF8B0nuTtpIdVx\n"
-    "oAgyQhZ7jMZz6TAODir1Zv5G8Ngs7hsui2IZAsyATsgNz54JJ2F5aA0Gu4hPDiEq\n"
-    "Nei5TlQEppXJ8WKZZLfjGC7OmPDPRSNT459/9WicWkjo8Ab0uHqvpRMGRCQ+atjX\n"
-    "8uUUCu7wzfZwI22glFaRMlqCz5t3cNw6I3+ki3l06kJOPW13yG1bUA6tphl/Gy8h\n"
-    "bOYXAqzPaLeBAnwgEFijWCtD9GKMwPJVyJu1eLMoBD2PDtHmnH3lPFrLGZbXAyG2\n"
-    "rqx1YOixAgMBAAECggEAJlqkR50Mqo4dnY2pCM8E8iuRTJ0OBiinFRrrenHnzJ7O\n"
-    "FeTJh3ercnXyDyZqrxJIFMRrvp1f0SX2iRrzn3rz3fq7DWvuyB2arrHTJ8O7Z0rF\n"
-    "Gk1CPgBcL9xfV9VI2GCqPpe0JylWeMHnsxcaLcdPHOaxrpntFner54kSt2xhjByV\n"
-    "ceX3XeNLhjhYhZvtb8/PAfD38gzMGhQtJFpuwVRWHHFKbuBHGudYk/NMwY3qE/m9\n"
-    "fzq+yMo/k3srcK6JvE6OWUf1MQkLSeMaHQczGbwzDi+Fz1wjX6cBqSBfzpXSCyuk\n"
-    "1k719aKATm7DxX7iXxszYwsIZm8aFKdNBY0qNit9bwKBgQDyeOGni0wa+zPWaMJ4\n"
-    "L57A4CboJ03R1P2o8+yDMxsdME8U8wRqRp7Am01rdrFUNkQOrp10ZD8vmzvBfmGl\n"
-    "zEUYob6JZHB6zo9P8+OYnrwoi7DbBqY+9woleC1Wh69xUmcpGubreCOIYPBHbOhB\n"
-    "ILFYTXmI40nxFozsWhyTmD2wNwKBgQDXayEyDKYIPpp6ZecSHaD8rPJMmLsdyfRb\n"
-    "V1pM5U8g2xidQ6uXMqJSCOPJXZ/hfzUQRTrh1fSRdstrlpQnHbQr1+6gVNS8iqf8\n"
-    "uXPQOCb/ZjDSdDs0QqYF8sz4BVRRHiNM8gfoZU3P6w6jNIRZRQ9TOIRrKL+wJZx1\n"
-    "/ZzAeAcqVwKBgDUvLJfaZwQYC4PBEL7Z+yFlSUNss5YN+OGhN0SD5jOd0ArRTyuc\n"
-    "d9/ZcL7clwLYsE7kICdSgcWIcC/97581UgaYG7n5LO7S9f5ciZSFZNIj6dPw/nAb\n"
-    "Mb+MP62WL3ZU08nhW7tUa77TPID+M2dtq1iqDbln2WUnRBvnnBMHtqg7AoGBALtL\n"
-    "jNgsQSuH6t4ivY51rmQipqTMYlxbHBdS0tNqyKrDdBpAHO/f+VukGREaUwlHhcZ4\n"
-    "uuJiGTtkcyc/C98ap207WGGUgEbRs487WyOdvuJuYmKI5nTgweMIIQg/8fh5YK3k\n"
-    "/dUkR0xQjjB+V9gaAGIWEKPvEQNBIFFCSUja0zgPAoGBAIrCBIEbuUvVoHDHJxLW\n"
-    "bxV50fJdyH9QuqfSvF4CD0d+ETJh9+QRJoGSOngZ535uATcpg/XyaongASl79Ktf\n"
-    "MFLqsS4X6A/IfuQaqA5yR/jDabnOrEi3ys9nG1qGAQ1EcWYRVnL9WYbmSe/MXhbE\n"
-    "0g/DamqkYyyxP8mXE1tLSe//\n"
-    "-----END PRIVATE KEY-----\n";
-
-static EVP_PKEY *
-MakeRsaKey(const char *pszFixedPem)
-{
-    BIO      *pBio;
-    EVP_PKEY *pKey;
-
-    if (RUNNING_ON_VALGRIND == 0)
-    {
-        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    }
-    pBio = BIO_new_mem_buf(pszFixedPem, -1);
-    pKey = pBio != NULL ? PEM_read_bio_PrivateKey(pBio, NULL, NULL, NULL) : NULL;
-    BIO_free(pBio);
-    return pKey;
-}
-
 /* The client's credentials, made once: a self-signed certificate as a CERT_CONTEXT
  * (SslProvCreateCertificateContext) and, as an application tells sslprov once at start-up,
  * which private key belongs to it (SslProvAssociateCertificateKeyBlob, process-wide). The
@@ -2528,36 +2250,14 @@ MakeRsaKey(const char *pszFixedPem)
 static BOOL
 MakeClientCredentials(CLIENT_CREDENTIALS *pCredentials)
 {
-    PBYTE           pbCert = NULL;
-    PBYTE           pbKey = NULL;
-    int             cbCert, cbKey;
-    SECURITY_STATUS Status = NTE_INTERNAL_ERROR;
+    SECURITY_STATUS Status = MakeCertificateContext(pCredentials->pKey, "client.sslprov.test",
+                                                    &pCredentials->pCert,
+                                                    &pCredentials->pCertContext);
 
-    if (pCredentials->pKey == NULL ||
-        (pCredentials->pCert = MakeSelfSignedCertificate(pCredentials->pKey,
-                                                         "client.sslprov.test")) == NULL)
-    {
-        return FALSE;
-    }
-    cbCert = i2d_X509(pCredentials->pCert, &pbCert);
-    cbKey = i2d_PrivateKey(pCredentials->pKey, &pbKey);     /* PKCS#1 or SEC 1 DER */
-    if (cbCert > 0 && cbKey > 0)
-    {
-        Status = SslProvCreateCertificateContext(pbCert, (DWORD)cbCert,
-                                                 &pCredentials->pCertContext);
-    }
-    if (SUCCEEDED(Status))
-    {
-        Status = SslProvAssociateCertificateKeyBlob(pCredentials->pCertContext->pbCertEncoded,
-                                                    pCredentials->pCertContext->cbCertEncoded,
-                                                    pbKey, (DWORD)cbKey, 0);
-    }
     if (FAILED(Status))
     {
         printf("FAIL client credentials (%s): 0x%08X\n", pCredentials->pszName, (unsigned)Status);
     }
-    OPENSSL_free(pbCert);
-    OPENSSL_clear_free(pbKey, cbKey > 0 ? (size_t)cbKey : 0);
     return SUCCEEDED(Status);
 }
 
@@ -2577,20 +2277,20 @@ int main(void)
     unsigned           cFailed = 0;
     BOOL               fCredentials = TRUE;
 
-    Credentials[CERT_RSA].pKey = MakeRsaKey(FixedServerRsaKeyPem);
+    Credentials[CERT_RSA].pKey = cert_rsa_key(0);
     Credentials[CERT_ECDSA].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     for (i = 0; i < CERT_TYPE_COUNT; i++)
     {
         if (Credentials[i].pKey != NULL)
         {
-            Credentials[i].pCert = MakeSelfSignedCertificate(Credentials[i].pKey, "sslprov.test");
+            Credentials[i].pCert = cert_self_signed(Credentials[i].pKey, "sslprov.test");
         }
         if (Credentials[i].pCert == NULL)
         {
             fCredentials = FALSE;
         }
     }
-    ClientCredentials[CLIENT_CERT_RSA].pKey = MakeRsaKey(FixedClientRsaKeyPem);
+    ClientCredentials[CLIENT_CERT_RSA].pKey = cert_rsa_key(1);
     ClientCredentials[CLIENT_CERT_P256].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     ClientCredentials[CLIENT_CERT_P384].pKey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
     for (i = CLIENT_CERT_RSA; fCredentials && i < CLIENT_CERT_COUNT; i++)

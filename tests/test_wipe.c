@@ -1,7 +1,7 @@
 /* Secrets are wiped before their memory is released: every block freed through OpenSSL's
  * allocator (which the library uses for all objects and buffers) is scanned for a known
  * secret pattern at free time, and memory kept for reuse is scanned while it is kept
- * (tests/wipe_scan.h). */
+ * (tests/support/wipe_scan.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include "buffer.h"
+#include "cert.h"
 #include "check.h"
 #include "fake.h"
 #include "kdf13.h"
@@ -90,48 +91,6 @@ struct enc {
     unsigned char *p; /* libc memory: the scanner does not see it */
     size_t n;
 };
-
-static EVP_PKEY *gen_key(const char *alg)
-{
-    EVP_PKEY_CTX *pc, *kc = NULL;
-    EVP_PKEY *params = NULL, *key = NULL;
-
-    if (strcmp(alg, "RSA") == 0)
-        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    if (strcmp(alg, "DSA") != 0)
-        return EVP_PKEY_Q_keygen(NULL, NULL, "EC", alg);
-    pc = EVP_PKEY_CTX_new_from_name(NULL, "DSA", NULL);
-    if (pc != NULL && EVP_PKEY_paramgen_init(pc) > 0 && EVP_PKEY_CTX_set_dsa_paramgen_bits(pc, 1024) > 0 &&
-        EVP_PKEY_CTX_set_dsa_paramgen_q_bits(pc, 160) > 0 && EVP_PKEY_paramgen(pc, &params) > 0 &&
-        (kc = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL)) != NULL && EVP_PKEY_keygen_init(kc) > 0)
-        EVP_PKEY_keygen(kc, &key);
-    EVP_PKEY_CTX_free(kc);
-    EVP_PKEY_CTX_free(pc);
-    EVP_PKEY_free(params);
-    return key;
-}
-
-static unsigned char *cert_der(EVP_PKEY *key, size_t *n)
-{
-    X509 *x = X509_new();
-    unsigned char *der = NULL, *copy = NULL;
-    int len;
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, key);
-    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"wipe", -1, -1, 0);
-    X509_set_issuer_name(x, X509_get_subject_name(x));
-    if (X509_sign(x, key, EVP_sha256()) > 0 && (len = i2d_X509(x, &der)) > 0 && (copy = malloc((size_t)len)) != NULL) {
-        memcpy(copy, der, (size_t)len);
-        *n = (size_t)len;
-    }
-    OPENSSL_free(der);
-    X509_free(x);
-    return copy;
-}
 
 /* 0 PKCS#8 PEM, 1 PKCS#8 DER, 2 traditional PEM, 3 traditional DER */
 static struct enc encode(EVP_PKEY *key, int form)
@@ -226,9 +185,12 @@ static void test_private_keys(NCRYPT_PROV_HANDLE prov)
         FILE *fp;
 
         QUIET({
-            key = gen_key(keys[k].alg);
-            if (key != NULL)
-                cert = cert_der(key, &cert_n);
+            X509 *x;
+
+            key = cert_keygen(keys[k].alg);
+            x = cert_self_signed(key, "wipe"); /* NULL if key is */
+            cert = cert_der(x, &cert_n);
+            X509_free(x);
             for (int f = 0; key != NULL && f < 4; f++)
                 encs[f] = encode(key, f);
         });
@@ -270,7 +232,7 @@ static void test_private_keys(NCRYPT_PROV_HANDLE prov)
             EVP_PKEY_free(key);
             for (int f = 0; f < 4; f++)
                 free(encs[f].p);
-            free(cert);
+            OPENSSL_free(cert);
         });
     }
     wipe_pattern = saved;

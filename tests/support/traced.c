@@ -1,39 +1,11 @@
-/* A differential test runs twice (issue 11): against the built-in provider (statically
- * linked, white-box leak check with handle_live_count), and — built with SSLPROV_TEST_TRACED,
- * linked to the shared library — through the tracing provider loaded as a module by name from
- * a configuration file, so every call crosses the router and the module. Then the trace is
- * checked: one well-formed line per call, every handle the provider made freed again, and none
- * of the secrets the test met (libssl's keylog and master secrets) in it.
- *
- *   TEST_PROVIDER_NAME       the name to open (NULL: the built-in provider)
- *   test_secret(p, n)        a secret that must never appear in the trace
- *   TEST_HANDLES_RELEASED()  nothing the provider made is left */
-#ifndef SSLPROV_TEST_TRACED_H
-#define SSLPROV_TEST_TRACED_H
-
-#include <stdbool.h>
+/* traced.h: the run through the tracing module, and the trace's check afterwards. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
-#include "sslprovider.h"
+#include "traced.h"
 
-#ifndef SSLPROV_TEST_TRACED
-
-#include "handles.h"
-
-#define TEST_PROVIDER_NAME NULL
-#define TEST_HANDLES_RELEASED() (handle_live_count() == 0)
-static inline void test_secret(const void *p, size_t n)
-{
-    (void)p, (void)n;
-}
-
-#else
-
-#define TEST_PROVIDER_NAME traced_setup()
-#define TEST_HANDLES_RELEASED() traced_check()
 #define TRACED_SECRETS_MAX 8192
 #define TRACED_SECRET_BYTES 16 /* as hex, 32 characters: no accidental match */
 
@@ -42,7 +14,7 @@ static char traced_log[] = "/tmp/sslprov-traced-log-XXXXXX";
 static unsigned char traced_secrets[TRACED_SECRETS_MAX][TRACED_SECRET_BYTES];
 static size_t traced_n_secrets;
 
-static LPCWSTR traced_setup(void)
+LPCWSTR traced_setup(const char *module)
 {
     int a = mkstemp(traced_conf), b = mkstemp(traced_log);
     FILE *f;
@@ -51,14 +23,14 @@ static LPCWSTR traced_setup(void)
     close(a);
     close(b);
     f = fopen(traced_conf, "w");
-    fprintf(f, "[provider]\nname = Traced Differential\nmodule = %s\n", SSLPROV_TRACE_MODULE);
+    fprintf(f, "[provider]\nname = Traced Differential\nmodule = %s\n", module);
     fclose(f);
     setenv("SSLPROV_CONF", traced_conf, 1);
     setenv("SSLPROV_TRACE", traced_log, 1);
     return SSLP_WSTR("Traced Differential");
 }
 
-static inline void test_secret(const void *p, size_t n)
+void traced_secret(const void *p, size_t n)
 {
     if (n >= TRACED_SECRET_BYTES && traced_n_secrets < TRACED_SECRETS_MAX)
         memcpy(traced_secrets[traced_n_secrets++], p, TRACED_SECRET_BYTES);
@@ -74,7 +46,7 @@ static int traced_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static bool traced_check(void)
+bool traced_check(void)
 {
     FILE *f = fopen(traced_log, "r");
     size_t cap = 1 << 16, nm = 0, nf = 0, lines = 0, bad = 0, secrets = 0;
@@ -118,6 +90,3 @@ static bool traced_check(void)
     }
     return ok;
 }
-
-#endif
-#endif

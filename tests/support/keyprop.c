@@ -1,15 +1,9 @@
-/* Key properties through SslGetKeyProperty, each buffer released with SslFreeBuffer:
- * prop_dword / prop_string compare with the expected value (and say what differs),
- * prop_status returns the status alone. */
-#ifndef SSLPROV_TEST_KEYPROP_H
-#define SSLPROV_TEST_KEYPROP_H
-
-#include <stdbool.h>
+/* keyprop.h: one SslGetKeyProperty call each, its buffer always released. */
 #include <stdio.h>
 #include <string.h>
-#include "sslprovider.h"
+#include "keyprop.h"
 
-static inline bool prop_dword(NCRYPT_KEY_HANDLE h, const WCHAR *name, DWORD want)
+bool prop_dword(NCRYPT_KEY_HANDLE h, const WCHAR *name, DWORD want)
 {
     PBYTE p = NULL;
     DWORD cb = 0, v = 0;
@@ -25,7 +19,7 @@ static inline bool prop_dword(NCRYPT_KEY_HANDLE h, const WCHAR *name, DWORD want
     return ok && v == want;
 }
 
-static inline bool prop_string(NCRYPT_KEY_HANDLE h, const WCHAR *name, const char *want)
+bool prop_string(NCRYPT_KEY_HANDLE h, const WCHAR *name, const char *want)
 {
     PBYTE p = NULL;
     DWORD cb = 0;
@@ -45,7 +39,7 @@ static inline bool prop_string(NCRYPT_KEY_HANDLE h, const WCHAR *name, const cha
     return ok;
 }
 
-static inline SECURITY_STATUS prop_status(NCRYPT_KEY_HANDLE h, const WCHAR *name)
+SECURITY_STATUS prop_status(NCRYPT_KEY_HANDLE h, const WCHAR *name)
 {
     PBYTE p = NULL;
     DWORD cb = 0;
@@ -55,5 +49,3 @@ static inline SECURITY_STATUS prop_status(NCRYPT_KEY_HANDLE h, const WCHAR *name
         SslFreeBuffer(p);
     return st;
 }
-
-#endif

@@ -1,29 +1,5 @@
-/* A small JSON reader for the test vectors (RFC 8259): objects, arrays, strings (all escapes,
- * surrogate pairs to UTF-8), numbers, true/false/null, with a nesting limit and strict
- * grammar; plus a hex decoder. Header-only and static inline, because every tests/test_*.c is
- * its own executable. Not for untrusted input at scale: it builds a tree of small nodes. */
-#ifndef SSLPROV_TEST_JSON_H
-#define SSLPROV_TEST_JSON_H
-
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
-
-struct json {
-    enum json_type type;
-    char *key;          /* member name when the parent is an object, else NULL */
-    size_t key_len;
-    char *str;          /* JSON_STRING: decoded UTF-8, NUL-terminated (may hold NULs: see len) */
-    size_t len;         /* JSON_STRING: bytes in str; JSON_ARRAY/OBJECT: number of children */
-    double num;         /* JSON_NUMBER */
-    struct json *child; /* first element or member */
-    struct json *next;  /* next sibling */
-};
+/* json.h: the parser (a recursive descent over RFC 8259's grammar) and the accessors. */
+#include "json.h"
 
 #define JSON_MAX_DEPTH 64
 
@@ -33,7 +9,7 @@ struct json_parser {
     const char *err;
 };
 
-static inline void json_free(struct json *j)
+void json_free(struct json *j)
 {
     while (j != NULL) {
         struct json *next = j->next;
@@ -46,21 +22,21 @@ static inline void json_free(struct json *j)
     }
 }
 
-static inline void json_ws(struct json_parser *ps)
+static void json_ws(struct json_parser *ps)
 {
     while (ps->p < ps->end &&
            (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
 
-static inline bool json_fail(struct json_parser *ps, const char *msg)
+static bool json_fail(struct json_parser *ps, const char *msg)
 {
     if (ps->err == NULL)
         ps->err = msg;
     return false;
 }
 
-static inline int json_hexval(char c)
+static int json_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -72,7 +48,7 @@ static inline int json_hexval(char c)
 }
 
 /* Four hex digits after "\u". */
-static inline bool json_u16(struct json_parser *ps, unsigned *out)
+static bool json_u16(struct json_parser *ps, unsigned *out)
 {
     unsigned v = 0;
 
@@ -90,7 +66,7 @@ static inline bool json_u16(struct json_parser *ps, unsigned *out)
     return true;
 }
 
-static inline size_t json_utf8(unsigned cp, char *o)
+static size_t json_utf8(unsigned cp, char *o)
 {
     if (cp < 0x80) {
         o[0] = (char)cp;
@@ -116,7 +92,7 @@ static inline size_t json_utf8(unsigned cp, char *o)
 
 /* One escape after the backslash; writes its UTF-8 bytes to o and returns how many (0 on
  * error). A decoded escape is never longer than its source text, so o cannot overflow. */
-static inline size_t json_escape(struct json_parser *ps, char *o)
+static size_t json_escape(struct json_parser *ps, char *o)
 {
     static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
     unsigned cp, lo;
@@ -150,7 +126,7 @@ static inline size_t json_escape(struct json_parser *ps, char *o)
 }
 
 /* A string starting at the opening quote. */
-static inline bool json_string_raw(struct json_parser *ps, char **out, size_t *out_len)
+static bool json_string_raw(struct json_parser *ps, char **out, size_t *out_len)
 {
     const char *q = ps->p + 1;
     size_t n = 0;
@@ -192,7 +168,7 @@ static inline bool json_string_raw(struct json_parser *ps, char **out, size_t *o
     return true;
 }
 
-static inline bool json_number(struct json_parser *ps, double *out)
+static bool json_number(struct json_parser *ps, double *out)
 {
     const char *s = ps->p;
     char tmp[64], *endp;
@@ -232,7 +208,7 @@ static inline bool json_number(struct json_parser *ps, double *out)
     return endp == tmp + n ? true : json_fail(ps, "bad number");
 }
 
-static inline bool json_literal(struct json_parser *ps, const char *word)
+static bool json_literal(struct json_parser *ps, const char *word)
 {
     size_t n = strlen(word);
 
@@ -242,10 +218,10 @@ static inline bool json_literal(struct json_parser *ps, const char *word)
     return true;
 }
 
-static inline struct json *json_value(struct json_parser *ps);
+static struct json *json_value(struct json_parser *ps);
 
 /* The elements of an array or the members of an object, after the opening bracket. */
-static inline bool json_children(struct json_parser *ps, struct json *parent, bool object)
+static bool json_children(struct json_parser *ps, struct json *parent, bool object)
 {
     char close = object ? '}' : ']';
     struct json **tail = &parent->child;
@@ -295,7 +271,7 @@ static inline bool json_children(struct json_parser *ps, struct json *parent, bo
     }
 }
 
-static inline struct json *json_value(struct json_parser *ps)
+static struct json *json_value(struct json_parser *ps)
 {
     struct json *j;
     bool ok;
@@ -347,10 +323,7 @@ static inline struct json *json_value(struct json_parser *ps)
     return j;
 }
 
-/* Parse one JSON text (a value with optional surrounding whitespace). On error returns NULL
- * and, if err is not NULL, sets *err to a message and *err_off to the byte offset. */
-static inline struct json *json_parse(const char *text, size_t len, const char **err,
-                                      size_t *err_off)
+struct json *json_parse(const char *text, size_t len, const char **err, size_t *err_off)
 {
     struct json_parser ps = {text, text + len, text, 0, NULL};
     struct json *j = json_value(&ps);
@@ -371,8 +344,7 @@ static inline struct json *json_parse(const char *text, size_t len, const char *
     return j;
 }
 
-/* Read and parse a file; prints the reason to stderr on failure. */
-static inline struct json *json_load(const char *path)
+struct json *json_load(const char *path)
 {
     FILE *f = fopen(path, "rb");
     struct json *j = NULL;
@@ -413,8 +385,7 @@ out:
 
 /* ---- access ----------------------------------------------------------------------------- */
 
-/* The first member named key of an object (NULL if j is not an object or has none). */
-static inline const struct json *json_get(const struct json *j, const char *key)
+const struct json *json_get(const struct json *j, const char *key)
 {
     size_t n = strlen(key);
 
@@ -426,8 +397,7 @@ static inline const struct json *json_get(const struct json *j, const char *key)
     return NULL;
 }
 
-/* Element i of an array (NULL if out of range or not an array). */
-static inline const struct json *json_at(const struct json *j, size_t i)
+const struct json *json_at(const struct json *j, size_t i)
 {
     if (j == NULL || j->type != JSON_ARRAY)
         return NULL;
@@ -437,16 +407,14 @@ static inline const struct json *json_at(const struct json *j, size_t i)
     return NULL;
 }
 
-/* Member key as a string (NULL if absent or not a string). */
-static inline const char *json_str(const struct json *j, const char *key)
+const char *json_str(const struct json *j, const char *key)
 {
     const struct json *v = json_get(j, key);
 
     return v != NULL && v->type == JSON_STRING ? v->str : NULL;
 }
 
-/* Member key as a non-negative integer that a double holds exactly. */
-static inline bool json_uint(const struct json *j, const char *key, size_t *out)
+bool json_uint(const struct json *j, const char *key, size_t *out)
 {
     const struct json *v = json_get(j, key);
 
@@ -457,9 +425,7 @@ static inline bool json_uint(const struct json *j, const char *key, size_t *out)
     return true;
 }
 
-/* Decode hex (either case, even length) into a fresh buffer of at least one byte, so an empty
- * string gives a non-NULL pointer and *len 0. NULL on bad hex. Free with free(). */
-static inline uint8_t *hex_decode(const char *hex, size_t hex_len, size_t *len)
+uint8_t *hex_decode(const char *hex, size_t hex_len, size_t *len)
 {
     uint8_t *out;
 
@@ -478,25 +444,15 @@ static inline uint8_t *hex_decode(const char *hex, size_t hex_len, size_t *len)
     return out;
 }
 
-/* Member key, a hex string, decoded (NULL if absent, not a string or not hex). */
-static inline uint8_t *json_hex(const struct json *j, const char *key, size_t *len)
+uint8_t *json_hex(const struct json *j, const char *key, size_t *len)
 {
     const struct json *v = json_get(j, key);
 
     return v != NULL && v->type == JSON_STRING ? hex_decode(v->str, v->len, len) : NULL;
 }
 
-/* Hex fields of one vector, freed together: json_field returns NULL (and sets bad, naming the
- * vector set in what) when a field is missing, malformed or not want bytes long (want 0: any). */
-struct json_fields {
-    const char *what;
-    uint8_t *buf[24];
-    size_t n;
-    bool bad;
-};
-
-static inline const uint8_t *json_field(struct json_fields *f, const struct json *obj, const char *key, size_t want,
-                                        size_t *len)
+const uint8_t *json_field(struct json_fields *f, const struct json *obj, const char *key, size_t want,
+                          size_t *len)
 {
     size_t l = 0;
     uint8_t *b = json_hex(obj, key, &l);
@@ -513,11 +469,9 @@ static inline const uint8_t *json_field(struct json_fields *f, const struct json
     return b;
 }
 
-static inline void json_fields_free(struct json_fields *f)
+void json_fields_free(struct json_fields *f)
 {
     for (size_t i = 0; i < f->n; i++)
         free(f->buf[i]);
     f->n = 0;
 }
-
-#endif

@@ -1,15 +1,4 @@
-/* An OpenSSL allocator (CRYPTO_set_mem_functions) that scans every block it frees for a known
- * secret pattern, to prove secrets are wiped before their memory is released. Each block
- * carries a 32-byte header (its size and its place in a list of live blocks), so free can
- * scan it and wipe_scan_live can scan every block still allocated, to prove a secret does not
- * linger in memory kept for reuse; blocks are zeroed at allocation so the scans read only
- * what was written. wipe_scan_install sets the pattern; free-time scanning runs while
- * wipe_scanning is true and counts hits in wipe_found. Single-threaded tests only: the list
- * has no lock. */
-#ifndef SSLPROV_TEST_WIPE_SCAN_H
-#define SSLPROV_TEST_WIPE_SCAN_H
-
-#include <stdbool.h>
+/* wipe_scan.h: the allocator. Blocks come from calloc, so a scan reads only what was written. */
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -21,17 +10,12 @@
 #ifndef VALGRIND_MAKE_MEM_DEFINED
 #define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
 #endif
+#include "wipe_scan.h"
 
-struct wipe_block {
-    struct wipe_block *prev, *next;
-    size_t n;
-    size_t pad; /* keeps the block 16-byte aligned, as malloc's are */
-};
-
-static const unsigned char *wipe_pattern;
-static size_t wipe_pattern_len;
-static bool wipe_scanning;
-static unsigned wipe_found;
+const unsigned char *wipe_pattern;
+size_t wipe_pattern_len;
+bool wipe_scanning;
+unsigned wipe_found;
 static struct wipe_block wipe_live = {&wipe_live, &wipe_live, 0, 0};
 
 static unsigned wipe_count_pattern(const unsigned char *b, size_t n)
@@ -56,7 +40,7 @@ static unsigned wipe_count_pattern(const unsigned char *b, size_t n)
     return hits;
 }
 
-static void *wipe_scan_malloc(size_t n, const char *file, int line)
+void *wipe_scan_malloc(size_t n, const char *file, int line)
 {
     struct wipe_block *h = calloc(1, n + sizeof(*h));
 
@@ -71,7 +55,7 @@ static void *wipe_scan_malloc(size_t n, const char *file, int line)
     return h + 1;
 }
 
-static void wipe_scan_free(void *ptr, const char *file, int line)
+void wipe_scan_free(void *ptr, const char *file, int line)
 {
     struct wipe_block *h;
 
@@ -86,7 +70,7 @@ static void wipe_scan_free(void *ptr, const char *file, int line)
     free(h);
 }
 
-static void *wipe_scan_realloc(void *ptr, size_t n, const char *file, int line)
+void *wipe_scan_realloc(void *ptr, size_t n, const char *file, int line)
 {
     void *q = wipe_scan_malloc(n, file, line);
 
@@ -99,8 +83,7 @@ static void *wipe_scan_realloc(void *ptr, size_t n, const char *file, int line)
     return q;
 }
 
-/* How many blocks allocated through OpenSSL, and not yet freed, hold the pattern now. */
-static inline unsigned wipe_scan_live(void)
+unsigned wipe_scan_live(void)
 {
     unsigned hits = 0;
 
@@ -109,12 +92,9 @@ static inline unsigned wipe_scan_live(void)
     return hits;
 }
 
-/* Before the first OpenSSL allocation of the process; false if OpenSSL refused. */
-static inline bool wipe_scan_install(const unsigned char *pattern, size_t len)
+bool wipe_scan_install(const unsigned char *pattern, size_t len)
 {
     wipe_pattern = pattern;
     wipe_pattern_len = len;
     return CRYPTO_set_mem_functions(wipe_scan_malloc, wipe_scan_realloc, wipe_scan_free) == 1;
 }
-
-#endif

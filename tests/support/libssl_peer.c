@@ -1,168 +1,14 @@
-/* libssl_peer.h — a reference TLS/DTLS <= 1.2 handshake driven by OpenSSL's own libssl over an
- * in-memory transport, for differential tests. Header-only (static inline), no sslprov
- * dependency: include it from any test that needs expected values from libssl.
- *
- *   struct peer_config cfg = { .version = TLS1_2_VERSION, .ciphers = "ECDHE-RSA-AES128-GCM-SHA256",
- *                              .groups = "P-256", .ems = 1 };
- *   struct peer_run run;
- *   if (peer_handshake(&cfg, &run)) { ... run.master_secret, run.msgs[], run.client_finished ... }
- *   peer_free(&run);                        // always, also after a failed handshake
- *   peer_global_cleanup();                  // once at the end of main(): frees the cached keys
- *
- * Transport: a BIO of our own (one per side) that queues every BIO_write as one chunk for the
- * other side. TLS reads it as a byte stream; DTLS reads one whole chunk per BIO_read, i.e. real
- * datagram semantics (OpenSSL 3.0 has no BIO_s_dgram_pair, and a BIO_s_mem loses datagram
- * boundaries).
- *
- * Transcript: handshake messages are recorded by the client's message callback, both directions,
- * exactly as they enter the Finished hash (TLS: 4-byte header + body; DTLS: 12-byte header with
- * fragment_offset 0 and fragment_length = length). For DTLS the messages the client sends are
- * cross-checked against what the server's message callback received; OpenSSL 3.0 hands the
- * callback a damaged copy of an outgoing message that was fragmented (later fragment headers
- * overwrite the body in place), so on a mismatch the server's reassembled copy is used and
- * run->fixed_fragments counts it. A DTLS cookie exchange (cfg.dtls_cookie) is handled like
- * OpenSSL and RFC 6347 do: every ClientHello the client sends restarts the transcript, so the
- * HelloVerifyRequest and the first ClientHello are not in msgs[]. Retransmitted messages
- * (same message_seq) are recorded once.
- *
- * Client authentication (cfg.client_cert_type != 0): the server asks for a certificate
- * (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT; the callback accepts the client's
- * self-signed one), the client presents a cached key and certificate of its own (never the
- * server's), and run->client_key / client_cert_der hold them. cfg.sigalgs and cfg.client_sigalgs
- * pin the signature schemes of the server's ServerKeyExchange and of the client's
- * CertificateVerify. peer_preset_key() puts a fixed key into a credentials slot before first use
- * (e.g. under valgrind, where RSA key generation is slow). */
-#ifndef SSLPROV_TEST_LIBSSL_PEER_H
-#define SSLPROV_TEST_LIBSSL_PEER_H
-
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <openssl/bio.h>
-#include <openssl/core_names.h>
-#include <openssl/dtls1.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
-#include <openssl/ssl.h>
-#include <openssl/tls1.h>
-#include <openssl/x509.h>
-
-#define PEER_MAX_MSGS 32
-#define PEER_NO_INDEX ((size_t)-1)
-#define PEER_PSK_IDENTITY "sslprov"
-#define PEER_DEFAULT_DTLS_MTU 4000 /* <= the 4096-byte flight buffer: no record is ever split */
-
-/* One whole handshake message as it enters the Finished hash. */
-struct peer_msg {
-    int from_client;
-    size_t len;
-    unsigned char *data;
-};
-
-struct peer_config {
-    int version;         /* TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, DTLS1_VERSION,
-                            DTLS1_2_VERSION (pinned min = max); 0 means TLS1_2_VERSION */
-    const char *ciphers; /* OpenSSL cipher list (<= TLS 1.2), e.g. "ECDHE-RSA-AES128-GCM-SHA256" */
-    const char *groups;  /* "P-256", "X25519", ... or NULL for libssl's default */
-    int ems;             /* 1: extended master secret, 0: SSL_OP_NO_EXTENDED_MASTER_SECRET */
-    const unsigned char *psk; /* PSK suites: both sides use this key, identity "sslprov" */
-    size_t psk_len;
-    int seclevel0;       /* security level 0; forced anyway for TLS 1.0/1.1 and DTLS 1.0 */
-    int cert_type;       /* server certificate: 0 RSA-2048, 1 ECDSA P-256 (for *-ECDSA-* suites),
-                            2 ECDSA P-384 */
-    int dtls_cookie;     /* DTLS: the server demands a cookie (HelloVerifyRequest round trip) */
-    unsigned dtls_mtu;   /* DTLS: SSL_set_mtu on both sides; 0 = PEER_DEFAULT_DTLS_MTU. A small
-                            value (e.g. 300) makes libssl fragment handshake messages. */
-    int empty_fragments; /* 1: leave libssl's TLS 1.0 CBC empty-fragment insertion on (then one
-                            SSL_write gives two records); default off: one write, one record */
-    int no_ticket;       /* 1: SSL_OP_NO_TICKET — no NewSessionTicket before the server's
-                            Finished (by default libssl sends one and it is in msgs[]) */
-    int client_cert_type; /* client authentication: 0 none (default), 1 RSA-2048, 2 ECDSA P-256,
-                             3 ECDSA P-384; the server requires the certificate */
-    const char *sigalgs;  /* SSL_CTX_set1_sigalgs_list on both sides (the schemes the client
-                             offers for the server's signature); NULL: libssl's default */
-    const char *client_sigalgs; /* SSL_CTX_set1_client_sigalgs_list on both sides (the schemes
-                             the server's CertificateRequest offers for the client's
-                             CertificateVerify); NULL: libssl's default */
-};
-
-struct peer_pipe; /* the transport; internal */
-
-struct peer_run {
-    uint16_t cipher_id;              /* negotiated IANA suite id */
-    int version;                     /* negotiated wire version (0x0301 ... 0x0303, 0xFEFF, 0xFEFD) */
-    int is_dtls;
-    int ems_used;                    /* SSL_get_extms_support on the client */
-    const char *prf_digest;          /* "MD5-SHA1" (TLS 1.0/1.1, DTLS 1.0), "SHA256" or "SHA384" */
-    unsigned char client_random[32], server_random[32];
-    unsigned char master_secret[48]; /* SSL_SESSION_get_master_key */
-    unsigned char client_finished[64], server_finished[64]; /* SSL_get_(peer_)finished, client */
-    size_t finished_len;
-    char keylog[256];                /* the client's "CLIENT_RANDOM <cr> <master>" keylog line */
-    struct peer_msg msgs[PEER_MAX_MSGS]; /* handshake messages in transcript order, incl. both
-                                            Finished */
-    size_t nmsgs;
-    size_t hdr_len;                  /* handshake header length in msgs[]: 4 TLS, 12 DTLS */
-    size_t ckx_index;                /* the ClientKeyExchange in msgs[] (PEER_NO_INDEX if none) */
-    size_t client_finished_index, server_finished_index;
-    unsigned char *rsa_ckx;          /* RSA key exchange: the encrypted pre-master, no length */
-    size_t rsa_ckx_len;
-    EVP_PKEY *server_key;            /* the server's private key (a reference; peer_free drops it) */
-    unsigned char *server_cert_der;  /* the server's certificate (also set for PSK suites, where it
-                                        is configured but not sent) */
-    size_t server_cert_der_len;
-    EVP_PKEY *client_key;            /* cfg.client_cert_type != 0: the client's private key (a
-                                        reference; peer_free drops it), else NULL */
-    unsigned char *client_cert_der;  /* ... and its certificate, as the client sent it */
-    size_t client_cert_der_len;
-    unsigned fixed_fragments;        /* DTLS: client messages replaced by the server's copy */
-    SSL *client, *server;            /* kept open so tests can move records afterwards */
-    SSL_CTX *cctx, *sctx;
-    /* internal */
-    struct peer_pipe *pipe;
-    struct peer_msg srv_rx[PEER_MAX_MSGS]; /* what the server received (DTLS cross-check) */
-    size_t srv_nrx;
-    struct peer_config cfg;
-    int overflow;
-};
+/* libssl_peer.h: the transport, the credentials, the recording callbacks and the handshake. */
+#include "cert.h"
+#include "libssl_peer.h"
 
 /* ==== the transport ========================================================================= */
 
-struct peer_chunk {
-    struct peer_chunk *next;
-    size_t len, off;
-    unsigned char data[];
-};
-
-struct peer_queue {
-    struct peer_chunk *head, *tail;
-    size_t bytes;
-};
-
-struct peer_end {
-    struct peer_pipe *pipe;
-    int side; /* 0 client, 1 server: reads q[side], writes q[!side] */
-};
-
-struct peer_pipe {
-    int dgram;
-    struct peer_queue q[2]; /* q[0]: towards the client, q[1]: towards the server */
-    struct peer_end end[2];
-};
-
 static BIO_METHOD *peer_bio_method_cache;
-/* Credential slots: 0-2 the server's (cfg.cert_type), 3-5 the client's (2 + client_cert_type);
- * slot % 3 is the key type: 0 RSA-2048, 1 ECDSA P-256, 2 ECDSA P-384. */
-#define PEER_NSLOTS 6
-#define PEER_SLOT_CLIENT(client_cert_type) (2 + (client_cert_type))
 static EVP_PKEY *peer_key_cache[PEER_NSLOTS];
 static X509 *peer_cert_cache[PEER_NSLOTS];
 
-static inline int peer_queue_push(struct peer_queue *q, const unsigned char *p, size_t n)
+int peer_queue_push(struct peer_queue *q, const unsigned char *p, size_t n)
 {
     struct peer_chunk *c = malloc(sizeof(*c) + n);
 
@@ -182,7 +28,7 @@ static inline int peer_queue_push(struct peer_queue *q, const unsigned char *p, 
     return 1;
 }
 
-static inline void peer_queue_drop_head(struct peer_queue *q)
+static void peer_queue_drop_head(struct peer_queue *q)
 {
     struct peer_chunk *c = q->head;
 
@@ -193,14 +39,13 @@ static inline void peer_queue_drop_head(struct peer_queue *q)
     free(c);
 }
 
-static inline void peer_queue_clear(struct peer_queue *q)
+void peer_queue_clear(struct peer_queue *q)
 {
     while (q->head != NULL)
         peer_queue_drop_head(q);
 }
 
-/* Take everything queued, concatenated, into a malloc'd buffer. */
-static inline int peer_queue_take_all(struct peer_queue *q, unsigned char **out, size_t *out_len)
+int peer_queue_take_all(struct peer_queue *q, unsigned char **out, size_t *out_len)
 {
     size_t n = 0;
     unsigned char *buf = malloc(q->bytes ? q->bytes : 1);
@@ -219,7 +64,7 @@ static inline int peer_queue_take_all(struct peer_queue *q, unsigned char **out,
     return 1;
 }
 
-static inline int peer_bio_write(BIO *b, const char *in, int inl)
+static int peer_bio_write(BIO *b, const char *in, int inl)
 {
     struct peer_end *e = BIO_get_data(b);
 
@@ -233,7 +78,7 @@ static inline int peer_bio_write(BIO *b, const char *in, int inl)
     return inl;
 }
 
-static inline int peer_bio_read(BIO *b, char *out, int outl)
+static int peer_bio_read(BIO *b, char *out, int outl)
 {
     struct peer_end *e = BIO_get_data(b);
     struct peer_queue *q;
@@ -272,7 +117,7 @@ static inline int peer_bio_read(BIO *b, char *out, int outl)
     return (int)n;
 }
 
-static inline long peer_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+static long peer_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
     struct peer_end *e = BIO_get_data(b);
 
@@ -293,19 +138,19 @@ static inline long peer_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
     }
 }
 
-static inline int peer_bio_create(BIO *b)
+static int peer_bio_create(BIO *b)
 {
     BIO_set_init(b, 1);
     return 1;
 }
 
-static inline int peer_bio_destroy(BIO *b)
+static int peer_bio_destroy(BIO *b)
 {
     BIO_set_data(b, NULL); /* the pipe belongs to the run */
     return 1;
 }
 
-static inline BIO_METHOD *peer_bio_method(void)
+BIO_METHOD *peer_bio_method(void)
 {
     /* One per process: BIO_get_new_index hands out at most 127 indices. */
     if (peer_bio_method_cache == NULL) {
@@ -330,41 +175,14 @@ static inline BIO_METHOD *peer_bio_method(void)
 
 /* ==== credentials (server and client) ======================================================= */
 
-static inline X509 *peer_self_signed_cn(EVP_PKEY *key, const char *cn)
-{
-    X509 *x = X509_new();
-    X509_NAME *name;
-
-    if (x == NULL)
-        return NULL;
-    if (!X509_set_version(x, 2) || !ASN1_INTEGER_set(X509_get_serialNumber(x), 1)
-        || X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL
-        || X509_gmtime_adj(X509_getm_notAfter(x), 30L * 24 * 3600) == NULL
-        || (name = X509_get_subject_name(x)) == NULL
-        || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
-        || !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key)
-        || X509_sign(x, key, EVP_sha256()) <= 0) {
-        X509_free(x);
-        return NULL;
-    }
-    return x;
-}
-
-static inline X509 *peer_self_signed(EVP_PKEY *key)
-{
-    return peer_self_signed_cn(key, "sslprov libssl peer");
-}
-
-/* Puts a key (a new reference is taken) and a self-signed certificate for it into an empty
- * credentials slot. 1 on success; 0 if the slot is out of range, taken, or the key does not fit. */
-static inline int peer_preset_key(int slot, EVP_PKEY *key)
+int peer_preset_key(int slot, EVP_PKEY *key)
 {
     X509 *x;
 
     if (slot < 0 || slot >= PEER_NSLOTS || key == NULL || peer_key_cache[slot] != NULL
         || EVP_PKEY_get_base_id(key) != (slot % 3 == 0 ? EVP_PKEY_RSA : EVP_PKEY_EC))
         return 0;
-    x = peer_self_signed_cn(key, slot < 3 ? "sslprov libssl peer" : "sslprov libssl client");
+    x = cert_self_signed(key, slot < 3 ? "sslprov libssl peer" : "sslprov libssl client");
     if (x == NULL || !EVP_PKEY_up_ref(key)) {
         X509_free(x);
         return 0;
@@ -375,13 +193,13 @@ static inline int peer_preset_key(int slot, EVP_PKEY *key)
 }
 
 /* The cached key and certificate of one slot, made on first use. */
-static inline int peer_slot_credentials(int slot, EVP_PKEY **key, X509 **cert)
+static int peer_slot_credentials(int slot, EVP_PKEY **key, X509 **cert)
 {
     if (slot < 0 || slot >= PEER_NSLOTS)
         return 0;
     if (peer_key_cache[slot] == NULL) {
-        EVP_PKEY *k = slot % 3 == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
-                    : EVP_PKEY_Q_keygen(NULL, NULL, "EC", slot % 3 == 1 ? "P-256" : "P-384");
+        static const char *const alg[3] = {"RSA", "P-256", "P-384"};
+        EVP_PKEY *k = cert_keygen(alg[slot % 3]);
         int ok = k != NULL && peer_preset_key(slot, k);
 
         EVP_PKEY_free(k);
@@ -393,24 +211,21 @@ static inline int peer_slot_credentials(int slot, EVP_PKEY **key, X509 **cert)
     return 1;
 }
 
-/* The cached server key and certificate of one type (0 RSA-2048, 1 ECDSA P-256, 2 P-384). */
-static inline int peer_credentials(int type, EVP_PKEY **key, X509 **cert)
+int peer_credentials(int type, EVP_PKEY **key, X509 **cert)
 {
     if (type < 0 || type > 2)
         return 0;
     return peer_slot_credentials(type, key, cert);
 }
 
-/* The cached client key and certificate (client_cert_type 1 RSA-2048, 2 P-256, 3 P-384). */
-static inline int peer_client_credentials(int client_cert_type, EVP_PKEY **key, X509 **cert)
+int peer_client_credentials(int client_cert_type, EVP_PKEY **key, X509 **cert)
 {
     if (client_cert_type < 1 || client_cert_type > 3)
         return 0;
     return peer_slot_credentials(PEER_SLOT_CLIENT(client_cert_type), key, cert);
 }
 
-/* Frees the process-wide caches (keys, certificates, BIO method). Call once at the end. */
-static inline void peer_global_cleanup(void)
+void peer_global_cleanup(void)
 {
     for (int i = 0; i < PEER_NSLOTS; i++) {
         EVP_PKEY_free(peer_key_cache[i]);
@@ -424,8 +239,8 @@ static inline void peer_global_cleanup(void)
 
 /* ==== message recording ===================================================================== */
 
-static inline int peer_msg_add(struct peer_run *run, struct peer_msg *list, size_t *n,
-                               int from_client, const unsigned char *p, size_t len)
+static int peer_msg_add(struct peer_run *run, struct peer_msg *list, size_t *n,
+                        int from_client, const unsigned char *p, size_t len)
 {
     unsigned char *d;
 
@@ -452,7 +267,7 @@ static inline int peer_msg_add(struct peer_run *run, struct peer_msg *list, size
     return 1;
 }
 
-static inline void peer_msg_list_free(struct peer_msg *list, size_t *n)
+static void peer_msg_list_free(struct peer_msg *list, size_t *n)
 {
     for (size_t i = 0; i < *n; i++) {
         free(list[i].data);
@@ -462,14 +277,14 @@ static inline void peer_msg_list_free(struct peer_msg *list, size_t *n)
     *n = 0;
 }
 
-static inline unsigned peer_dtls_seq(const unsigned char *p)
+unsigned peer_dtls_seq(const unsigned char *p)
 {
     return ((unsigned)p[4] << 8) | p[5];
 }
 
 /* Shared by both message callbacks: is this a DTLS retransmission already in the list? */
-static inline int peer_is_retransmission(const struct peer_msg *list, size_t n, int from_client,
-                                         const unsigned char *p, size_t len)
+static int peer_is_retransmission(const struct peer_msg *list, size_t n, int from_client,
+                                  const unsigned char *p, size_t len)
 {
     if (len < DTLS1_HM_HEADER_LENGTH)
         return 0;
@@ -480,8 +295,8 @@ static inline int peer_is_retransmission(const struct peer_msg *list, size_t n, 
     return 0;
 }
 
-static inline void peer_client_msg_cb(int write_p, int version, int content_type,
-                                      const void *buf, size_t len, SSL *ssl, void *arg)
+static void peer_client_msg_cb(int write_p, int version, int content_type,
+                               const void *buf, size_t len, SSL *ssl, void *arg)
 {
     struct peer_run *run = arg;
     const unsigned char *p = buf;
@@ -503,8 +318,8 @@ static inline void peer_client_msg_cb(int write_p, int version, int content_type
     peer_msg_add(run, run->msgs, &run->nmsgs, write_p ? 1 : 0, p, len);
 }
 
-static inline void peer_server_msg_cb(int write_p, int version, int content_type,
-                                      const void *buf, size_t len, SSL *ssl, void *arg)
+static void peer_server_msg_cb(int write_p, int version, int content_type,
+                               const void *buf, size_t len, SSL *ssl, void *arg)
 {
     struct peer_run *run = arg;
     const unsigned char *p = buf;
@@ -520,7 +335,7 @@ static inline void peer_server_msg_cb(int write_p, int version, int content_type
     peer_msg_add(run, run->srv_rx, &run->srv_nrx, 1, p, len);
 }
 
-static inline void peer_keylog_cb(const SSL *ssl, const char *line)
+static void peer_keylog_cb(const SSL *ssl, const char *line)
 {
     struct peer_run *run = SSL_get_app_data(ssl);
 
@@ -530,9 +345,9 @@ static inline void peer_keylog_cb(const SSL *ssl, const char *line)
 
 /* ==== PSK and cookies ======================================================================= */
 
-static inline unsigned int peer_psk_client_cb(SSL *ssl, const char *hint, char *identity,
-                                              unsigned int max_identity_len, unsigned char *psk,
-                                              unsigned int max_psk_len)
+static unsigned int peer_psk_client_cb(SSL *ssl, const char *hint, char *identity,
+                                       unsigned int max_identity_len, unsigned char *psk,
+                                       unsigned int max_psk_len)
 {
     struct peer_run *run = SSL_get_app_data(ssl);
 
@@ -545,8 +360,8 @@ static inline unsigned int peer_psk_client_cb(SSL *ssl, const char *hint, char *
     return (unsigned int)run->cfg.psk_len;
 }
 
-static inline unsigned int peer_psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
-                                              unsigned int max_psk_len)
+static unsigned int peer_psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+                                       unsigned int max_psk_len)
 {
     struct peer_run *run = SSL_get_app_data(ssl);
 
@@ -557,9 +372,7 @@ static inline unsigned int peer_psk_server_cb(SSL *ssl, const char *identity, un
     return (unsigned int)run->cfg.psk_len;
 }
 
-/* Client authentication: the client's certificate is self-signed; accept it (and only the
- * "self-signed" verdict besides success). */
-static inline int peer_verify_accept_cb(int preverify_ok, X509_STORE_CTX *x509_ctx)
+int peer_verify_accept_cb(int preverify_ok, X509_STORE_CTX *x509_ctx)
 {
     int err = X509_STORE_CTX_get_error(x509_ctx);
 
@@ -567,9 +380,9 @@ static inline int peer_verify_accept_cb(int preverify_ok, X509_STORE_CTX *x509_c
            || err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
 }
 
-static const unsigned char peer_cookie[] = "sslprov-cookie";
+const unsigned char peer_cookie[sizeof(PEER_COOKIE)] = PEER_COOKIE;
 
-static inline int peer_cookie_gen_cb(SSL *ssl, unsigned char *cookie, unsigned int *cookie_len)
+static int peer_cookie_gen_cb(SSL *ssl, unsigned char *cookie, unsigned int *cookie_len)
 {
     (void)ssl;
     memcpy(cookie, peer_cookie, sizeof(peer_cookie) - 1);
@@ -577,8 +390,8 @@ static inline int peer_cookie_gen_cb(SSL *ssl, unsigned char *cookie, unsigned i
     return 1;
 }
 
-static inline int peer_cookie_verify_cb(SSL *ssl, const unsigned char *cookie,
-                                        unsigned int cookie_len)
+static int peer_cookie_verify_cb(SSL *ssl, const unsigned char *cookie,
+                                 unsigned int cookie_len)
 {
     (void)ssl;
     return cookie_len == sizeof(peer_cookie) - 1
@@ -587,19 +400,19 @@ static inline int peer_cookie_verify_cb(SSL *ssl, const unsigned char *cookie,
 
 /* ==== the handshake ========================================================================= */
 
-static inline int peer_fail(const char *what)
+int peer_fail(const char *what)
 {
     fprintf(stderr, "libssl_peer: %s\n", what);
     ERR_print_errors_fp(stderr);
     return 0;
 }
 
-static inline int peer_is_dtls_version(int v)
+static int peer_is_dtls_version(int v)
 {
     return v == DTLS1_VERSION || v == DTLS1_2_VERSION || v == DTLS1_BAD_VER;
 }
 
-static inline SSL_CTX *peer_ctx(const struct peer_config *cfg, int server, int dtls, int version)
+static SSL_CTX *peer_ctx(const struct peer_config *cfg, int server, int dtls, int version)
 {
     const SSL_METHOD *m = dtls ? (server ? DTLS_server_method() : DTLS_client_method())
                                : (server ? TLS_server_method() : TLS_client_method());
@@ -671,13 +484,13 @@ err:
 /* DTLS retransmits a flight when its timer (1 s at first) runs out. In memory nothing is ever
  * lost, but a handshake step can take longer than that under valgrind on a loaded machine, and
  * a retransmitted flight would enter the captured transcript twice: the timer never runs out. */
-static inline unsigned int peer_dtls_timer(SSL *s, unsigned int previous_us)
+static unsigned int peer_dtls_timer(SSL *s, unsigned int previous_us)
 {
     (void)s, (void)previous_us;
     return 3600u * 1000000u;
 }
 
-static inline SSL *peer_ssl(struct peer_run *run, SSL_CTX *ctx, int server)
+static SSL *peer_ssl(struct peer_run *run, SSL_CTX *ctx, int server)
 {
     SSL *s = SSL_new(ctx);
     BIO *b;
@@ -710,8 +523,7 @@ static inline SSL *peer_ssl(struct peer_run *run, SSL_CTX *ctx, int server)
     return s;
 }
 
-/* One handshake step of one side: 1 done, 0 wants more, -1 failed. */
-static inline int peer_step(SSL *s, const char *who)
+int peer_step(SSL *s, const char *who)
 {
     int r = SSL_do_handshake(s);
     int e;
@@ -727,7 +539,7 @@ static inline int peer_step(SSL *s, const char *who)
 }
 
 /* After the handshake: check the DTLS client-sent copies against what the server received. */
-static inline int peer_fix_dtls_sent(struct peer_run *run)
+static int peer_fix_dtls_sent(struct peer_run *run)
 {
     size_t j = 0;
 
@@ -753,7 +565,7 @@ static inline int peer_fix_dtls_sent(struct peer_run *run)
     return 1;
 }
 
-static inline int peer_collect(struct peer_run *run)
+static int peer_collect(struct peer_run *run)
 {
     const SSL_CIPHER *c = SSL_get_current_cipher(run->client);
     SSL_SESSION *sess = SSL_get_session(run->client);
@@ -853,10 +665,7 @@ static inline int peer_collect(struct peer_run *run)
     return 1;
 }
 
-/* Runs one full handshake. 1 on success; on failure prints why and returns 0. Always call
- * peer_free(run) afterwards. The run must stay at its address until peer_handshake returns;
- * afterwards it may be copied (no callback refers to it any more). */
-static inline int peer_handshake(const struct peer_config *cfg, struct peer_run *run)
+int peer_handshake(const struct peer_config *cfg, struct peer_run *run)
 {
     int cdone = 0, sdone = 0, version;
 
@@ -908,7 +717,7 @@ static inline int peer_handshake(const struct peer_config *cfg, struct peer_run 
     return peer_collect(run);
 }
 
-static inline void peer_free(struct peer_run *run)
+void peer_free(struct peer_run *run)
 {
     if (run == NULL)
         return;
@@ -933,15 +742,9 @@ static inline void peer_free(struct peer_run *run)
 
 /* ==== records after the handshake =========================================================== */
 
-/* One side SSL_writes data; returns (malloc'd, caller frees) the raw bytes that write put on
- * the wire for the other side — exactly one record unless cfg.empty_fragments (TLS 1.0 CBC: an
- * empty record first) or len > 16384. They are NOT delivered: pass them to peer_deliver_record
- * (or to the code under test). libssl's receiver expects its records in order (TLS: implicit
- * sequence numbers), so deliver every captured record, in order, or none after a skipped one
- * (DTLS tolerates gaps). */
-static inline int peer_capture_record(struct peer_run *run, int from_client,
-                                      const unsigned char *data, size_t len, unsigned char **rec,
-                                      size_t *rec_len)
+int peer_capture_record(struct peer_run *run, int from_client,
+                        const unsigned char *data, size_t len, unsigned char **rec,
+                        size_t *rec_len)
 {
     SSL *s = from_client ? run->client : run->server;
     struct peer_queue *q, saved;
@@ -967,11 +770,9 @@ static inline int peer_capture_record(struct peer_run *run, int from_client,
     return ok;
 }
 
-/* Feeds raw record bytes to one side and SSL_reads the plaintext. 1 on success; 0 if libssl
- * rejects them (a TLS peer then sends a fatal alert and is dead; DTLS drops bad records). */
-static inline int peer_deliver_record(struct peer_run *run, int to_client,
-                                      const unsigned char *rec, size_t rec_len,
-                                      unsigned char *out, size_t out_cap, size_t *out_len)
+int peer_deliver_record(struct peer_run *run, int to_client,
+                        const unsigned char *rec, size_t rec_len,
+                        unsigned char *out, size_t out_cap, size_t *out_len)
 {
     SSL *s = to_client ? run->client : run->server;
     size_t got = 0;
@@ -994,10 +795,9 @@ static inline int peer_deliver_record(struct peer_run *run, int to_client,
 
 /* ==== helpers for expected values =========================================================== */
 
-/* The TLS 1.0-1.2 PRF via EVP_KDF "TLS1-PRF": digest "MD5-SHA1", "SHA256" or "SHA384". */
-static inline int peer_tls_prf(const char *digest, const unsigned char *secret, size_t secret_len,
-                               const char *label, const unsigned char *seed, size_t seed_len,
-                               unsigned char *out, size_t out_len)
+int peer_tls_prf(const char *digest, const unsigned char *secret, size_t secret_len,
+                 const char *label, const unsigned char *seed, size_t seed_len,
+                 unsigned char *out, size_t out_len)
 {
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
     EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -1024,9 +824,8 @@ static inline int peer_tls_prf(const char *digest, const unsigned char *secret, 
     return ok;
 }
 
-/* Hash(msgs[from .. to)) with the run's PRF digest ("MD5-SHA1" gives MD5 || SHA1, 36 bytes). */
-static inline int peer_transcript_hash(const struct peer_run *run, size_t from, size_t to,
-                                       unsigned char *out, size_t *out_len)
+int peer_transcript_hash(const struct peer_run *run, size_t from, size_t to,
+                         unsigned char *out, size_t *out_len)
 {
     EVP_MD *md = EVP_MD_fetch(NULL, run->prf_digest, NULL);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -1041,5 +840,3 @@ static inline int peer_transcript_hash(const struct peer_run *run, size_t from, 
     EVP_MD_free(md);
     return ok;
 }
-
-#endif

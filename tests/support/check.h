@@ -1,5 +1,6 @@
 /* A minimal test harness: CHECK records a failure and goes on; check_summary prints the
- * "N passed, N failed" line ctest logs show and returns the exit status. */
+ * "N passed, N failed" line ctest logs show and returns the exit status. The two counters are
+ * the process's (check.c), so a test and the helpers of this library it calls count together. */
 #ifndef SSLPROV_TEST_CHECK_H
 #define SSLPROV_TEST_CHECK_H
 
@@ -7,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static unsigned check_passed, check_failed;
+extern unsigned check_passed, check_failed;
 
 #define CHECK(cond)                                                                         \
     do {                                                                                    \
@@ -35,10 +36,11 @@ static unsigned check_passed, check_failed;
 
 #define CHECK_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
 
-static inline int check_summary(void)
-{
-    printf("%u passed, %u failed\n", check_passed, check_failed);
-    return check_failed == 0 ? 0 : 1;
-}
+/* Integer comparison with both values printed, in decimal and hex, on failure: for sizes,
+ * offsets and constants. */
+#define CHECK_EQ(expr, want) check_eq((long long)(expr), (long long)(want), #expr, __FILE__, __LINE__)
+
+void check_eq(long long got, long long want, const char *expr, const char *file, int line);
+int check_summary(void);
 
 #endif
