@@ -47,5 +47,8 @@ enum sslprov_opaque_offset {
 #define SSLPROV_KDBM_OFF_KEYLEN 8              /* from the block's start */
 #define SSLPROV_KDBM_HEADER_LEN 12             /* magic, version, key length; the key follows */
 #define SSLPROV_OPAQUE_SEQ_MARK_LEN 8
+/* In an 'ssl3' blob: where the key's length and the key itself are. */
+#define SSLPROV_OPAQUE_KDBM_KEYLEN (SSLPROV_OPAQUE_HEADER_LEN + SSLPROV_KDBM_OFF_KEYLEN)
+#define SSLPROV_OPAQUE_KDBM_KEY (SSLPROV_OPAQUE_HEADER_LEN + SSLPROV_KDBM_HEADER_LEN)
 
 #endif

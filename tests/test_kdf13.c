@@ -36,11 +36,10 @@
 #include "kdf13.h"
 #include "provider.h"
 #include "sslprovider.h"
+#include "sslprov_opaque.h"
 
 #define P13 TLS1_3_PROTOCOL_VERSION
 #define HMAX KDF13_MAX_HASH
-#define MAGIC_SSL3 0x73736C33u /* 'ssl3' */
-#define KDBM_MAGIC 0x4D42444Bu
 
 /* Stage codes at OpaqueKeyBlob offset 0x4C (docs/tls13.md) */
 enum {
@@ -173,20 +172,20 @@ static size_t blob_read(NCRYPT_KEY_HANDLE h, DWORD stage, DWORD suite, uint8_t *
         CHECK(!"export");
         return 0;
     }
-    n = get32(blob + 88);
-    ok = get32(blob) == cb && get32(blob + 0x04) == MAGIC_SSL3 && get32(blob + 0x08) == P13 &&
-         get32(blob + 0x0C) == suite && get32(blob + 0x10) == 0 && get32(blob + 0x14) == cb - 80 &&
-         get32(blob + 0x18) == (stage == ST_WRITE ? 12u : 0u) && get32(blob + 0x4C) == stage &&
-         get32(blob + 80) == KDBM_MAGIC && get32(blob + 84) == 1 && cb == 92 + n + mark && n <= cap;
+    n = get32(blob + SSLPROV_OPAQUE_KDBM_KEYLEN);
+    ok = get32(blob) == cb && get32(blob + SSLPROV_OPAQUE_MAGIC) == SSLPROV_OPAQUE_MAGIC_SSL3 && get32(blob + SSLPROV_OPAQUE_PROTOCOL) == P13 &&
+         get32(blob + SSLPROV_OPAQUE_SUITE) == suite && get32(blob + SSLPROV_OPAQUE_FLAG) == 0 && get32(blob + SSLPROV_OPAQUE_PAYLOAD) == cb - 80 &&
+         get32(blob + SSLPROV_OPAQUE_IVLEN) == (stage == ST_WRITE ? 12u : 0u) && get32(blob + SSLPROV_OPAQUE_KEYTYPE) == stage &&
+         get32(blob + SSLPROV_OPAQUE_HEADER_LEN) == SSLPROV_KDBM_MAGIC && get32(blob + SSLPROV_OPAQUE_HEADER_LEN + 4) == 1 && cb == SSLPROV_OPAQUE_KDBM_KEY + n + mark && n <= cap;
     CHECK(ok);
     if (!ok) {
         fprintf(stderr, "OpaqueKeyBlob of stage %u: unexpected header (stage field %u)\n", (unsigned)stage,
-                (unsigned)get32(blob + 0x4C));
+                (unsigned)get32(blob + SSLPROV_OPAQUE_KEYTYPE));
         return 0;
     }
-    memcpy(out, blob + 92, n);
+    memcpy(out, blob + SSLPROV_OPAQUE_KDBM_KEY, n);
     if (iv != NULL)
-        memcpy(iv, blob + 0x1C, 12);
+        memcpy(iv, blob + SSLPROV_OPAQUE_IV, 12);
     return n;
 }
 
@@ -202,19 +201,19 @@ static SECURITY_STATUS import_st(DWORD stage, DWORD suite, const uint8_t *key, s
     if (len > HMAX)
         return NTE_INVALID_PARAMETER;
     put32(blob + 0x00, (uint32_t)total);
-    put32(blob + 0x04, MAGIC_SSL3);
-    put32(blob + 0x08, P13);
-    put32(blob + 0x0C, suite);
-    put32(blob + 0x14, (uint32_t)(total - 80));
+    put32(blob + SSLPROV_OPAQUE_MAGIC, SSLPROV_OPAQUE_MAGIC_SSL3);
+    put32(blob + SSLPROV_OPAQUE_PROTOCOL, P13);
+    put32(blob + SSLPROV_OPAQUE_SUITE, suite);
+    put32(blob + SSLPROV_OPAQUE_PAYLOAD, (uint32_t)(total - 80));
     if (iv != NULL) {
-        put32(blob + 0x18, 12);
-        memcpy(blob + 0x1C, iv, 12);
+        put32(blob + SSLPROV_OPAQUE_IVLEN, 12);
+        memcpy(blob + SSLPROV_OPAQUE_IV, iv, 12);
     }
-    put32(blob + 0x4C, stage);
-    put32(blob + 80, KDBM_MAGIC);
-    put32(blob + 84, 1);
-    put32(blob + 88, (uint32_t)len);
-    memcpy(blob + 92, key, len);
+    put32(blob + SSLPROV_OPAQUE_KEYTYPE, stage);
+    put32(blob + SSLPROV_OPAQUE_HEADER_LEN, SSLPROV_KDBM_MAGIC);
+    put32(blob + SSLPROV_OPAQUE_HEADER_LEN + 4, 1);
+    put32(blob + SSLPROV_OPAQUE_KDBM_KEYLEN, (uint32_t)len);
+    memcpy(blob + SSLPROV_OPAQUE_KDBM_KEY, key, len);
     return SslImportKey(hprov, h, BCRYPT_OPAQUE_KEY_BLOB, blob, (DWORD)total, 0);
 }
 

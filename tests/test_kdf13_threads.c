@@ -24,6 +24,7 @@
 #include "kdf13.h"
 #include "provider.h"
 #include "sslprovider.h"
+#include "sslprov_opaque.h"
 
 #define THREADS 8
 #define KDF_ROUNDS 25
@@ -162,7 +163,7 @@ static bool secret_is(NCRYPT_KEY_HANDLE k, const uint8_t *want, size_t len)
     uint8_t blob[256];
     DWORD cb = 0;
     bool ok = k != 0 && SslExportKey(hprov, k, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0) == SEC_E_OK &&
-              cb >= 92 + len && get32(blob + 88) == len && memcmp(blob + 92, want, len) == 0;
+              cb >= 92 + len && get32(blob + SSLPROV_OPAQUE_KDBM_KEYLEN) == len && memcmp(blob + SSLPROV_OPAQUE_KDBM_KEY, want, len) == 0;
 
     if (k != 0)
         SslFreeObject(k, 0);

@@ -16,6 +16,7 @@
 #include "libssl_peer.h"
 #include "master_blob.h"
 #include "sslprovider.h"
+#include "sslprov_opaque.h"
 
 static NCRYPT_PROV_HANDLE prov;
 static char dir[] = "/tmp/sslprov-keylog-XXXXXX", path[96];
@@ -91,7 +92,7 @@ static void secret_hex(NCRYPT_KEY_HANDLE h, char out[129])
     DWORD cb = 0;
 
     CHECK_ST(SslExportKey(prov, h, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0), SEC_E_OK);
-    hex(out, blob + 92, 32);
+    hex(out, blob + SSLPROV_OPAQUE_KDBM_KEY, 32);
 }
 
 static void tls13(const struct json *root)

@@ -6,7 +6,22 @@
 #include "bytes.h"
 #include "check.h"
 #include "handles.h"
+#include "sslprov_opaque.h"
 #include "sslprovider.h"
+
+/* The installed layout header, which the library, the CLI and the other tests use, against
+ * the table of behavior.md §4.4 and conventions.md §7 spelled out here. */
+_Static_assert(SSLPROV_OPAQUE_TOTAL == 0x00 && SSLPROV_OPAQUE_MAGIC == 0x04 &&
+                   SSLPROV_OPAQUE_PROTOCOL == 0x08 && SSLPROV_OPAQUE_SUITE == 0x0C &&
+                   SSLPROV_OPAQUE_FLAG == 0x10 && SSLPROV_OPAQUE_PAYLOAD == 0x14 &&
+                   SSLPROV_OPAQUE_IVLEN == 0x18 && SSLPROV_OPAQUE_IV == 0x1C &&
+                   SSLPROV_OPAQUE_KEYTYPE == 0x4C && SSLPROV_OPAQUE_HEADER_LEN == 80,
+               "OpaqueKeyBlob header offsets (behavior.md 4.4)");
+_Static_assert(SSLPROV_OPAQUE_MAGIC_SSL5 == 0x73736C35u && SSLPROV_OPAQUE_MAGIC_SSL3 == 0x73736C33u &&
+                   SSLPROV_KDBM_MAGIC == 0x4D42444Bu && SSLPROV_KDBM_VERSION == 1 &&
+                   SSLPROV_OPAQUE_KDBM_KEYLEN == 88 && SSLPROV_OPAQUE_KDBM_KEY == 92 &&
+                   SSLPROV_OPAQUE_SEQ_MARK_LEN == 8,
+               "OpaqueKeyBlob magics and the KDBM block (conventions.md 7)");
 
 /* behavior.md §4.4: total, 'ssl5', protocol, suite, client flag, cbKeyBlob 0, 0x18, the
  * 48-byte master secret at 0x1C, 0x4C. */

@@ -38,6 +38,7 @@ static const char *ctx = "";        /* the combination under test, for messages 
 #define EXPECT_CTX ctx
 #define EXPECT_MAX_REPORTS 400
 #include "expect.h"
+#include "sslprov_opaque.h"
 
 /* ==== small helpers ========================================================================= */
 
@@ -269,19 +270,19 @@ static int oracle_init(struct oracle *o, const struct combo *c, NCRYPT_KEY_HANDL
 
     memset(o, 0, sizeof *o);
     o->c = c;
-    if (!export_blob(k, b, &len) || len < 92 || get32(b + 4) != 0x73736C33) {
+    if (!export_blob(k, b, &len) || len < 92 || get32(b + 4) != SSLPROV_OPAQUE_MAGIC_SSL3) {
         EXPECT(!"OpaqueKeyBlob export for the oracle");
         return 0;
     }
-    o->iv_len = get32(b + 0x18);
-    o->key_len = get32(b + 88);
+    o->iv_len = get32(b + SSLPROV_OPAQUE_IVLEN);
+    o->key_len = get32(b + SSLPROV_OPAQUE_KDBM_KEYLEN);
     if (o->iv_len > 48 || o->key_len > 64 || 92 + o->key_len + c->mac > len) {
         EXPECT(!"OpaqueKeyBlob layout");
         return 0;
     }
-    memcpy(o->iv, b + 0x1C, o->iv_len);
-    memcpy(o->key, b + 92, o->key_len);
-    memcpy(o->mac_key, b + 92 + o->key_len, c->mac);
+    memcpy(o->iv, b + SSLPROV_OPAQUE_IV, o->iv_len);
+    memcpy(o->key, b + SSLPROV_OPAQUE_KDBM_KEY, o->key_len);
+    memcpy(o->mac_key, b + SSLPROV_OPAQUE_KDBM_KEY + o->key_len, c->mac);
     if (c->kind != K_NULL) {
         o->cipher = EVP_CIPHER_fetch(NULL, c->evp, NULL);
         if (o->cipher == NULL) {
@@ -1246,9 +1247,9 @@ static void blob_test(const struct combo *c)
     EXPECT(export_blob(k.s_rd, br, &lr));
     if (c->chained) {
         /* the residue: the last ciphertext block of the last record, on both sides */
-        EXPECT(get32(bw + 0x18) == c->block && get32(br + 0x18) == c->block);
-        EXPECT(memcmp(bw + 0x1C, rec + cb - c->block, c->block) == 0);
-        EXPECT(memcmp(br + 0x1C, rec + cb - c->block, c->block) == 0);
+        EXPECT(get32(bw + SSLPROV_OPAQUE_IVLEN) == c->block && get32(br + SSLPROV_OPAQUE_IVLEN) == c->block);
+        EXPECT(memcmp(bw + SSLPROV_OPAQUE_IV, rec + cb - c->block, c->block) == 0);
+        EXPECT(memcmp(br + SSLPROV_OPAQUE_IV, rec + cb - c->block, c->block) == 0);
     }
     if (aead(c)) {
         /* mark = lowest SequenceNumber still allowed; decrypt does not move it */

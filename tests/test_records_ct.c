@@ -67,6 +67,7 @@
 #if __has_include(<valgrind/memcheck.h>) && __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
 #include <valgrind/memcheck.h>
+#include "sslprov_opaque.h"
 #define HAVE_VALGRIND_H 1
 #endif
 #endif
@@ -147,20 +148,20 @@ static NCRYPT_KEY_HANDLE import_key(const struct ct_suite *s)
     NCRYPT_KEY_HANDLE h = 0;
 
     put32(blob, (DWORD)n);
-    put32(blob + 4, 0x73736C33); /* 'ssl3' (conventions.md §7) */
+    put32(blob + 4, SSLPROV_OPAQUE_MAGIC_SSL3); /* 'ssl3' (conventions.md §7) */
     put32(blob + 8, s->proto);
     put32(blob + 12, s->suite);
     put32(blob + 16, 1); /* read */
-    put32(blob + 0x14, (DWORD)(n - 80));
+    put32(blob + SSLPROV_OPAQUE_PAYLOAD, (DWORD)(n - 80));
     if (s->chained) {
-        put32(blob + 0x18, (DWORD)s->block);
-        memcpy(blob + 0x1C, chain_iv, s->block);
+        put32(blob + SSLPROV_OPAQUE_IVLEN, (DWORD)s->block);
+        memcpy(blob + SSLPROV_OPAQUE_IV, chain_iv, s->block);
     }
-    put32(blob + 80, 0x4D42444B);
-    put32(blob + 84, 1);
-    put32(blob + 88, (DWORD)s->key_len);
-    memcpy(blob + 92, cipher_key, s->key_len);
-    memcpy(blob + 92 + s->key_len, mac_key, s->mac_len);
+    put32(blob + SSLPROV_OPAQUE_HEADER_LEN, 0x4D42444B);
+    put32(blob + SSLPROV_OPAQUE_HEADER_LEN + 4, 1);
+    put32(blob + SSLPROV_OPAQUE_KDBM_KEYLEN, (DWORD)s->key_len);
+    memcpy(blob + SSLPROV_OPAQUE_KDBM_KEY, cipher_key, s->key_len);
+    memcpy(blob + SSLPROV_OPAQUE_KDBM_KEY + s->key_len, mac_key, s->mac_len);
     if (SslImportKey(prov, &h, BCRYPT_OPAQUE_KEY_BLOB, blob, (DWORD)n, 0) != SEC_E_OK)
         return 0;
     return h;

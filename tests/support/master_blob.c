@@ -2,6 +2,7 @@
  * (little-endian) on every platform sslprov builds for. */
 #include <string.h>
 #include "master_blob.h"
+#include "sslprov_opaque.h"
 
 #define MASTER_BLOB_MAGIC "5lss" /* 'ssl5' as it lies in memory */
 
@@ -11,12 +12,12 @@ void master_blob_make(BYTE blob[MASTER_BLOB_LEN], DWORD proto, DWORD suite, DWOR
     DWORD total = MASTER_BLOB_LEN;
 
     memset(blob, 0, MASTER_BLOB_LEN);
-    memcpy(blob, &total, 4);
-    memcpy(blob + 4, MASTER_BLOB_MAGIC, 4);
-    memcpy(blob + 8, &proto, 4);
-    memcpy(blob + 12, &suite, 4);
-    memcpy(blob + 16, &client, 4);
-    memcpy(blob + 0x1C, ms, 48);
+    memcpy(blob + SSLPROV_OPAQUE_TOTAL, &total, 4);
+    memcpy(blob + SSLPROV_OPAQUE_MAGIC, MASTER_BLOB_MAGIC, 4);
+    memcpy(blob + SSLPROV_OPAQUE_PROTOCOL, &proto, 4);
+    memcpy(blob + SSLPROV_OPAQUE_SUITE, &suite, 4);
+    memcpy(blob + SSLPROV_OPAQUE_FLAG, &client, 4);
+    memcpy(blob + SSLPROV_OPAQUE_IV, ms, 48);
 }
 
 SECURITY_STATUS master_blob_import_st(NCRYPT_PROV_HANDLE prov, DWORD proto, DWORD suite, DWORD client,
@@ -45,8 +46,8 @@ bool master_blob_export(NCRYPT_PROV_HANDLE prov, NCRYPT_KEY_HANDLE mk, unsigned 
     DWORD cb = 0;
 
     if (SslExportKey(prov, mk, BCRYPT_OPAQUE_KEY_BLOB, blob, sizeof(blob), &cb, 0) != SEC_E_OK ||
-        cb != MASTER_BLOB_LEN || memcmp(blob + 4, MASTER_BLOB_MAGIC, 4) != 0)
+        cb != MASTER_BLOB_LEN || memcmp(blob + SSLPROV_OPAQUE_MAGIC, MASTER_BLOB_MAGIC, 4) != 0)
         return false;
-    memcpy(ms, blob + 0x1C, 48);
+    memcpy(ms, blob + SSLPROV_OPAQUE_IV, 48);
     return true;
 }

@@ -8,8 +8,9 @@
 
 #include <stdbool.h>
 #include "sslprovider.h"
+#include "sslprov_opaque.h"
 
-#define MASTER_BLOB_LEN 80
+#define MASTER_BLOB_LEN SSLPROV_OPAQUE_HEADER_LEN
 
 void master_blob_make(BYTE blob[MASTER_BLOB_LEN], DWORD proto, DWORD suite, DWORD client,
                       const unsigned char ms[48]);
