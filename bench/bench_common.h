@@ -36,6 +36,7 @@
 #ifndef BENCH_NAME
 #error "define BENCH_NAME before including bench_common.h"
 #endif
+#include "bench_util.h" /* now, die, cpu_model */
 
 /* ==== allocation counting ===================================================================== */
 
@@ -105,21 +106,6 @@ static size_t g_size_filter;
 static int g_do_ours = 1, g_do_evp = 1, g_do_ssl = 1, g_do_floor = 1;
 static NCRYPT_PROV_HANDLE g_prov;
 static unsigned char g_plain[16384];
-
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, BENCH_NAME ": %s\n", what);
-    ERR_print_errors_fp(stderr);
-    exit(2);
-}
 
 /* A batch of records: slots of `slot` bytes in one buffer. */
 struct batch {
@@ -537,21 +523,9 @@ static void print_floor(const struct row *rows, size_t nrows)
 
 static void print_header(const char *title, const char *unit)
 {
-    char model[128] = "unknown CPU", line[256];
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f != NULL) {
-        while (fgets(line, sizeof(line), f) != NULL)
-            if (strncmp(line, "model name", 10) == 0) {
-                char *p = strchr(line, ':');
+    char model[128];
 
-                if (p != NULL) {
-                    snprintf(model, sizeof(model), "%s", p + 2);
-                    model[strcspn(model, "\n")] = 0;
-                }
-                break;
-            }
-        fclose(f);
-    }
+    cpu_model(model, sizeof(model));
     printf("# " BENCH_NAME ": %s\n\n", title);
     printf("%s; %s; best of %d rounds × %.2f s per cell; single thread; rec/s and MB/s of "
            "%s; %ld CPUs online\n",
