@@ -1,8 +1,7 @@
 #include "realm.h"
 
 struct realm sp_process_realm = {
-    .handles = {.lock = PTHREAD_MUTEX_INITIALIZER, .free_head = UINT32_MAX,
-                .mask_once = PTHREAD_ONCE_INIT},
+    .handles = {.lock = PTHREAD_MUTEX_INITIALIZER, .mask_once = PTHREAD_ONCE_INIT},
     .buffers = {.lock = PTHREAD_MUTEX_INITIALIZER},
     .adopted = {.lock = PTHREAD_MUTEX_INITIALIZER},
     .assocs = {.lock = PTHREAD_MUTEX_INITIALIZER},

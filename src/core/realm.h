@@ -20,9 +20,10 @@ struct assoc;        /* keystore.c */
 /* The typed handle table (handles.c). */
 struct realm_handles {
     struct handle_slot *_Atomic chunks[REALM_HANDLE_CHUNKS]; /* never freed */
-    pthread_mutex_t lock;      /* allocation and the free list */
+    pthread_mutex_t lock;      /* growing the table (slots_made, chunks) */
     uint32_t slots_made;
-    uint32_t free_head;
+    _Atomic uint64_t free_top; /* the free list, lock-free: ABA tag << 32 | (index + 1);
+                                  0 = empty */
     atomic_size_t live;
     uint64_t mask;             /* scrambles generations, so handles are not small numbers */
     pthread_once_t mask_once;

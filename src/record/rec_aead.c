@@ -46,6 +46,9 @@ static void unmark(int marked, bool ok)
         ERR_clear_last_mark();
 }
 
+/* The nonce is not wiped after use: it is the fixed IV, which the key and OpenSSL's context
+ * hold for the key's life, XOR a public number — or, for GCM/CCM, a salt and the explicit part
+ * that goes out on the wire. */
 static void aead_nonce(const struct secret_key *k, uint64_t seq, const uint8_t *explicit_nonce,
                        uint8_t nonce[REC_NONCE])
 {
@@ -113,7 +116,6 @@ static SECURITY_STATUS seal_general(struct secret_key *k, const uint8_t *in, siz
              ? aead_run(r, ctx, 1, nonce, pseudo, sizeof(pseudo), in, in_len, dst, dst + in_len)
              : aead_run(r, ctx, 1, nonce, out, r->s.hdr_len, in, in_len, dst, dst + in_len);
     unmark(marked, ok);
-    OPENSSL_cleanse(nonce, sizeof(nonce));
     if (!ok)
         return NTE_INTERNAL_ERROR;
     k->seq_mark = seq + 1;
@@ -149,7 +151,6 @@ static SECURITY_STATUS open_general(struct secret_key *k, uint8_t *in, size_t bo
     marked = ERR_set_mark();
     ok = aead_run(r, ctx, 0, nonce, aad, aad_len, ct, len, out, tag);
     unmark(marked, ok);
-    OPENSSL_cleanse(nonce, sizeof(nonce));
     if (!ok) {
         OPENSSL_cleanse(out, len); /* never hand out unauthenticated plaintext */
         return r->s.auth_failure;
