@@ -3,6 +3,8 @@
 #include "buffer.h"
 #include "router.h"
 
+atomic_size_t routed_live;
+
 /* A provider wrapper goes when its last user reference and its last object are gone: only
  * then is the provider's own handle freed, so the provider sees its objects go first. */
 static void routed_destroy(struct object *obj)
@@ -13,6 +15,7 @@ static void routed_destroy(struct object *obj)
     if (obj->cls == OBJ_ROUTED_PROVIDER)
         atomic_load(&r->rp->table)->FreeObject(r->inner, 0);
     OPENSSL_free(r);
+    atomic_fetch_sub_explicit(&routed_live, 1, memory_order_relaxed);
     if (prov != NULL)
         obj_unref(&prov->hdr);
 }
@@ -34,8 +37,11 @@ static SECURITY_STATUS routed_new(const struct registered *rp, enum obj_class cl
     atomic_init(&r->user_refs, 1);
     if (prov != NULL)
         obj_ref(&prov->hdr);
+    /* counted before its handle exists: whoever is given the handle sees the count */
+    atomic_fetch_add_explicit(&routed_live, 1, memory_order_relaxed);
     if ((st = handle_create(&r->hdr, out)) != SEC_E_OK) {
         OPENSSL_free(r);
+        atomic_fetch_sub_explicit(&routed_live, 1, memory_order_relaxed);
         if (prov != NULL)
             obj_unref(&prov->hdr);
         return st;

@@ -32,7 +32,7 @@ SECURITY_STATUS WINAPI SslOpenProvider(NCRYPT_PROV_HANDLE *phSslProvider, LPCWST
 
 SECURITY_STATUS WINAPI SslFreeObject(NCRYPT_HANDLE hObject, DWORD dwFlags)
 {
-    unsigned cls = handle_class_hint(hObject);
+    unsigned cls = routed_any() ? handle_class_hint(hObject) : 0;
 
     if (cls == OBJ_ROUTED || cls == OBJ_ROUTED_PROVIDER)
         return routed_free(hObject, dwFlags);
