@@ -5,7 +5,8 @@
  * session and TLS 1.3 keys), DH parameters, the fixed certificates and keys of fuzz_keys.h
  * in DER and PEM; one record program for every few (protocol, suite) rows; a key exchange per
  * mode; and call programs that walk the TLS 1.3 schedule and the TLS 1.2 PSK path. Small on
- * purpose: a few KB per target. */
+ * purpose: a few KB per target. fuzz_engine's seeds are RFC 8448 §3's server messages (from
+ * tests/vectors/rfc8448.json), each behind the byte that picks its parser. */
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include "fuzz_common.h"
 #include "fuzz_keys.h"
+#include "json.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) { (void)argc, (void)argv; return 0; }
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { (void)data, (void)size; return 0; }
@@ -382,6 +384,41 @@ static void gen_calls(void)
     save("fuzz_calls", "out-of-order", &w);
 }
 
+/* fuzz_engine: selector byte (fuzz_engine.c) || a server message's body; and the whole
+ * server flight as a byte stream for the framing. */
+static void gen_engine(void)
+{
+    static const struct {
+        const char *msg;
+        uint8_t pick;
+    } seeds[] = {
+        {"ServerHello", 1}, {"EncryptedExtensions", 2}, {"Certificate", 3},
+        {"CertificateVerify", 5}, {"NewSessionTicket", 6}, {"server_Finished", 11},
+    };
+    struct json *v = json_load(SSLPROV_TEST_VECTORS "/rfc8448.json");
+    const struct json *msgs = v != NULL ? json_get(json_get(v, "section_3_simple_1rtt"), "handshake_messages") : NULL;
+    struct w flight = {.n = 0};
+
+    if (msgs == NULL)
+        FZ_FAIL("gen_corpus: %s/rfc8448.json unreadable", SSLPROV_TEST_VECTORS);
+    p8(&flight, 0);
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        size_t len = 0;
+        uint8_t *m = json_hex(msgs, seeds[i].msg, &len);
+        struct w w = {.n = 0};
+
+        if (m == NULL || len < 4 || len - 4 + 1 > sizeof(w.b) || flight.n + len > sizeof(flight.b))
+            FZ_FAIL("gen_corpus: RFC 8448 %s", seeds[i].msg);
+        p8(&w, seeds[i].pick);
+        pb(&w, m + 4, len - 4);
+        save("fuzz_engine", seeds[i].msg, &w);
+        pb(&flight, m, len);
+        free(m);
+    }
+    save("fuzz_engine", "flight", &flight);
+    json_free(v);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -396,6 +433,7 @@ int main(int argc, char **argv)
     gen_records();
     gen_kx12();
     gen_calls();
+    gen_engine();
     SslFreeObject(prov, 0);
     printf("gen_corpus: seeds written to %s\n", root);
     return 0;
