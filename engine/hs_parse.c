@@ -11,6 +11,38 @@ static const uint8_t hrr_random[32] = {
  * server that could do TLS 1.3) or 00 (TLS 1.1 or below from one that could do TLS 1.2). */
 static const uint8_t downgrd[7] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
 
+uint8_t tls_record_next(struct tls_rd *buf, size_t max_fragment, bool *whole, uint8_t *type,
+                        uint16_t *version, struct tls_rd *fragment)
+{
+    struct tls_rd r = *buf;
+    uint16_t len;
+    const uint8_t *p;
+
+    *whole = false;
+    if (!rd_u8(&r, type) || !rd_u16(&r, version) || !rd_u16(&r, &len))
+        return HS_OK;
+    if (*type < REC_CHANGE_CIPHER_SPEC || *type > REC_APPLICATION_DATA)
+        return HS_DECODE_ERROR;
+    if (len > max_fragment)
+        return HS_RECORD_OVERFLOW;
+    /* RFC 8446 §5.1: no zero-length handshake or alert fragments */
+    if (len == 0 && (*type == REC_HANDSHAKE || *type == REC_ALERT))
+        return HS_DECODE_ERROR;
+    if (!rd_bytes(&r, len, &p))
+        return HS_OK;
+    *fragment = rd_of(p, len);
+    *whole = true;
+    *buf = r;
+    return HS_OK;
+}
+
+uint8_t hs_parse_alert(struct tls_rd fragment, uint8_t *level, uint8_t *description)
+{
+    if (!rd_u8(&fragment, level) || !rd_u8(&fragment, description) || !rd_empty(&fragment))
+        return HS_DECODE_ERROR;
+    return HS_OK;
+}
+
 bool hs_next(struct tls_rd *buf, uint8_t *type, struct tls_rd *body)
 {
     struct tls_rd r = *buf;

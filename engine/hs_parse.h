@@ -20,6 +20,7 @@ enum {
     HS_UNEXPECTED_MESSAGE = 10,
     HS_HANDSHAKE_FAILURE = 40,
     HS_ILLEGAL_PARAMETER = 47,
+    HS_RECORD_OVERFLOW = 22,
     HS_DECODE_ERROR = 50,
     HS_PROTOCOL_VERSION = 70,
     HS_UNSUPPORTED_EXTENSION = 110,
@@ -62,6 +63,26 @@ enum {
     EXT_KEY_SHARE = 51,
     EXT_RENEGOTIATION_INFO = 0xFF01,
 };
+
+/* Record content types (RFC 8446 §5.1). */
+enum {
+    REC_CHANGE_CIPHER_SPEC = 20,
+    REC_ALERT = 21,
+    REC_HANDSHAKE = 22,
+    REC_APPLICATION_DATA = 23,
+};
+
+/* One record out of the bytes read from the peer (RFC 8446 §5.1, RFC 5246 §6.2): its type,
+ * version and fragment. HS_OK with *whole false when buf does not yet hold a whole record
+ * (buf unchanged); HS_RECORD_OVERFLOW for a fragment longer than max_fragment (2^14 + 256 for
+ * protected TLS 1.3 records, 2^14 + 2048 for TLS <= 1.2 ones, 2^14 plaintext) — known from the
+ * header alone, before the fragment arrives; HS_DECODE_ERROR for an unknown content type or an
+ * empty handshake or alert fragment. */
+uint8_t tls_record_next(struct tls_rd *buf, size_t max_fragment, bool *whole, uint8_t *type,
+                        uint16_t *version, struct tls_rd *fragment);
+
+/* An alert record's fragment: level and description (RFC 8446 §6). */
+uint8_t hs_parse_alert(struct tls_rd fragment, uint8_t *level, uint8_t *description);
 
 /* One message out of a handshake byte stream: type, uint24 length, body (RFC 8446 §4).
  * false when buf does not yet hold a whole message (buf unchanged); the caller bounds how

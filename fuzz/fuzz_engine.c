@@ -1,7 +1,7 @@
 /* fuzz_engine: the reference engine's parsers of what a server sends (engine/hs_parse.h) —
  * handshake framing and every server message, TLS 1.3 and TLS <= 1.2 forms. The first input
  * byte picks the parser and its flags, the rest is the message body (or, for framing, a
- * handshake byte stream).
+ * handshake or record byte stream).
  * Invariants: a parser answers HS_OK, HS_DECODE_ERROR or HS_ILLEGAL_PARAMETER and nothing
  * else, the same twice; what it returns points inside the input; an extension block holds
  * each type once; a parsed certificate list walks exactly its count of non-empty entries;
@@ -53,6 +53,29 @@ static void framing(struct tls_rd buf)
     /* what is left is an incomplete message: fewer than 4 bytes, or a body not all there */
     if (buf.n >= 4 && (size_t)(buf.p[1] << 16 | buf.p[2] << 8 | buf.p[3]) <= buf.n - 4)
         FZ_FAIL("hs_next stopped before a whole message");
+}
+
+/* Records out of a byte stream: whole ones consumed, the rest left; an alert fragment read. */
+static void records(struct tls_rd buf, size_t max)
+{
+    size_t total = buf.n, used = 0;
+    struct tls_rd frag;
+    uint8_t type, st, level, desc;
+    uint16_t version;
+    bool whole;
+
+    while ((st = tls_record_next(&buf, max, &whole, &type, &version, &frag)) == HS_OK && whole) {
+        inside(frag, "record fragment");
+        if (frag.n > max)
+            FZ_FAIL("a %zu-byte fragment passed a %zu-byte limit", frag.n, max);
+        used += 5 + frag.n;
+        if (type == REC_ALERT && hs_parse_alert(frag, &level, &desc) == HS_OK && frag.n != 2)
+            FZ_FAIL("an alert of %zu bytes parsed", frag.n);
+    }
+    if (st != HS_OK && st != HS_DECODE_ERROR && st != HS_RECORD_OVERFLOW)
+        FZ_FAIL("tls_record_next answered alert %u", st);
+    if (used + buf.n != total)
+        FZ_FAIL("tls_record_next consumed %zu of %zu bytes and left %zu", used, total, buf.n);
 }
 
 static void server_hello(struct tls_rd b)
@@ -112,9 +135,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     b = rd_of(data + 1, size - 1);
     lo = b.p;
     hi = b.p + b.n;
-    switch (pick % 12) {
+    switch (pick % 13) {
     case 0:
         framing(b);
+        break;
+    case 12:
+        records(b, pick & 0x80 ? 16384 + 256 : 16384);
         break;
     case 1:
         server_hello(b);
@@ -135,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 3:
     case 4:
-        certificate(b, pick % 12 == 3);
+        certificate(b, pick % 13 == 3);
         break;
     case 5: {
         struct hs_signature s, t;
@@ -203,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     }
-    default:
+    case 11:
         status(hs_parse_empty(b), hs_parse_empty(b), "ServerHelloDone");
         break;
     }

@@ -416,6 +416,16 @@ static void gen_engine(void)
         free(m);
     }
     save("fuzz_engine", "flight", &flight);
+    {
+        /* records: the flight's first 200 bytes as a handshake record, then a close_notify */
+        struct w rec = {.n = 0};
+
+        p8(&rec, 12);
+        p8(&rec, 22), p8(&rec, 3), p8(&rec, 3), p8(&rec, 0), p8(&rec, 200);
+        pb(&rec, flight.b + 1, 200);
+        p8(&rec, 21), p8(&rec, 3), p8(&rec, 3), p8(&rec, 0), p8(&rec, 2), p8(&rec, 1), p8(&rec, 0);
+        save("fuzz_engine", "records", &rec);
+    }
     json_free(v);
 }
 

@@ -252,6 +252,41 @@ static void tls12_messages(void)
     CHECK_EQ(hs_parse_empty(rd_of(cr, 1)), HS_DECODE_ERROR);
 }
 
+/* Record framing (RFC 8446 §5.1): whole records consumed one by one, a partial one left for
+ * later, limits and types from the header alone. */
+static void records(void)
+{
+    static const uint8_t two[] = {22, 3, 3, 0, 2, 0xAA, 0xBB, 21, 3, 3, 0, 2, 2, 40, 23, 3, 3, 0};
+    struct tls_rd buf = rd_of(two, sizeof(two)), frag;
+    uint8_t type, level, desc, hdr[5] = {23, 3, 3, 0x41, 0x01}; /* 16641 bytes */
+    uint16_t version;
+    bool whole;
+
+    CHECK_EQ(tls_record_next(&buf, 16384, &whole, &type, &version, &frag), HS_OK);
+    CHECK(whole && type == REC_HANDSHAKE && version == 0x0303 && rd_is(frag, two + 5, 2));
+    CHECK_EQ(tls_record_next(&buf, 16384, &whole, &type, &version, &frag), HS_OK);
+    CHECK(whole && type == REC_ALERT && hs_parse_alert(frag, &level, &desc) == HS_OK && level == 2 &&
+          desc == HS_HANDSHAKE_FAILURE);
+    /* four bytes of the next header: not whole yet, and nothing consumed */
+    CHECK_EQ(tls_record_next(&buf, 16384, &whole, &type, &version, &frag), HS_OK);
+    CHECK(!whole && buf.n == 4);
+    /* twins: one byte over the limit, an unknown type, an empty handshake record, a long alert */
+    buf = rd_of(hdr, sizeof(hdr));
+    CHECK_EQ(tls_record_next(&buf, 16384 + 256, &whole, &type, &version, &frag), HS_RECORD_OVERFLOW);
+    hdr[3] = 0x41, hdr[4] = 0x00;
+    buf = rd_of(hdr, sizeof(hdr));
+    CHECK_EQ(tls_record_next(&buf, 16384 + 256, &whole, &type, &version, &frag), HS_OK);
+    CHECK(!whole && buf.n == 5);
+    hdr[0] = 24;
+    buf = rd_of(hdr, sizeof(hdr));
+    CHECK_EQ(tls_record_next(&buf, 16384 + 256, &whole, &type, &version, &frag), HS_DECODE_ERROR);
+    hdr[0] = 22, hdr[3] = 0, hdr[4] = 0;
+    buf = rd_of(hdr, sizeof(hdr));
+    CHECK_EQ(tls_record_next(&buf, 16384, &whole, &type, &version, &frag), HS_DECODE_ERROR);
+    CHECK_EQ(hs_parse_alert(rd_of(two + 12, 3), &level, &desc), HS_DECODE_ERROR);
+    CHECK_EQ(hs_parse_alert(rd_of(two + 12, 1), &level, &desc), HS_DECODE_ERROR);
+}
+
 int main(void)
 {
     struct json *v = json_load(SSLPROV_TEST_VECTORS "/rfc8448.json");
@@ -266,6 +301,7 @@ int main(void)
     certificate_verify_and_finished();
     new_session_ticket();
     tls12_messages();
+    records();
     json_fields_free(&fields);
     json_free(v);
     return check_summary();
