@@ -282,6 +282,7 @@ static SECURITY_STATUS aead_open(struct secret_key *k, uint8_t *in, size_t body,
 
 const struct rec_kind rec_kind_aead = {
     .name = "AEAD",
+    .marks_errors = true,
     .init = aead_init,
     .seal = aead_seal,
     .open = aead_open,

@@ -114,20 +114,9 @@ out:
     return st;
 }
 
-static SECURITY_STATUS cbc_open(struct secret_key *k, uint8_t *in, size_t body, uint8_t *out,
-                                size_t out_cap, size_t *out_len, uint64_t seq)
-{
-    SECURITY_STATUS st;
-
-    ERR_set_mark();
-    st = cbc_decrypt(k, in, body, out, out_cap, out_len, seq);
-    ERR_pop_to_mark();
-    return st;
-}
-
 const struct rec_kind rec_kind_cbc = {
     .name = "CBC, MAC-then-encrypt",
     .init = cbc_init,
     .seal = cbc_seal,
-    .open = cbc_open,
+    .open = cbc_decrypt,
 };

@@ -147,6 +147,7 @@ static SECURITY_STATUS stitched_open(struct secret_key *k, uint8_t *in, size_t b
 
 const struct rec_kind rec_kind_stitched = {
     .name = "AES-CBC-HMAC, stitched",
+    .marks_errors = true,
     .init = stitched_init,
     .seal = stitched_seal,
     .open = stitched_open,

@@ -77,20 +77,9 @@ static SECURITY_STATUS stream_decrypt(struct secret_key *k, uint8_t *in, size_t 
     return SEC_E_OK;
 }
 
-static SECURITY_STATUS stream_open(struct secret_key *k, uint8_t *in, size_t body, uint8_t *out,
-                                   size_t out_cap, size_t *out_len, uint64_t seq)
-{
-    SECURITY_STATUS st;
-
-    ERR_set_mark();
-    st = stream_decrypt(k, in, body, out, out_cap, out_len, seq);
-    ERR_pop_to_mark();
-    return st;
-}
-
 const struct rec_kind rec_kind_stream = {
     .name = "stream or NULL, MAC-then-encrypt",
     .init = stream_init,
     .seal = stream_seal,
-    .open = stream_open,
+    .open = stream_decrypt,
 };

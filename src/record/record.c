@@ -3,6 +3,7 @@
  * number, the received header — before the kind seals or opens (record_int.h). */
 #include <string.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include "record_int.h"
 
 #define TLS_HDR 5
@@ -139,6 +140,7 @@ SECURITY_STATUS rec_open(struct secret_key *k, uint8_t *in, size_t in_len, uint8
     const struct rec *r = k->rec;
     unsigned v;
     size_t body;
+    SECURITY_STATUS st;
 
     if (in_len < r->s.hdr_len || (in[1] == 0xFE) != r->s.dtls)
         return NTE_BAD_DATA;
@@ -148,5 +150,10 @@ SECURITY_STATUS rec_open(struct secret_key *k, uint8_t *in, size_t in_len, uint8
     body = (size_t)in[r->s.hdr_len - 2] << 8 | in[r->s.hdr_len - 1];
     if (r->s.hdr_len + body != in_len || body > r->s.max_body)
         return NTE_BAD_DATA;
-    return r->kind->open(k, in, body, out, out_cap, out_len, seq);
+    if (r->kind->marks_errors)
+        return r->kind->open(k, in, body, out, out_cap, out_len, seq);
+    ERR_set_mark();
+    st = r->kind->open(k, in, body, out, out_cap, out_len, seq);
+    ERR_pop_to_mark();
+    return st;
 }

@@ -72,6 +72,9 @@ struct rec;
 
 struct rec_kind {
     const char *name;
+    /* open takes what OpenSSL raised off the caller's error queue itself (AEAD, stitched: at
+     * the cost of one lookup on success); else record.c does it around open */
+    bool marks_errors;
     /* the kind's contexts for key k; the shape is set. Freed by rec_free whatever happens. */
     SECURITY_STATUS (*init)(struct rec *r, const struct secret_key *k);
     /* out has room for the whole record (total bytes) */
