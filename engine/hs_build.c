@@ -30,13 +30,17 @@ static void tls12_extensions(struct tls_wr *w, const struct client_hello *ch)
     ext_begin(w, EXT_EC_POINT_FORMATS);
     wr_u8(w, 1), wr_u8(w, POINT_UNCOMPRESSED);
     wr_close(w);
-    ext_begin(w, EXT_EXTENDED_MASTER_SECRET);
-    wr_close(w);
+    if (!ch->no_ems) {
+        ext_begin(w, EXT_EXTENDED_MASTER_SECRET);
+        wr_close(w);
+    }
     ext_begin(w, EXT_RENEGOTIATION_INFO);
     wr_u8(w, 0);
     wr_close(w);
     if (ch->session_ticket) {
         ext_begin(w, EXT_SESSION_TICKET);
+        if (ch->ticket != NULL)
+            wr_bytes(w, ch->ticket, ch->ticket_len);
         wr_close(w);
     }
 }
@@ -100,10 +104,35 @@ static void extensions(struct tls_wr *w, const struct client_hello *ch)
         wr_close(w);
         wr_close(w);
     }
+    if (ch->record_size_limit != 0) {
+        ext_begin(w, EXT_RECORD_SIZE_LIMIT);
+        wr_u16(w, ch->record_size_limit);
+        wr_close(w);
+    }
     if (ch->min_version <= 0x0303)
         tls12_extensions(w, ch);
     if (ch->max_version >= 0x0304)
         tls13_extensions(w, ch);
+    if (ch->psk_identity != NULL && ch->max_version >= 0x0304) {
+        static const uint8_t zeros[64];
+
+        ext_begin(w, EXT_PRE_SHARED_KEY);
+        wr_open(w, 2);                  /* identities */
+        wr_open(w, 2);
+        wr_bytes(w, ch->psk_identity, ch->psk_identity_len);
+        wr_close(w);
+        wr_uint(w, 4, ch->obfuscated_ticket_age);
+        wr_close(w);
+        wr_open(w, 2);                  /* binders */
+        wr_open(w, 1);
+        if (ch->binder_len > sizeof(zeros))
+            w->err = true;
+        else
+            wr_bytes(w, zeros, ch->binder_len);
+        wr_close(w);
+        wr_close(w);
+        wr_close(w);
+    }
 }
 
 size_t hs_build_client_hello(const struct client_hello *ch, uint8_t *out, size_t cap)

@@ -32,7 +32,18 @@ struct client_hello {
     size_t n_alpn;
     const uint8_t *cookie;          /* echoed from a HelloRetryRequest */
     size_t cookie_len;
-    bool session_ticket;            /* TLS <= 1.2: an empty SessionTicket (RFC 5077) */
+    bool session_ticket;            /* TLS <= 1.2: SessionTicket (RFC 5077), with ticket */
+    const uint8_t *ticket;          /* a ticket to resume with; NULL: an empty extension */
+    size_t ticket_len;
+    bool no_ems;                    /* TLS <= 1.2 offer without extended_master_secret */
+    uint16_t record_size_limit;     /* RFC 8449; 0: not sent */
+    /* TLS 1.3 pre_shared_key (RFC 8446 §4.2.11), always the last extension: one identity and
+     * a binder of binder_len zero bytes, which the caller fills in over the truncated
+     * message (the binder list is the last 3 + binder_len bytes) */
+    const uint8_t *psk_identity;
+    size_t psk_identity_len;
+    uint32_t obfuscated_ticket_age;
+    size_t binder_len;
 };
 
 /* The whole handshake message (type, uint24 length, body) into out; its length, or 0 when it

@@ -20,6 +20,14 @@ static const struct command commands[] = {
      "           --client-random HEX --server-random HEX [--json]",
      "master secret and session keys of a TLS <= 1.2 connection (through the public API)",
      cmd_derive},
+    {"connect",
+     "HOST:PORT [--tls1.2|--tls1.3] [--suite LIST] [--group LIST] [--sni NAME]\n"
+     "           [--alpn LIST] [--cafile FILE | --insecure] [--keylog FILE] [--resume]\n"
+     "           [--no-ticket] [--no-ems] [--key-update] [--msg|-v] [--timeout SEC]\n"
+     "           [--idle MS] [--quiet]",
+     "a TLS 1.3/1.2 client on the reference engine: every secret behind the provider's\n"
+     "           handles; stdin to the server, the server to stdout",
+     cmd_connect},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1,0 +1,126 @@
+/* The reference TLS engine's client (issue 13): a TLS 1.3 / 1.2 client whose every secret
+ * stays behind the provider's handles. It calls only the public API (sslprovider.h) for key
+ * exchange, key schedule, Finished, records and signature checks; libcrypto for X.509 and
+ * randomness; never libssl. docs/engine.md maps each message to the calls behind it.
+ *
+ * Use: open a provider (SslOpenProvider: the caller decides when, e.g. after setting
+ * SSLKEYLOGFILE), tls_client_new with a configuration and a transport, tls_handshake, then
+ * tls_read / tls_write, tls_close, tls_free. A connection is single-threaded; connections on
+ * one provider handle may run in parallel. */
+#ifndef SSLPROV_ENGINE_H
+#define SSLPROV_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "sslprovider.h"
+
+/* The transport: recv returns the bytes read (> 0), 0 at the peer's EOF, -1 on an error or a
+ * timeout (the transport bounds every wait); send writes all n bytes or returns -1. */
+struct tls_io {
+    void *ctx;
+    long (*recv)(void *ctx, uint8_t *buf, size_t n);
+    long (*send)(void *ctx, const uint8_t *buf, size_t n);
+};
+
+/* A TCP connection to host:port with every connect, read and write bounded by timeout_ms.
+ * Returns the socket (>= 0) or -1 with a message in err. */
+int tls_tcp_connect(const char *host, const char *port, int timeout_ms, char *err, size_t err_len);
+/* A tls_io over a socket; ctx points at a struct tls_sock the caller keeps alive. */
+struct tls_sock {
+    int fd;
+    int timeout_ms;
+};
+struct tls_io tls_sock_io(struct tls_sock *s);
+
+/* A session to resume (TLS 1.3 ticket + PSK, TLS 1.2 session ID / ticket + master key), its
+ * secret behind a handle of the provider it came from; from tls_get_session, freed with
+ * tls_session_free before the provider is closed. */
+struct tls_session;
+
+struct tls_client_config {
+    NCRYPT_PROV_HANDLE provider;        /* every secret lives behind its handles */
+    uint16_t min_version, max_version;  /* 0x0301..0x0304; 0 = TLS 1.2..1.3 */
+    const uint16_t *suites;             /* IANA values in preference order; NULL = defaults */
+    size_t n_suites;
+    const uint16_t *groups;             /* NamedGroup values; NULL = defaults. TLS 1.3: one
+                                           key share, for the first */
+    size_t n_groups;
+    const char *server_name;            /* SNI and the name the certificate must carry; an
+                                           IP literal is checked but not sent as SNI */
+    const char *const *alpn;
+    size_t n_alpn;
+    X509_STORE *trust;                  /* trust anchors; NULL with insecure */
+    bool insecure;                      /* no certificate verification */
+    bool no_ems;                        /* TLS 1.2: no extended_master_secret */
+    bool no_ticket;                     /* TLS 1.2: no SessionTicket extension */
+    const struct tls_session *resume;   /* a session to resume (same provider), or NULL */
+    /* one line per handshake message and per provider call (--msg) */
+    void (*trace)(void *arg, const char *line);
+    void *trace_arg;
+};
+
+struct tls_conn;
+
+/* A connection over io; the configuration is copied except the pointers it holds, which must
+ * outlive the connection. NULL on allocation or provider failure (message in err). */
+struct tls_conn *tls_client_new(const struct tls_client_config *cfg, struct tls_io io,
+                                char *err, size_t err_len);
+
+/* Runs the handshake: 0, or -1 with tls_error() set ("<step>: <reason> (sent alert x)"). */
+int tls_handshake(struct tls_conn *c);
+
+/* Application data. tls_write: 0 or -1. tls_read: bytes read, 0 at the peer's close_notify
+ * (or EOF, reported by tls_error as a truncation), -1 on an error. Post-handshake messages
+ * (NewSessionTicket, KeyUpdate, HelloRequest) are handled inside tls_read. */
+int tls_write(struct tls_conn *c, const void *buf, size_t n);
+long tls_read(struct tls_conn *c, void *buf, size_t n);
+
+/* Whether tls_read has something without waiting for the network (data already decrypted
+ * or bytes of a record already read). */
+bool tls_pending(const struct tls_conn *c);
+
+/* TLS 1.3: send KeyUpdate(update_requested) and switch our write key: 0 or -1. */
+int tls_key_update(struct tls_conn *c);
+
+/* Send close_notify: 0 or -1. */
+int tls_close(struct tls_conn *c);
+
+/* Frees every handle (secrets wiped by the provider) and the connection. */
+void tls_free(struct tls_conn *c);
+
+const char *tls_error(const struct tls_conn *c);
+
+/* What was negotiated (valid after tls_handshake succeeded). */
+struct tls_info {
+    uint16_t version;          /* 0x0303, 0x0304 */
+    uint16_t suite;
+    char suite_name[64];
+    uint16_t group;            /* 0 for RSA and DHE key exchange */
+    unsigned dh_bits;          /* TLS 1.2 DHE: the server's p */
+    bool hrr;
+    bool resumed;
+    bool ems;                  /* TLS 1.2 */
+    char alpn[256];            /* "" when none */
+    unsigned key_updates_sent, key_updates_received;
+    unsigned tickets;          /* NewSessionTickets received */
+    X509 *peer;                /* the server's certificate (the connection owns it); NULL when
+                                  resumed without one */
+};
+void tls_get_info(const struct tls_conn *c, struct tls_info *info);
+
+/* The session for a later resumption (TLS 1.3: the newest ticket; TLS 1.2: the session), or
+ * NULL if there is none. It holds its own copy of the secret's handle. */
+struct tls_session *tls_get_session(const struct tls_conn *c);
+void tls_session_free(struct tls_session *s);
+
+/* Names: IANA suite name of a value and back (over the provider's catalogue), and groups. */
+const char *tls_group_name(uint16_t group);
+uint16_t tls_group_by_name(const char *name);
+uint16_t tls_suite_by_name(NCRYPT_PROV_HANDLE prov, const char *name); /* 0 if unknown */
+const char *tls_alert_name(uint8_t alert);
+
+#endif

@@ -1,0 +1,187 @@
+/* The engine's insides, shared by its record layer (conn.c), handshake (client.c) and
+ * certificate checks (peer.c). */
+#ifndef SSLPROV_ENGINE_INT_H
+#define SSLPROV_ENGINE_INT_H
+
+#include <stdarg.h>
+#include "engine.h"
+#include "hs_parse.h"
+
+#define TLS_MAX_PLAIN 16384
+#define TLS_HDR 5
+#define TLS_MAX_RECORD (TLS_HDR + TLS_MAX_PLAIN + 2048) /* TLS <= 1.2 protected bound */
+/* A handshake message larger than this is refused from its header (a certificate chain of a
+ * few certificates fits many times over; RFC 8446 allows 2^24 - 1, no server sends that). */
+#define TLS_MAX_HS_MESSAGE (64 * 1024)
+#define TLS_MAX_HASH 64
+
+enum {
+    ALERT_CLOSE_NOTIFY = 0,
+    ALERT_UNEXPECTED_MESSAGE = 10,
+    ALERT_BAD_RECORD_MAC = 20,
+    ALERT_RECORD_OVERFLOW = 22,
+    ALERT_HANDSHAKE_FAILURE = 40,
+    ALERT_BAD_CERTIFICATE = 42,
+    ALERT_UNSUPPORTED_CERTIFICATE = 43,
+    ALERT_CERTIFICATE_EXPIRED = 45,
+    ALERT_CERTIFICATE_UNKNOWN = 46,
+    ALERT_ILLEGAL_PARAMETER = 47,
+    ALERT_UNKNOWN_CA = 48,
+    ALERT_DECODE_ERROR = 50,
+    ALERT_DECRYPT_ERROR = 51,
+    ALERT_PROTOCOL_VERSION = 70,
+    ALERT_INSUFFICIENT_SECURITY = 71,
+    ALERT_INTERNAL_ERROR = 80,
+    ALERT_USER_CANCELED = 90,
+    ALERT_NO_RENEGOTIATION = 100,
+    ALERT_MISSING_EXTENSION = 109,
+    ALERT_UNSUPPORTED_EXTENSION = 110,
+    ALERT_UNRECOGNIZED_NAME = 112,
+    ALERT_NO_APPLICATION_PROTOCOL = 120,
+    ALERT_NONE = 256, /* fail without sending an alert */
+};
+
+/* A suite as the provider describes it (SslLookupCipherSuiteInfo), decided once. */
+enum kx { KX_ANY, KX_ECDHE, KX_DHE, KX_RSA };
+enum auth { AUTH_ANY, AUTH_RSA, AUTH_ECDSA };
+struct suite {
+    uint16_t id;
+    bool tls13;
+    enum kx kx;
+    enum auth auth;
+    uint32_t hash_len;       /* the PRF / HKDF hash */
+    char name[64];
+};
+
+/* A session, shared by reference between the connection that made it and the caller. */
+struct tls_session {
+    unsigned refs;
+    uint16_t version;
+    uint16_t suite;
+    NCRYPT_KEY_HANDLE secret;  /* TLS 1.3: the ticket's PSK; TLS 1.2: the master key */
+    bool ems;
+    uint8_t session_id[32];
+    size_t session_id_len;
+    uint8_t *ticket;           /* TLS 1.3 identity / RFC 5077 ticket */
+    size_t ticket_len;
+    uint32_t age_add;          /* TLS 1.3 */
+    uint64_t received_ms;      /* when the ticket came, for obfuscated_ticket_age */
+    uint32_t lifetime;
+    char alpn[256];
+};
+
+#define MAX_SUITES 64
+#define MAX_GROUPS 16
+
+struct tls_conn {
+    struct tls_client_config cfg;
+    struct suite suites[MAX_SUITES];    /* what we offer, as the provider describes it */
+    size_t n_suites;
+    uint16_t groups[MAX_GROUPS];
+    size_t n_groups;
+    NCRYPT_PROV_HANDLE prov;
+    struct tls_io io;
+    char err[320];
+    bool failed;
+    bool closed;             /* close_notify received */
+    bool hs_done;
+
+    /* negotiated */
+    uint16_t version;
+    const struct suite *suite;
+    uint16_t group;          /* the group of our key share / ECDHE curve */
+    unsigned dh_bits;        /* TLS 1.2 DHE: |p| */
+    bool sni_sent;
+    bool ku_requested;       /* our KeyUpdate(update_requested) is unanswered */
+    bool hrr, resumed, ems;
+    char alpn[256];
+    unsigned ku_sent, ku_received, tickets;
+    uint16_t peer_record_limit; /* record_size_limit the server sent (plaintext bytes), 0 none */
+
+    /* record layer */
+    NCRYPT_KEY_HANDLE wkey, rkey;
+    NCRYPT_SSL_CIPHER_LENGTHS wlen, rlen;
+    uint64_t wseq, rseq;
+    bool first_record_sent;
+    uint8_t in[TLS_MAX_RECORD + TLS_HDR]; /* bytes read, not yet a whole record */
+    size_t in_n;
+    uint8_t rec[TLS_MAX_RECORD];        /* the current record, decrypted in place */
+    uint8_t *app;                       /* application data left in rec */
+    size_t app_n;
+    uint8_t out[TLS_MAX_RECORD];        /* one record being sent */
+    uint8_t hs[TLS_MAX_HS_MESSAGE + 4 + TLS_MAX_PLAIN]; /* handshake bytes not yet consumed */
+    size_t hs_off, hs_n;
+
+    /* handshake */
+    NCRYPT_HASH_HANDLE th;              /* the transcript, from the ServerHello's suite on */
+    uint8_t crandom[32], srandom[32];
+    uint8_t session_id[32];
+    size_t session_id_len;
+    uint8_t *ch;                        /* our ClientHello(s) until the transcript exists */
+    size_t ch_len;
+    NCRYPT_KEY_HANDLE eph;              /* our key share / ECDHE key */
+    uint8_t eph_blob[sizeof(BCRYPT_DH_KEY_BLOB) + 3 * 1024]; /* its public blob (DH: p, g) */
+    size_t eph_blob_len;
+    NCRYPT_KEY_HANDLE peer_share;
+    NCRYPT_KEY_HANDLE peer_key;         /* the certificate's public key */
+    X509 *peer;
+    STACK_OF(X509) *chain;
+    bool cert_requested;
+    uint8_t cr_context[255];
+    size_t cr_context_len;
+    bool offered_psk, offered_ticket12;
+
+    /* TLS 1.3 secrets */
+    NCRYPT_KEY_HANDLE early, hs_secret, master, c_hs, s_hs, c_ap, s_ap, rms;
+    struct tls_session *sess13;         /* the newest ticket */
+    /* TLS 1.2 */
+    struct tls_session *sess;           /* its master key; ours or the resumed one */
+    bool ticket_expected;               /* the server acknowledged SessionTicket */
+    NCRYPT_KEY_HANDLE pending_read, pending_write; /* keys waiting for ChangeCipherSpec */
+};
+
+/* conn.c */
+int tls_fail(struct tls_conn *c, int alert, const char *step, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int tls_fail_status(struct tls_conn *c, const char *call, SECURITY_STATUS st);
+void tls_trace(struct tls_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The trace line of an Ssl* call and its status; returns st. */
+SECURITY_STATUS tls_called(struct tls_conn *c, const char *call, SECURITY_STATUS st);
+#define SSLCALL(c, fn, ...) tls_called((c), #fn, fn(__VA_ARGS__))
+void tls_free_handle(struct tls_conn *c, NCRYPT_HANDLE *h);
+
+int rec_send(struct tls_conn *c, uint8_t type, const uint8_t *data, size_t n);
+int rec_send_alert(struct tls_conn *c, uint8_t level, uint8_t alert);
+/* The next record's type and fragment (decrypted; TLS 1.3 inner type); the compatibility
+ * ChangeCipherSpec of TLS 1.3 is skipped; alerts end the connection here except
+ * close_notify (type REC_ALERT returned with closed set). */
+int rec_recv(struct tls_conn *c, uint8_t *type, struct tls_rd *frag);
+/* Switch a direction to a new record key (the old one is freed). */
+int rec_set_key(struct tls_conn *c, bool write, NCRYPT_KEY_HANDLE key);
+
+/* The next handshake message (header included in *msg), reading records as needed. */
+int hs_read(struct tls_conn *c, uint8_t *type, struct tls_rd *body, struct tls_rd *msg);
+/* A message with its header into the transcript (or the saved ClientHello bytes). */
+int hs_hash(struct tls_conn *c, const uint8_t *msg, size_t n);
+/* Frame, hash and send one handshake message. */
+int hs_send(struct tls_conn *c, uint8_t type, const uint8_t *body, size_t n);
+
+const struct suite *suite_find(struct tls_conn *c, uint16_t id);
+
+/* peer.c */
+bool tls_is_ip(const char *name);
+int peer_certificate(struct tls_conn *c, struct tls_rd body, bool tls13);
+/* SslVerifySignature of digest made with scheme by the certificate's key. */
+int peer_verify(struct tls_conn *c, const char *step, uint16_t scheme, const uint8_t *digest,
+                size_t digest_len, struct tls_rd sig);
+/* The hash a signature scheme uses (its CNG name, its length), and whether we offer it in
+ * TLS 1.3 / TLS 1.2 for this certificate's key. */
+const WCHAR *scheme_hash(uint16_t scheme, uint32_t *len);
+bool scheme_allowed(struct tls_conn *c, uint16_t scheme, bool tls13);
+extern const uint16_t tls_sig_algs[];
+extern const size_t tls_n_sig_algs;
+
+/* client.c */
+uint64_t tls_now_ms(void);
+
+#endif
