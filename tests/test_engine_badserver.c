@@ -70,6 +70,7 @@
 
 #include <sslprovider.h>
 #include <sslprov_ext.h>
+#include <sslprov_opaque.h>
 
 #include "bytes.h"
 #include "cert.h"
@@ -128,6 +129,10 @@ enum twist {
     TW_SH_TRUNCATED,        /* ServerHello extensions<2> length 8 bytes too long */
     TW_PLAIN_OVERFLOW,      /* first record 2^14+256+1 bytes, plaintext */
     TW_CIPHER_OVERFLOW,     /* after ServerHello, an application_data record of that length */
+    TW_PLAIN_OVER_BY_ONE,   /* first record 2^14+1 bytes of plaintext */
+    TW_CONTENT_OVER_BY_ONE, /* after ServerHello, a protected record with 2^14+1 content bytes */
+    TW_SESSION_ID,          /* ServerHello legacy_session_id_echo not the client's */
+    TW_VERSION,             /* ServerHello supported_versions selecting TLS 1.2 */
     TW_HUGE_CERTIFICATE,    /* Certificate claiming 16 MiB */
     TW_GROUP,               /* ServerHello key_share for secp256r1 */
     TW_SUITE,               /* ServerHello cipher_suite not offered */
@@ -321,6 +326,47 @@ static bool net_write(struct conn *c, const uint8_t *buf, size_t len)
 
 /* ==== Records (conventions.md §5: TLSInnerPlaintext in, the whole record out) =============== */
 
+/* SslEncryptPacket rightly refuses to seal more than 2^14+1 bytes of TLSInnerPlaintext, so the
+ * one over-long record this script needs (send_content_over_by_one) is sealed here by hand,
+ * RFC 8446 §5.2-5.3, with the key and fixed IV of the write key exported as an OpaqueKeyBlob
+ * ('ssl3': the key after the KDBM header, the IV in the header; sslprov_opaque.h). rec holds the
+ * TLSInnerPlaintext at RECORD_HEADER and room for the tag after it. */
+static bool seal_by_hand(struct conn *c, uint8_t *rec, size_t inner)
+{
+    uint8_t blob[256], nonce[12];
+    DWORD blob_len = 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0;
+    bool ok = false;
+
+    if (ctx == NULL || !api(c, "SslExportKey (BCRYPT_OPAQUE_KEY_BLOB)",
+                            SslExportKey(c->s->prov, c->write_key, BCRYPT_OPAQUE_KEY_BLOB, blob,
+                                         sizeof(blob), &blob_len, 0)))
+        goto out;
+    if (blob_len < SSLPROV_OPAQUE_KDBM_KEY + 16 || get32(blob + SSLPROV_OPAQUE_KDBM_KEYLEN) != 16 ||
+        get32(blob + SSLPROV_OPAQUE_IVLEN) != sizeof(nonce)) {
+        fail(c, "the write key's OpaqueKeyBlob is not an AES-128-GCM key with a 12-byte IV");
+        goto out;
+    }
+    memcpy(nonce, blob + SSLPROV_OPAQUE_IV, sizeof(nonce));
+    for (int i = 0; i < 8; i++)                      /* §5.3: the IV xor the sequence number */
+        nonce[sizeof(nonce) - 1 - i] ^= (uint8_t)(c->write_seq >> (8 * i));
+    rec[0] = CT_APPLICATIONDATA;
+    put16be(rec + 1, TLS12);
+    put16be(rec + 3, inner + TAG_LEN);
+    ok = EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, blob + SSLPROV_OPAQUE_KDBM_KEY,
+                            nonce) == 1 &&
+         EVP_EncryptUpdate(ctx, NULL, &n, rec, RECORD_HEADER) == 1 &&     /* §5.2: the AAD */
+         EVP_EncryptUpdate(ctx, rec + RECORD_HEADER, &n, rec + RECORD_HEADER, (int)inner) == 1 &&
+         EVP_EncryptFinal_ex(ctx, rec + RECORD_HEADER + inner, &n) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, rec + RECORD_HEADER + inner) == 1;
+    c->write_seq++;
+out:
+    OPENSSL_cleanse(blob, sizeof(blob));
+    EVP_CIPHER_CTX_free(ctx);
+    return ok || fail(c, "could not seal the over-long record");
+}
+
 static bool record_write(struct conn *c, uint8_t type, const uint8_t *data, size_t len)
 {
     size_t inner = c->write_key != 0 ? len + 1 : len;
@@ -329,7 +375,7 @@ static bool record_write(struct conn *c, uint8_t type, const uint8_t *data, size
     DWORD result = 0;
     bool ok = false;
 
-    if (rec == NULL || len > MAX_PLAINTEXT)
+    if (rec == NULL || len > MAX_PLAINTEXT + 1)       /* + 1: send_content_over_by_one */
         goto out;
     memcpy(rec + RECORD_HEADER, data, len);
     if (c->write_key == 0) {
@@ -337,6 +383,9 @@ static bool record_write(struct conn *c, uint8_t type, const uint8_t *data, size
         put16be(rec + 1, TLS12);
         put16be(rec + 3, len);
         ok = true;
+    } else if (inner > MAX_PLAINTEXT + 1) {
+        rec[RECORD_HEADER + len] = type;
+        ok = seal_by_hand(c, rec, inner);
     } else {
         rec[RECORD_HEADER + len] = type;    /* TLSInnerPlaintext.type, no padding */
         ok = api(c, "SslEncryptPacket",
@@ -603,34 +652,47 @@ static bool handshake_keys(struct conn *c)
            switch_key(c, c->s_hs, true) && switch_key(c, c->c_hs, false);
 }
 
+/* The twists that make the ServerHello itself unacceptable: the client gets no keys. */
+static bool hello_refused(enum twist tw)
+{
+    return tw == TW_SH_TRUNCATED || tw == TW_GROUP || tw == TW_SUITE || tw == TW_SESSION_ID ||
+           tw == TW_VERSION;
+}
+
 /* RFC 8446 §4.1.3, with the case's twist: another group, another suite, or an extensions
  * length that promises more than the message holds. */
 static bool send_server_hello13(struct conn *c)
 {
     enum twist tw = c->bc->twist;
-    uint8_t msg[512], random[RANDOM_LEN], share[133];
+    uint8_t msg[512], random[RANDOM_LEN], share[133], sid[32];
     WRITER w = {msg, 0, sizeof(msg), FALSE};
     DWORD body, exts, entry;
-    size_t share_len = 0;
+    size_t share_len = 0, sid_len = c->offer.session_id_len;
     DWORD group = tw == TW_GROUP ? TLS_ECC_P256_CURVE_KEY_TYPE : TLS_ECC_X25519_CURVE_KEY_TYPE;
 
     if (tw == TW_SUITE && c->offer.unoffered13 == 0)
         return fail(c, "the client offered every TLS 1.3 suite: none is left to twist with");
     if (!make_share(c, group, share, sizeof(share), &share_len) ||
-        RAND_bytes(random, sizeof(random)) != 1)
+        RAND_bytes(random, sizeof(random)) != 1 || RAND_bytes(sid, sizeof(sid)) != 1)
         return fail(c, "no server share or random");
+    if (tw != TW_SESSION_ID)
+        memcpy(sid, c->offer.session_id, sid_len);
+    else if (sid_len == 0)
+        sid_len = sizeof(sid);                       /* an echo of nothing, with 32 bytes */
+    else
+        sid[0] = c->offer.session_id[0] ^ 0x01;      /* the rest random: surely not the echo */
     PutNumber(&w, HS_SERVER_HELLO, 1);
     body = OpenVector(&w, 3);
     PutNumber(&w, TLS12, 2);                         /* legacy_version */
     PutBytes(&w, random, sizeof(random));
-    PutNumber(&w, (DWORD)c->offer.session_id_len, 1);
-    PutBytes(&w, c->offer.session_id, (DWORD)c->offer.session_id_len);
+    PutNumber(&w, (DWORD)sid_len, 1);
+    PutBytes(&w, sid, (DWORD)sid_len);
     PutNumber(&w, tw == TW_SUITE ? c->offer.unoffered13 : SUITE, 2);
     PutNumber(&w, 0, 1);                             /* legacy_compression_method */
     exts = OpenVector(&w, 2);
     PutNumber(&w, EXT_SUPPORTED_VERS, 2);
     PutNumber(&w, 2, 2);
-    PutNumber(&w, TLS13, 2);
+    PutNumber(&w, tw == TW_VERSION ? TLS12 : TLS13, 2);
     PutNumber(&w, EXT_KEY_SHARE, 2);
     entry = OpenVector(&w, 2);
     PutNumber(&w, group, 2);
@@ -645,7 +707,7 @@ static bool send_server_hello13(struct conn *c)
      * refuse leads to no keys, and its alert comes in plaintext. */
     return (!w.fOverflow || fail(c, "ServerHello buffer")) &&
            transcript_add(c, msg, w.cb) && record_write(c, CT_HANDSHAKE, msg, w.cb) &&
-           (tw == TW_SH_TRUNCATED || tw == TW_GROUP || tw == TW_SUITE || handshake_keys(c));
+           (hello_refused(tw) || handshake_keys(c));
 }
 
 /* A TLS 1.2 ServerHello (RFC 5246 §7.4.1.3) for the first TLS 1.2 suite offered, with the
@@ -790,6 +852,26 @@ static bool send_oversized_record(struct conn *c, uint8_t type)
     return ok || fail(c, "out of memory");
 }
 
+/* A record whose content is 2^14+1 bytes, one more than RFC 8446 §5.1 allows - plaintext as
+ * the first record, or protected (the ciphertext, 2^14+18 bytes, is within §5.2's bound, so
+ * only a check of the decrypted length catches it). The content is a handshake message the
+ * length fits exactly (a ServerHello, or EncryptedExtensions, of zeros): a client that does not
+ * check the length fails on the message instead, with another alert. */
+static bool send_content_over_by_one(struct conn *c)
+{
+    uint8_t *msg = calloc(1, MAX_PLAINTEXT + 1);
+    bool ok = msg != NULL;
+
+    if (ok) {
+        msg[0] = c->write_key != 0 ? HS_ENCRYPTED_EXT : HS_SERVER_HELLO;
+        msg[1] = (uint8_t)((MAX_PLAINTEXT + 1 - HANDSHAKE_HEADER) >> 16);
+        put16be(msg + 2, MAX_PLAINTEXT + 1 - HANDSHAKE_HEADER);
+        ok = record_write(c, CT_HANDSHAKE, msg, MAX_PLAINTEXT + 1);
+    }
+    free(msg);
+    return ok || fail(c, "could not send the 2^14+1-byte record");
+}
+
 /* The server's side of the handshake up to its Finished, the twist in its place. */
 static bool server_flight(struct conn *c)
 {
@@ -799,10 +881,14 @@ static bool server_flight(struct conn *c)
         return send_oversized_record(c, CT_HANDSHAKE);
     if (tw == TW_DOWNGRADE)
         return send_server_hello12_downgrade(c);
-    if (!send_server_hello13(c) || tw == TW_SH_TRUNCATED || tw == TW_GROUP || tw == TW_SUITE)
+    if (tw == TW_PLAIN_OVER_BY_ONE)
+        return send_content_over_by_one(c);
+    if (!send_server_hello13(c) || hello_refused(tw))
         return c->failure[0] == '\0';
     if (tw == TW_CIPHER_OVERFLOW)
         return send_oversized_record(c, CT_APPLICATIONDATA);
+    if (tw == TW_CONTENT_OVER_BY_ONE)
+        return send_content_over_by_one(c);
     if (tw == TW_CERT_BEFORE_EE)
         return send_certificate(c);
     if (!send_encrypted_extensions(c) || !send_certificate(c) || tw == TW_HUGE_CERTIFICATE)
@@ -1171,7 +1257,7 @@ static void judge(const struct setup *s, const struct bad_case *bc, const struct
             ok &= expect(error_line_fits(bc, o, bc->alert) ||
                              (bc->other_alert >= 0 && error_line_fits(bc, o, bc->other_alert)),
                          bc, "stderr is not one line \"sslprov connect: %s: ... (sent alert %s)\"",
-                         bc->steps, alert_name(c->alert >= 0 ? c->alert : bc->alert));
+                         bc->steps, alert_name(bc->alert));
     }
     printf("%s %-40s alert %-18s %-9s %5lld ms  exit %d  | %.*s\n", ok ? "PASS" : "FAIL", bc->name,
            alert_name(c->alert), c->alert < 0 ? "" : c->alert_protected ? "encrypted" : "plain",
@@ -1296,20 +1382,29 @@ static bool cli_has_connect(struct setup *s)
 #define DECODE_ERROR    50
 #define DECRYPT_ERROR   51
 
+/* notes/cli-contract.md names no list of steps: the generic "handshake" fits every case, and
+ * so does the step of the message or layer at fault (the engine's "record", "server
+ * CertificateVerify", "server Finished"). */
+#define RECORD_STEPS    "record|handshake"
+
 static const struct bad_case cases[] = {
     /* name                                       twist                version     alert            other          keys       steps */
     {"positive twin: full handshake and data",   TW_NONE,             "--tls1.3", NO_ALERT,        NO_ALERT,      false,     ""},
     {"truncated ServerHello",                    TW_SH_TRUNCATED,     "--tls1.3", DECODE_ERROR,    NO_ALERT,      false,     "handshake"},
-    {"oversized record (plaintext)",             TW_PLAIN_OVERFLOW,   "--tls1.3", RECORD_OVERFLOW, NO_ALERT,      false,     "handshake"},
-    {"oversized record (protected)",             TW_CIPHER_OVERFLOW,  "--tls1.3", RECORD_OVERFLOW, NO_ALERT,      true,      "handshake"},
+    {"oversized record (plaintext)",             TW_PLAIN_OVERFLOW,   "--tls1.3", RECORD_OVERFLOW, NO_ALERT,      false,     RECORD_STEPS},
+    {"oversized record (protected)",             TW_CIPHER_OVERFLOW,  "--tls1.3", RECORD_OVERFLOW, NO_ALERT,      true,      RECORD_STEPS},
+    {"plaintext record of 2^14+1 bytes",         TW_PLAIN_OVER_BY_ONE, "--tls1.3", RECORD_OVERFLOW, NO_ALERT,     false,     RECORD_STEPS},
+    {"protected record, 2^14+1 content bytes",   TW_CONTENT_OVER_BY_ONE, "--tls1.3", RECORD_OVERFLOW, NO_ALERT,   true,      RECORD_STEPS},
     {"Certificate claiming 16 MiB",              TW_HUGE_CERTIFICATE, "--tls1.3", DECODE_ERROR,    ILLEGAL_PARAM, true,      "handshake|server certificate"},
     {"ServerHello: group without our share",     TW_GROUP,            "--tls1.3", ILLEGAL_PARAM,   NO_ALERT,      false,     "handshake"},
     {"ServerHello: suite not offered",           TW_SUITE,            "--tls1.3", ILLEGAL_PARAM,   NO_ALERT,      false,     "handshake"},
+    {"ServerHello: session id not echoed",       TW_SESSION_ID,       "--tls1.3", ILLEGAL_PARAM,   NO_ALERT,      false,     "handshake"},
+    {"ServerHello: supported_versions TLS 1.2",  TW_VERSION,          "--tls1.3", ILLEGAL_PARAM,   NO_ALERT,      false,     "handshake"},
     {"TLS 1.2 ServerHello with DOWNGRD\\x01",    TW_DOWNGRADE,        NULL,       ILLEGAL_PARAM,   NO_ALERT,      false,     "handshake"},
     {"Certificate before EncryptedExtensions",   TW_CERT_BEFORE_EE,   "--tls1.3", UNEXPECTED_MSG,  NO_ALERT,      true,      "handshake"},
-    {"Finished where CertificateVerify belongs", TW_FINISHED_FOR_CV,  "--tls1.3", UNEXPECTED_MSG,  NO_ALERT,      true,      "handshake|server certificate"},
-    {"CertificateVerify: signature byte flipped", TW_BAD_CV,          "--tls1.3", DECRYPT_ERROR,   NO_ALERT,      true,      "handshake|server certificate"},
-    {"server Finished: one byte flipped",        TW_BAD_FINISHED,     "--tls1.3", DECRYPT_ERROR,   NO_ALERT,      true,      "handshake"},
+    {"Finished where CertificateVerify belongs", TW_FINISHED_FOR_CV,  "--tls1.3", UNEXPECTED_MSG,  NO_ALERT,      true,      "handshake|server CertificateVerify"},
+    {"CertificateVerify: signature byte flipped", TW_BAD_CV,          "--tls1.3", DECRYPT_ERROR,   NO_ALERT,      true,      "server CertificateVerify|handshake"},
+    {"server Finished: one byte flipped",        TW_BAD_FINISHED,     "--tls1.3", DECRYPT_ERROR,   NO_ALERT,      true,      "server Finished|handshake"},
 };
 
 static bool setup_open(struct setup *s, int argc, char **argv)
