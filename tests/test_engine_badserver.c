@@ -11,14 +11,15 @@
  * TLSInnerPlaintext (conventions.md §5), SslComputeFinishedHash, SslComputeClientAuthHash with
  * NCRYPT_SSL_SERVER_FLAG for the CertificateVerify content and SslSignHash on the key
  * SslOpenPrivateKey finds for the certificate's CERT_CONTEXT. Because the server holds the
- * client handshake traffic secret too, it reads the client's encrypted alerts.
+ * client handshake traffic secret too, it reads the client's encrypted alerts and Finished.
  *
  * Each case spawns the client (argv[1], default the CLI this build made; BADSERVER_CLIENT=openssl
  * runs `openssl s_client` instead, to debug the script against a reference client) as
  *     sslprov connect 127.0.0.1:PORT --cafile CA --sni localhost --timeout 5 [--tls1.3]
  * and checks: the alert the client sends (in plaintext when the client cannot have keys yet;
- * after ServerHello either, see "Judging"), that it comes before the client's own
- * timeout, exit status 1 and the one line on stderr "sslprov connect: <step>: <reason> (sent alert <name>)" (notes/cli-contract.md).
+ * after ServerHello either, see "Judging"), that it comes before the client's own timeout,
+ * exit status 1 and the one line on stderr "sslprov connect: <step>: <reason> (sent alert
+ * <name>)" (notes/cli-contract.md).
  * The positive twin completes the handshake, the bytes fed to the client's stdin arrive at the
  * server decrypted byte for byte, the server's reply comes out of the client's stdout, both
  * close_notify, exit 0. Under the ASan build the CLI is ASan-built: a sanitizer report on its
@@ -28,7 +29,9 @@
  *  - ServerHello whose extensions<2> length promises 8 bytes more than the message holds
  *    -> decode_error (§6.2: "the length of the message was incorrect");
  *  - a 2^14+256+1-byte record: as the first record (plaintext), and after ServerHello
- *    (protected) -> record_overflow (§5.1, §5.2), from the header alone;
+ *    (protected) -> record_overflow (§5.1, §5.2);
+ *  - a record with 2^14+1 bytes of content, plaintext and protected (its ciphertext within
+ *    §5.2's bound: only the decrypted length tells) -> record_overflow (§5.1);
  *  - a Certificate that claims 16 MiB, sent header first -> refused without waiting for the
  *    rest: decode_error or illegal_parameter (RFC 8446 names no bound; OpenSSL's and
  *    BoringSSL's "excessive message size" is illegal_parameter, the engine's parser speaks
@@ -36,6 +39,8 @@
  *  - ServerHello with a key_share for secp256r1, which the client sent no share for
  *    -> illegal_parameter (§4.2.8);
  *  - ServerHello with a cipher suite the client did not offer -> illegal_parameter (§4.1.3);
+ *  - ServerHello whose legacy_session_id_echo is not the client's -> illegal_parameter (§4.1.3);
+ *  - ServerHello whose supported_versions selects TLS 1.2 -> illegal_parameter (§4.2.1);
  *  - a TLS 1.2 ServerHello whose random ends in "DOWNGRD\x01", to a client offering 1.3 and 1.2
  *    -> illegal_parameter (§4.1.3);
  *  - Certificate before EncryptedExtensions, and Finished where CertificateVerify belongs
