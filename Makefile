@@ -21,8 +21,10 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The main job: sslprov connect against a real openssl s_server (scripts/demo.sh), then the
+# provider's objects in memory.
 demo: build
-	@$(BUILD)/examples/sslprov-demo
+	@scripts/demo.sh $(BUILD)/sslprov $(BUILD)/examples/sslprov-demo
 
 # Everything: the thread tests under TSan, the suite under ASan+UBSan, then the suite with a
 # valgrind run of every test — last, so the closing ctest summary covers the whole suite.
@@ -49,7 +51,7 @@ check-tsan: deps
 fuzz:
 	@scripts/deps.sh fuzz
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DSSLPROV_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_blobs fuzz_records fuzz_kx12 fuzz_calls fuzz_sign fuzz_engine
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_blobs fuzz_records fuzz_kx12 fuzz_calls fuzz_sign fuzz_engine fuzz_client
 	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # Rewrite the seed corpora of fuzz/corpus/ through the API (fuzz/gen_corpus.c).

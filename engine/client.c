@@ -93,61 +93,68 @@ uint16_t tls_suite_by_name(NCRYPT_PROV_HANDLE prov, const char *name)
     return 0;
 }
 
-const struct suite *suite_find(struct tls_conn *c, uint16_t id)
+const struct suite *tls_suite_find(struct tls_conn *c, uint16_t id)
 {
-    for (size_t i = 0; i < c->n_suites; i++)
-        if (c->suites[i].id == id)
-            return &c->suites[i];
+    for (size_t i = 0; i < c->ctx->n_suites; i++)
+        if (c->ctx->suites[i].id == id)
+            return &c->ctx->suites[i];
     return NULL;
 }
 
-static void suite_add(struct tls_conn *c, uint16_t id)
+static void suite_add(struct tls_client_ctx *x, uint16_t id)
 {
     bool tls13 = id >> 8 == 0x13;
     uint16_t v = tls13 ? 0x0304 : 0x0303;
 
-    if (c->n_suites == MAX_SUITES || suite_find(c, id) != NULL || v < c->cfg.min_version ||
-        v > c->cfg.max_version)
+    for (size_t i = 0; i < x->n_suites; i++)
+        if (x->suites[i].id == id)
+            return;
+    if (x->n_suites == MAX_SUITES || v < x->cfg.min_version || v > x->cfg.max_version)
         return;
-    if (suite_describe(c->prov, id, &c->suites[c->n_suites]))
-        c->n_suites++;
+    if (suite_describe(x->cfg.provider, id, &x->suites[x->n_suites]))
+        x->n_suites++;
 }
 
 /* The configured suites, or the provider's enabled TLS 1.3 and 1.2 suites in its order. */
-static int suites_init(struct tls_conn *c)
+static int suites_init(struct tls_client_ctx *x)
 {
     NCRYPT_SSL_CIPHER_SUITE_EX *cx;
     PVOID state = NULL;
 
-    if (c->cfg.suites != NULL) {
-        for (size_t i = 0; i < c->cfg.n_suites; i++)
-            suite_add(c, c->cfg.suites[i]);
+    if (x->cfg.suites != NULL) {
+        for (size_t i = 0; i < x->cfg.n_suites; i++)
+            suite_add(x, x->cfg.suites[i]);
     } else {
-        while (SslEnumCipherSuitesEx(c->prov, 0, &cx, &state, 0) == SEC_E_OK) {
+        while (SslEnumCipherSuitesEx(x->cfg.provider, 0, &cx, &state, 0) == SEC_E_OK) {
             if (cx->dwProtocol == TLS1_3_PROTOCOL_VERSION || cx->dwProtocol == TLS1_2_PROTOCOL_VERSION)
-                suite_add(c, (uint16_t)cx->dwCipherSuite);
+                suite_add(x, (uint16_t)cx->dwCipherSuite);
             SslFreeBuffer(cx);
         }
         if (state != NULL)
             SslFreeBuffer(state);
     }
-    return c->n_suites != 0 ? 0 : -1;
+    return x->n_suites != 0 ? 0 : -1;
 }
 
 static const struct suite *first_tls13_suite(struct tls_conn *c)
 {
-    for (size_t i = 0; i < c->n_suites; i++)
-        if (c->suites[i].tls13)
-            return &c->suites[i];
+    for (size_t i = 0; i < c->ctx->n_suites; i++)
+        if (c->ctx->suites[i].tls13)
+            return &c->ctx->suites[i];
     return NULL;
+}
+
+static bool ctx_has_group(const struct tls_client_ctx *x, uint16_t group)
+{
+    for (size_t i = 0; i < x->n_groups; i++)
+        if (x->groups[i] == group)
+            return true;
+    return false;
 }
 
 static bool group_offered(struct tls_conn *c, uint16_t group)
 {
-    for (size_t i = 0; i < c->n_groups; i++)
-        if (c->groups[i] == group)
-            return true;
-    return false;
+    return ctx_has_group(c->ctx, group);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -219,7 +226,8 @@ static int make_share(struct tls_conn *c, uint16_t version, uint16_t suite, uint
                       const uint8_t *dh_params, size_t dh_params_len, unsigned dh_bits,
                       uint8_t *out, size_t cap, size_t *out_len)
 {
-    LPCWSTR type = is_ffdhe(group) || dh_params != NULL ? BCRYPT_DH_PUBLIC_BLOB : SSL_ECCPUBLIC_BLOB;
+    bool dh = is_ffdhe(group) || dh_params != NULL;
+    LPCWSTR type = dh ? BCRYPT_DH_PUBLIC_BLOB : SSL_ECCPUBLIC_BLOB;
     DWORD len = 0;
     SECURITY_STATUS st;
 
@@ -235,7 +243,7 @@ static int make_share(struct tls_conn *c, uint16_t version, uint16_t suite, uint
     if (FAILED(st))
         return tls_fail_status(c, "SslExportKey", st);
     c->eph_blob_len = len;
-    if (type == SSL_ECCPUBLIC_BLOB) {
+    if (!dh) {
         SSL_ECCKEY_BLOB h;
 
         memcpy(&h, c->eph_blob, sizeof(h));
@@ -305,7 +313,7 @@ static int import_share(struct tls_conn *c, uint16_t group, struct tls_rd share,
 static int fill_binder(struct tls_conn *c, uint8_t *msg, size_t len)
 {
     const struct tls_session *s = c->cfg.resume;
-    const struct suite *ps = suite_find(c, s->suite);
+    const struct suite *ps = tls_suite_find(c, s->suite);
     size_t blen = ps->hash_len;
     NCRYPT_KEY_HANDLE binder_key = 0;
     NCRYPT_HASH_HANDLE h = 0;
@@ -358,8 +366,8 @@ static int send_client_hello(struct tls_conn *c, const uint8_t *cookie, size_t c
     const struct suite *s13 = first_tls13_suite(c);
     int rc;
 
-    for (size_t i = 0; i < c->n_suites; i++)
-        suites[i] = c->suites[i].id;
+    for (size_t i = 0; i < c->ctx->n_suites; i++)
+        suites[i] = c->ctx->suites[i].id;
     if (c->cfg.max_version >= 0x0304 && s13 != NULL) {
         if (make_share(c, TLS1_3_PROTOCOL_VERSION, s13->id, c->group, NULL, 0, 0, share_buf,
                        sizeof(share_buf), &share_len) != 0)
@@ -370,9 +378,9 @@ static int send_client_hello(struct tls_conn *c, const uint8_t *cookie, size_t c
     c->sni_sent = host;
     ch = (struct client_hello){
         .random = c->crandom, .session_id = c->session_id, .session_id_len = c->session_id_len,
-        .suites = suites, .n_suites = c->n_suites,
+        .suites = suites, .n_suites = c->ctx->n_suites,
         .min_version = c->cfg.min_version, .max_version = c->cfg.max_version,
-        .groups = c->groups, .n_groups = c->n_groups,
+        .groups = c->ctx->groups, .n_groups = c->ctx->n_groups,
         .shares = &share, .n_shares = share_len != 0,
         .sig_algs = tls_sig_algs, .n_sig_algs = tls_n_sig_algs,
         .server_name = host ? c->cfg.server_name : NULL,
@@ -390,11 +398,11 @@ static int send_client_hello(struct tls_conn *c, const uint8_t *cookie, size_t c
         c->offered_ticket12 = true;
     }
     if (s != NULL && s->version == 0x0304 && c->cfg.max_version >= 0x0304 &&
-        suite_find(c, s->suite) != NULL) {
+        tls_suite_find(c, s->suite) != NULL) {
         ch.psk_identity = s->ticket;
         ch.psk_identity_len = s->ticket_len;
         ch.obfuscated_ticket_age = (uint32_t)(tls_now_ms() - s->received_ms) + s->age_add;
-        ch.binder_len = suite_find(c, s->suite)->hash_len;
+        ch.binder_len = tls_suite_find(c, s->suite)->hash_len;
         c->offered_psk = true;
     }
     msg = malloc(16384);
@@ -535,7 +543,7 @@ static int hello_retry(struct tls_conn *c, const struct server_hello *sh, struct
     if (hs_hash(c, mh, 4 + hl) != 0 || hs_hash(c, msg.p, msg.n) != 0)
         return -1;
     /* the PSK stays offered only if its hash is the one the server chose */
-    if (c->offered_psk && suite_find(c, c->cfg.resume->suite)->hash_len != c->suite->hash_len)
+    if (c->offered_psk && tls_suite_find(c, c->cfg.resume->suite)->hash_len != c->suite->hash_len)
         c->offered_psk = false;
     return send_client_hello(c, cookie_len != 0 ? cookie : NULL, cookie_len);
 }
@@ -566,7 +574,7 @@ static int server_hello13(struct tls_conn *c, const struct server_hello *sh)
         if (!c->offered_psk || sh->psk_identity != 0)
             return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
                             "the server selected a PSK we did not offer");
-        if (suite_find(c, c->cfg.resume->suite)->hash_len != c->suite->hash_len)
+        if (tls_suite_find(c, c->cfg.resume->suite)->hash_len != c->suite->hash_len)
             return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
                             "the server resumed with a suite of another hash");
         c->resumed = true;
@@ -607,7 +615,7 @@ static int encrypted_extensions(struct tls_conn *c)
         return -1;
     if (type != HS_ENCRYPTED_EXTENSIONS)
         return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                        "message %u where EncryptedExtensions belongs", type);
+                        "a %s where EncryptedExtensions belongs", tls_hs_name(type));
     alert = hs_parse_encrypted_extensions(body, &x);
     if (alert != HS_OK)
         return tls_fail(c, alert, "handshake", "a malformed EncryptedExtensions");
@@ -668,8 +676,8 @@ static int expect(struct tls_conn *c, uint8_t want, const char *what, struct tls
     if (hs_read(c, &type, body, msg) != 0)
         return -1;
     if (type != want)
-        return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake", "message %u where %s belongs",
-                        type, what);
+        return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake", "a %s where %s belongs",
+                        tls_hs_name(type), what);
     return 0;
 }
 
@@ -699,7 +707,7 @@ static int handshake13(struct tls_conn *c)
         }
         if (type != HS_CERTIFICATE)
             return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                            "message %u where the server's Certificate belongs", type);
+                            "a %s where the server's Certificate belongs", tls_hs_name(type));
         if (peer_certificate(c, body, true) != 0 || hs_hash(c, msg.p, msg.n) != 0 ||
             expect(c, HS_CERTIFICATE_VERIFY, "CertificateVerify", &body, &msg) != 0 ||
             certificate_verify13(c, body) != 0 || hs_hash(c, msg.p, msg.n) != 0)
@@ -935,7 +943,7 @@ static int receive_finished12(struct tls_conn *c)
             return -1;
         if (type != HS_NEW_SESSION_TICKET)
             return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                            "message %u where NewSessionTicket belongs", type);
+                            "a %s where NewSessionTicket belongs", tls_hs_name(type));
         if (hs_parse_new_session_ticket12(body, &t) != HS_OK)
             return tls_fail(c, ALERT_DECODE_ERROR, "handshake", "a malformed NewSessionTicket");
         if (t.ticket.n != 0) {
@@ -971,7 +979,7 @@ static int receive_finished12(struct tls_conn *c)
         return -1;
     if (type != HS_FINISHED)
         return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                        "message %u where the server's Finished belongs", type);
+                        "a %s where the server's Finished belongs", tls_hs_name(type));
     if (body.n != sizeof(want) || CRYPTO_memcmp(want, body.p, body.n) != 0)
         return tls_fail(c, ALERT_DECRYPT_ERROR, "server Finished", "it does not verify");
     return hs_hash(c, msg.p, msg.n);
@@ -993,7 +1001,7 @@ static int handshake12_full(struct tls_conn *c)
         return -1;
     if (type != HS_CERTIFICATE)
         return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                        "message %u where the server's Certificate belongs", type);
+                        "a %s where the server's Certificate belongs", tls_hs_name(type));
     if (peer_certificate(c, body, false) != 0 || hs_hash(c, msg.p, msg.n) != 0)
         return -1;
     if ((c->suite->auth == AUTH_RSA) != EVP_PKEY_is_a(X509_get0_pubkey(c->peer), "RSA"))
@@ -1004,7 +1012,7 @@ static int handshake12_full(struct tls_conn *c)
     if (c->suite->kx != KX_RSA) {
         if (type != HS_SERVER_KEY_EXCHANGE)
             return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                            "message %u where ServerKeyExchange belongs", type);
+                            "a %s where ServerKeyExchange belongs", tls_hs_name(type));
         if (server_key_exchange(c, body, cke, &cke_len) != 0 || hs_hash(c, msg.p, msg.n) != 0)
             return -1;
         if (hs_read(c, &type, &body, &msg) != 0)
@@ -1019,7 +1027,7 @@ static int handshake12_full(struct tls_conn *c)
     }
     if (type != HS_SERVER_HELLO_DONE || hs_parse_empty(body) != HS_OK)
         return tls_fail(c, type != HS_SERVER_HELLO_DONE ? ALERT_UNEXPECTED_MESSAGE : ALERT_DECODE_ERROR,
-                        "handshake", "message %u where ServerHelloDone belongs", type);
+                        "handshake", "a %s where ServerHelloDone belongs", tls_hs_name(type));
     if (hs_hash(c, msg.p, msg.n) != 0)
         return -1;
 
@@ -1135,12 +1143,16 @@ static int server_hello(struct tls_conn *c, struct server_hello *sh, struct tls_
         return -1;
     if (type != HS_SERVER_HELLO)
         return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                        "message %u where ServerHello belongs", type);
+                        "a %s where ServerHello belongs", tls_hs_name(type));
     alert = hs_parse_server_hello(body, sh);
     if (alert != HS_OK)
         return tls_fail(c, alert, "handshake", "a malformed ServerHello");
+    /* RFC 8446 §4.2.1: supported_versions naming a version we did not offer or one below
+     * TLS 1.3 is illegal_parameter; a legacy_version we cannot do is protocol_version */
+    if (sh->has_supported_versions && (sh->version < 0x0304 || sh->version > c->cfg.max_version))
+        return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
+                        "supported_versions chose 0x%04X, which we did not offer", sh->version);
     if (sh->version < c->cfg.min_version || sh->version > c->cfg.max_version ||
-        (sh->has_supported_versions && sh->version < 0x0304) ||
         (!sh->has_supported_versions && sh->legacy_version > 0x0303))
         return tls_fail(c, ALERT_PROTOCOL_VERSION, "handshake",
                         "the server chose version 0x%04X, which we did not offer", sh->version);
@@ -1149,7 +1161,7 @@ static int server_hello(struct tls_conn *c, struct server_hello *sh, struct tls_
         (sh->downgrade == 11 && c->cfg.max_version >= 0x0303))
         return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
                         "the server's random carries the downgrade sentinel");
-    c->suite = suite_find(c, sh->cipher_suite);
+    c->suite = tls_suite_find(c, sh->cipher_suite);
     if (c->suite == NULL || c->suite->tls13 != (sh->version == 0x0304))
         return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
                         "server chose cipher suite 0x%04X, which we did not offer", sh->cipher_suite);
@@ -1398,8 +1410,54 @@ int tls_close(struct tls_conn *c)
 /* Life cycle                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
-struct tls_conn *tls_client_new(const struct tls_client_config *cfg, struct tls_io io,
-                                char *err, size_t err_len)
+struct tls_client_ctx *tls_client_ctx_new(const struct tls_client_config *cfg, char *err,
+                                          size_t err_len)
+{
+    struct tls_client_ctx *x = calloc(1, sizeof(*x));
+    const char *why = NULL;
+
+    if (x == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    x->cfg = *cfg;
+    x->cfg.resume = NULL; /* per connection */
+    if (x->cfg.min_version == 0)
+        x->cfg.min_version = 0x0303;
+    if (x->cfg.max_version == 0)
+        x->cfg.max_version = 0x0304;
+    if (cfg->groups != NULL) {
+        for (size_t i = 0; i < cfg->n_groups && x->n_groups < MAX_GROUPS; i++)
+            if (tls_group_name(cfg->groups[i]) != NULL && !ctx_has_group(x, cfg->groups[i]))
+                x->groups[x->n_groups++] = cfg->groups[i];
+    } else {
+        memcpy(x->groups, default_groups, sizeof(default_groups));
+        x->n_groups = sizeof(default_groups) / sizeof(default_groups[0]);
+    }
+    if (x->cfg.min_version > x->cfg.max_version || x->cfg.min_version < 0x0301 ||
+        x->cfg.max_version > 0x0304)
+        why = "no protocol version to offer";
+    else if (cfg->trust == NULL && !cfg->insecure)
+        why = "no trust store (and not insecure)";
+    else if (suites_init(x) != 0)
+        why = "no cipher suite this client can use";
+    else if (x->n_groups == 0)
+        why = "no group";
+    if (why != NULL) {
+        snprintf(err, err_len, "configuration: %s", why);
+        free(x);
+        return NULL;
+    }
+    return x;
+}
+
+void tls_client_ctx_free(struct tls_client_ctx *x)
+{
+    free(x);
+}
+
+struct tls_conn *tls_client_connect(const struct tls_client_ctx *x, struct tls_io io,
+                                    const struct tls_session *resume, char *err, size_t err_len)
 {
     struct tls_conn *c = calloc(1, sizeof(*c));
 
@@ -1407,43 +1465,25 @@ struct tls_conn *tls_client_new(const struct tls_client_config *cfg, struct tls_
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    c->cfg = *cfg;
-    c->prov = cfg->provider;
+    c->ctx = x;
+    c->cfg = x->cfg;
+    c->cfg.resume = resume;
+    c->prov = x->cfg.provider;
     c->io = io;
-    if (c->cfg.min_version == 0)
-        c->cfg.min_version = 0x0303;
-    if (c->cfg.max_version == 0)
-        c->cfg.max_version = 0x0304;
-    if (c->cfg.min_version > c->cfg.max_version || c->cfg.min_version < 0x0301 ||
-        c->cfg.max_version > 0x0304) {
-        snprintf(err, err_len, "configuration: no protocol version to offer");
-        free(c);
-        return NULL;
-    }
-    if (cfg->trust == NULL && !cfg->insecure) {
-        snprintf(err, err_len, "configuration: no trust store (and not insecure)");
-        free(c);
-        return NULL;
-    }
-    if (suites_init(c) != 0) {
-        snprintf(err, err_len, "configuration: no cipher suite this client can use");
-        free(c);
-        return NULL;
-    }
-    if (cfg->groups != NULL) {
-        for (size_t i = 0; i < cfg->n_groups && c->n_groups < MAX_GROUPS; i++)
-            if (tls_group_name(cfg->groups[i]) != NULL && !group_offered(c, cfg->groups[i]))
-                c->groups[c->n_groups++] = cfg->groups[i];
-    } else {
-        memcpy(c->groups, default_groups, sizeof(default_groups));
-        c->n_groups = sizeof(default_groups) / sizeof(default_groups[0]);
-    }
-    if (c->n_groups == 0) {
-        snprintf(err, err_len, "configuration: no group");
-        free(c);
-        return NULL;
-    }
-    c->group = c->groups[0];
+    c->group = x->groups[0];
+    return c;
+}
+
+struct tls_conn *tls_client_new(const struct tls_client_config *cfg, struct tls_io io,
+                                char *err, size_t err_len)
+{
+    struct tls_client_ctx *x = tls_client_ctx_new(cfg, err, err_len);
+    struct tls_conn *c = x != NULL ? tls_client_connect(x, io, cfg->resume, err, err_len) : NULL;
+
+    if (c == NULL)
+        tls_client_ctx_free(x);
+    else
+        c->own_ctx = x;
     return c;
 }
 
@@ -1483,6 +1523,7 @@ void tls_free(struct tls_conn *c)
     X509_free(c->peer);
     sk_X509_pop_free(c->chain, X509_free);
     free(c->ch);
+    tls_client_ctx_free(c->own_ctx);
     /* plaintext that passed through the connection's buffers */
     OPENSSL_cleanse(c, sizeof(*c));
     free(c);

@@ -70,7 +70,7 @@ uint16_t tls_group_by_name(const char *name)
     return 0;
 }
 
-static const char *hs_type_name(uint8_t type)
+const char *tls_hs_name(uint8_t type)
 {
     switch (type) {
     case 0: return "HelloRequest";
@@ -397,13 +397,13 @@ int hs_read(struct tls_conn *c, uint8_t *type, struct tls_rd *body, struct tls_r
             if (len > TLS_MAX_HS_MESSAGE)
                 return tls_fail(c, ALERT_DECODE_ERROR, "handshake",
                                 "a %s of %u bytes is more than we accept",
-                                hs_type_name(buf.p[0]), (unsigned)len);
+                                tls_hs_name(buf.p[0]), (unsigned)len);
         }
         if (hs_next(&buf, type, body)) {
             *msg = rd_of(c->hs + c->hs_off, 4 + body->n);
             c->hs_off += msg->n;
             c->hs_n -= msg->n;
-            tls_trace(c, "<<< %s (%zu bytes)", hs_type_name(*type), msg->n);
+            tls_trace(c, "<<< %s (%zu bytes)", tls_hs_name(*type), msg->n);
             return 0;
         }
         memmove(c->hs, c->hs + c->hs_off, c->hs_n);
@@ -454,7 +454,7 @@ int hs_send(struct tls_conn *c, uint8_t type, const uint8_t *body, size_t n)
     m[2] = (uint8_t)(n >> 8);
     m[3] = (uint8_t)n;
     memcpy(m + 4, body, n);
-    tls_trace(c, ">>> %s (%zu bytes)", hs_type_name(type), 4 + n);
+    tls_trace(c, ">>> %s (%zu bytes)", tls_hs_name(type), 4 + n);
     if (c->peer_record_limit != 0 && c->wkey != 0 && c->peer_record_limit < limit)
         limit = c->peer_record_limit;
     rc = hs_hash(c, m, 4 + n);

@@ -64,9 +64,21 @@ struct tls_client_config {
 };
 
 struct tls_conn;
+struct tls_client_ctx;
 
-/* A connection over io; the configuration is copied except the pointers it holds, which must
- * outlive the connection. NULL on allocation or provider failure (message in err). */
+/* A client context: the configuration (copied; the pointers it holds must outlive the
+ * context) with what the provider says of each suite, decided once for all the connections
+ * made from it (SSL_CTX's role, or a Schannel credentials handle's). NULL with a message in
+ * err when the configuration leaves nothing to offer. */
+struct tls_client_ctx *tls_client_ctx_new(const struct tls_client_config *cfg, char *err,
+                                          size_t err_len);
+void tls_client_ctx_free(struct tls_client_ctx *ctx); /* after its connections */
+
+/* A connection over io from ctx, resuming resume (or NULL). */
+struct tls_conn *tls_client_connect(const struct tls_client_ctx *ctx, struct tls_io io,
+                                    const struct tls_session *resume, char *err, size_t err_len);
+
+/* Both in one: a connection with a private context (cfg->resume is the session). */
 struct tls_conn *tls_client_new(const struct tls_client_config *cfg, struct tls_io io,
                                 char *err, size_t err_len);
 

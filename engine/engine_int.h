@@ -73,12 +73,20 @@ struct tls_session {
 #define MAX_SUITES 64
 #define MAX_GROUPS 16
 
-struct tls_conn {
+/* What connections share: the configuration and what the provider said of its suites,
+ * decided once (SSL_CTX's, or a credentials handle's, role). */
+struct tls_client_ctx {
     struct tls_client_config cfg;
     struct suite suites[MAX_SUITES];    /* what we offer, as the provider describes it */
     size_t n_suites;
     uint16_t groups[MAX_GROUPS];
     size_t n_groups;
+};
+
+struct tls_conn {
+    struct tls_client_config cfg;       /* the context's, with this connection's session */
+    const struct tls_client_ctx *ctx;
+    struct tls_client_ctx *own_ctx;     /* tls_client_new's private context */
     NCRYPT_PROV_HANDLE prov;
     struct tls_io io;
     char err[320];
@@ -141,6 +149,7 @@ struct tls_conn {
 };
 
 /* conn.c */
+const char *tls_hs_name(uint8_t type); /* "ServerHello", ... */
 int tls_fail(struct tls_conn *c, int alert, const char *step, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int tls_fail_status(struct tls_conn *c, const char *call, SECURITY_STATUS st);
@@ -166,7 +175,7 @@ int hs_hash(struct tls_conn *c, const uint8_t *msg, size_t n);
 /* Frame, hash and send one handshake message. */
 int hs_send(struct tls_conn *c, uint8_t type, const uint8_t *body, size_t n);
 
-const struct suite *suite_find(struct tls_conn *c, uint16_t id);
+const struct suite *tls_suite_find(struct tls_conn *c, uint16_t id);
 
 /* peer.c */
 bool tls_is_ip(const char *name);

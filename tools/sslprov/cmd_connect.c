@@ -273,8 +273,8 @@ static int pump(struct tls_conn *c, struct tls_sock *s, const struct options *o,
     }
 }
 
-static int one_connection(NCRYPT_PROV_HANDLE prov, const struct options *o,
-                          struct tls_client_config *cfg, const uint8_t *data, size_t data_len,
+static int one_connection(const struct tls_client_ctx *ctx, const struct options *o,
+                          const struct tls_session *resume, const uint8_t *data, size_t data_len,
                           struct tls_session **session)
 {
     char err[320];
@@ -283,11 +283,10 @@ static int one_connection(NCRYPT_PROV_HANDLE prov, const struct options *o,
     struct tls_info info;
     int rc = CLI_FAIL;
 
-    (void)prov;
     s.fd = tls_tcp_connect(o->host, o->port, o->timeout_ms, err, sizeof(err));
     if (s.fd < 0)
         return fail("%s", err);
-    c = tls_client_new(cfg, tls_sock_io(&s), err, sizeof(err));
+    c = tls_client_connect(ctx, tls_sock_io(&s), resume, err, sizeof(err));
     if (c == NULL) {
         fail("%s", err);
         goto out;
@@ -334,7 +333,9 @@ int cmd_connect(int argc, char **argv)
     struct lists l = {0};
     struct take_ctx t = {.l = &l};
     struct tls_client_config cfg = {0};
+    struct tls_client_ctx *ctx = NULL;
     struct tls_session *session = NULL;
+    char err[320];
     NCRYPT_PROV_HANDLE prov = 0;
     X509_STORE *store = NULL;
     uint8_t *data = NULL;
@@ -379,6 +380,11 @@ int cmd_connect(int argc, char **argv)
         .no_ems = o.no_ems, .no_ticket = o.no_ticket,
         .trace = o.msg ? trace_line : NULL,
     };
+    ctx = tls_client_ctx_new(&cfg, err, sizeof(err));
+    if (ctx == NULL) {
+        fail("%s", err);
+        goto out;
+    }
     if (o.resume) {
         /* the same input goes over both connections */
         data = malloc(MAX_STDIN);
@@ -386,18 +392,17 @@ int cmd_connect(int argc, char **argv)
             goto out;
         for (ssize_t got; data_len < MAX_STDIN && (got = read(0, data + data_len, MAX_STDIN - data_len)) > 0;)
             data_len += (size_t)got;
-        rc = one_connection(prov, &o, &cfg, data, data_len, &session);
+        rc = one_connection(ctx, &o, NULL, data, data_len, &session);
         if (rc == CLI_OK && session == NULL)
             rc = fail("%s", "resume: the first connection left no session to resume");
-        if (rc == CLI_OK) {
-            cfg.resume = session;
-            rc = one_connection(prov, &o, &cfg, data, data_len, NULL);
-        }
+        if (rc == CLI_OK)
+            rc = one_connection(ctx, &o, session, data, data_len, NULL);
     } else {
-        rc = one_connection(prov, &o, &cfg, NULL, 0, NULL);
+        rc = one_connection(ctx, &o, NULL, NULL, 0, NULL);
     }
 out:
     tls_session_free(session);
+    tls_client_ctx_free(ctx);
     free(data);
     X509_STORE_free(store);
     SslFreeObject(prov, 0);
