@@ -1434,9 +1434,10 @@ struct tls_client_ctx *tls_client_ctx_new(const struct tls_client_config *cfg, c
         memcpy(x->groups, default_groups, sizeof(default_groups));
         x->n_groups = sizeof(default_groups) / sizeof(default_groups[0]);
     }
-    if (x->cfg.min_version > x->cfg.max_version || x->cfg.min_version < 0x0301 ||
-        x->cfg.max_version > 0x0304)
+    if (x->cfg.min_version > x->cfg.max_version || x->cfg.max_version > 0x0304)
         why = "no protocol version to offer";
+    else if (x->cfg.min_version < 0x0303)
+        why = "TLS 1.0 and 1.1 are not implemented by this client (RFC 8996 deprecates them)";
     else if (cfg->trust == NULL && !cfg->insecure)
         why = "no trust store (and not insecure)";
     else if (suites_init(x) != 0)

@@ -43,7 +43,7 @@ struct tls_session;
 
 struct tls_client_config {
     NCRYPT_PROV_HANDLE provider;        /* every secret lives behind its handles */
-    uint16_t min_version, max_version;  /* 0x0301..0x0304; 0 = TLS 1.2..1.3 */
+    uint16_t min_version, max_version;  /* 0x0303..0x0304; 0 = TLS 1.2..1.3 */
     const uint16_t *suites;             /* IANA values in preference order; NULL = defaults */
     size_t n_suites;
     const uint16_t *groups;             /* NamedGroup values; NULL = defaults. TLS 1.3: one
