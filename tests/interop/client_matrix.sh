@@ -165,7 +165,13 @@ check_report() { # check_report ERRFILE NCONN
         [ "$suite" = - ] || expect "report $n suite" "$(report_get "$err" suite "$n")" "$suite"
         # A resumed TLS 1.2 session runs no key exchange: no group to name.
         if [ "$want" != - ] && ! { [ "$ver" = 1.2 ] && [ "$n" = 2 ]; }; then
-            expect "report $n group" "$(report_get "$err" group "$n")" "$want"
+            if [[ $suite == TLS_DHE_* ]]; then
+                # TLS 1.2 DHE: the ServerKeyExchange carries a prime, not a group; the contract
+                # does not say how the report names it (the CLI says dh2048 for the RFC 7919 prime).
+                expect_re "report $n group" "$(report_get "$err" group "$n")" "^(${want}|dh${want#ffdhe})\$"
+            else
+                expect "report $n group" "$(report_get "$err" group "$n")" "$want"
+            fi
         fi
         if has "$flags" hrr; then
             expect "report $n hrr" "$(report_get "$err" hrr "$n")" yes
@@ -180,9 +186,17 @@ check_report() { # check_report ERRFILE NCONN
         else
             expect "report $n ems" "$(report_get "$err" ems "$n")" "$(has "$flags" noems && echo no || echo yes)"
         fi
-        expect "report $n keyupdate" "$(report_get "$err" keyupdate "$n")" \
-            "$(has "$flags" keyupdate && echo 'sent 1 received 1' || echo 'sent 0 received 0')"
     done
+    # The contract puts "keyupdate sent S received R" in the report printed after the handshake,
+    # where it can only say 0 and 0; the CLI prints it once the data is done, and only with
+    # --key-update. Either way the last one must count the KeyUpdate both ways.
+    if has "$flags" keyupdate; then
+        expect "keyupdate" "$(awk '$1 == "keyupdate" { $1 = ""; sub(/^ +/, ""); v = $0 } END { print v }' "$err")" \
+            "sent 1 received 1"
+    else
+        awk '$1 == "keyupdate" && $0 !~ /sent 0 received 0$/ { bad = $0 } END { if (bad) { print bad; exit 1 } }' "$err" >/dev/null ||
+            fail "keyupdate without --key-update: $(grep -m1 '^keyupdate' "$err")"
+    fi
     # The contract does not say whether a resumed connection names the certificate again.
     expect_re "report 1 subject" "$(report_get "$err" subject 1)" 'CN ?= ?localhost'
     expect_re "report 1 issuer" "$(report_get "$err" issuer 1)" 'CN ?= ?sslprov test CA'
@@ -349,7 +363,7 @@ run_column() {
         conf=main
         has "$flags" hrr && conf=hrr
         port=${PORTS[$peer.$conf]}
-        args=(connect "127.0.0.1:$port" --cafile "$CA" --sni localhost --timeout 10)
+        args=(connect "127.0.0.1:$port" --cafile "$CA" --sni localhost --timeout 5)
         [ "$ver" = - ] || args+=("--tls$ver")
         [ "$suite" = - ] || args+=(--suite "$suite")
         [ "$group" = - ] || args+=(--group "$group")
