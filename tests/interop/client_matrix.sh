@@ -431,6 +431,7 @@ print_table() {
 }
 
 pki_make
+pki_nssdb
 make_payloads
 mkdir -p "$PEER_TMP/run"
 declare -A PORTS

@@ -85,12 +85,27 @@ peers_cleanup() {
     exit "$rc"
 }
 
+# Stops one process this script started (bounded, SIGKILL after 3 s) and forgets it.
+proc_stop() { # proc_stop PID [SIGNAL]
+    local pid=$1 i p keep=()
+    kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+    for ((i = 0; i < 30; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${PEER_PIDS[@]}"; do
+        [ "$p" = "$pid" ] || keep+=("$p")
+    done
+    PEER_PIDS=("${keep[@]}")
+}
+
 # --- the PKI ---------------------------------------------------------------------------------
 
-# A CA and two leaves for localhost / 127.0.0.1 (RSA-2048 and ECDSA P-256), their PKCS#12 files,
-# an RFC 7919 ffdhe2048 parameter file and an NSS database holding both leaves. The leaves differ
-# in O= because NSS files certificates by subject: two leaves with one subject would share one
-# nickname and selfserv could not be given both.
+# A CA and two leaves for localhost / 127.0.0.1 (RSA-2048 and ECDSA P-256) and an RFC 7919
+# ffdhe2048 parameter file. The leaves differ in O= because NSS files certificates by subject:
+# two leaves with one subject would share one nickname and selfserv could not be given both.
 pki_make() {
     local d=$PEER_TMP/pki
     mkdir -p "$d"
@@ -103,6 +118,12 @@ pki_make() {
     pki_leaf rsa "sslprov RSA" "digitalSignature,keyEncipherment"
     pki_leaf ec "sslprov ECDSA" "digitalSignature"
     openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$d/ffdhe2048.pem" 2>/dev/null
+    CA=$d/ca.pem
+}
+
+# An NSS database (no password) holding both leaves with their keys, imported from PKCS#12.
+pki_nssdb() {
+    local d=$PEER_TMP/pki
     mkdir -p "$d/nssdb"
     certutil -N -d "sql:$d/nssdb" --empty-password
     local k
@@ -111,7 +132,6 @@ pki_make() {
             -name "$k" -passout pass:interop -out "$d/$k.p12"
         pk12util -i "$d/$k.p12" -d "sql:$d/nssdb" -W interop >/dev/null
     done
-    CA=$d/ca.pem
 }
 
 pki_leaf() { # pki_leaf NAME ORG KEYUSAGE
