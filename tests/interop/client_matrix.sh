@@ -450,11 +450,16 @@ for p in "${PEERS[@]}"; do
     run_column "$p" &
     jobs_pids+=($!)
 done
-for pid in "${jobs_pids[@]}"; do
-    wait "$pid"
+# A column that stopped early (an unexpected error under set -e) fails the run; its missing
+# cells show as "-".
+status=0
+for i in "${!PEERS[@]}"; do
+    if ! wait "${jobs_pids[$i]}"; then
+        note "the ${PEERS[$i]} column stopped before its last case"
+        status=1
+    fi
 done
 
-status=0
 print_table || status=1
 printf '\n%s client, %d s\n' "${INTEROP_CLIENT:-sslprov}" $((SECONDS - started))
 exit "$status"
