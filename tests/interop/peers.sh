@@ -3,8 +3,8 @@
 # The interop harness's shared pieces, sourced by client_matrix.sh and keylog_tshark.sh:
 # a private network namespace, a throw-away PKI, the three peer servers (openssl s_server,
 # gnutls-serv, NSS selfserv), the client runner (sslprov connect, or openssl s_client as a
-# stand-in) and the parsing of the client's report (tests rely on /work/notes/cli-contract.md,
-# mirrored in docs/engine.md: "key value" lines on stderr, data on stdout).
+# stand-in) and the parsing of the client's report (the contract of `sslprov connect`: one
+# "key value" line per fact on stderr after the handshake, the data on stdout).
 #
 # Every process started here is recorded in PEER_PIDS and stopped by peers_cleanup (the EXIT
 # trap), every wait is bounded, and only the namespace's loopback is used.
