@@ -5,8 +5,12 @@ set -euo pipefail
 
 # `scripts/deps.sh` : what `make build/check` need; `scripts/deps.sh fuzz` : also clang and
 # its libFuzzer/sanitizer runtime, for `make fuzz`.
+# The interop tests (tests/interop/) run the peers gnutls-serv (gnutls-bin) and selfserv/certutil/
+# pk12util (libnss3-tools), decrypt captures with tshark/dumpcap, and need unshare (util-linux),
+# ip and ss (iproute2) for their private network namespace.
 packages=(cmake make gcc libc6-dev pkg-config libssl-dev openssl valgrind binutils
-          libasan8 libubsan1 libtsan2)
+          libasan8 libubsan1 libtsan2
+          gnutls-bin libnss3-tools tshark curl iproute2 util-linux)
 if [ "${1:-}" = fuzz ]; then
     packages+=(clang libclang-rt-14-dev xxd bc)
 fi
@@ -25,6 +29,10 @@ fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "sslprov: installing ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
+    # wireshark-common (tshark's dependency) otherwise asks whether to make dumpcap setuid.
+    if command -v debconf-set-selections >/dev/null 2>&1; then
+        echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+    fi
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
     exit 0
