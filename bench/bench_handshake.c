@@ -180,13 +180,27 @@ static const uint8_t request[MSG] = "the client's 32 bytes of data..";
 static const uint16_t few_suites[] = {0x1301, 0xC02B, 0xC02F};
 
 /* One connection of ours; the session it leaves when asked. */
+/* Our client contexts, one per trust store and offer, made once (as an SSL_CTX is: the
+ * suite table is decided there, not per connection). */
+static struct tls_client_ctx *client_ctxs[2][2];
+
+static struct tls_client_ctx *client_ctx(const struct cell *c, bool few)
+{
+    struct tls_client_ctx **x = &client_ctxs[c->cert][few];
+    struct tls_client_config cfg = {
+        .provider = prov, .server_name = NAME, .trust = stores[c->cert],
+        .suites = few ? few_suites : NULL, .n_suites = sizeof(few_suites) / sizeof(few_suites[0]),
+    };
+    char err[256];
+
+    if (*x == NULL && (*x = tls_client_ctx_new(&cfg, err, sizeof(err))) == NULL)
+        die(err);
+    return *x;
+}
+
 static void ours_once(const struct cell *c, SSL_CTX *sctx, bool few,
                       const struct tls_session *resume, struct tls_session **keep)
 {
-    struct tls_client_config cfg = {
-        .provider = prov, .server_name = NAME, .trust = stores[c->cert], .resume = resume,
-        .suites = few ? few_suites : NULL, .n_suites = sizeof(few_suites) / sizeof(few_suites[0]),
-    };
     struct wire w;
     struct tls_conn *conn;
     struct tls_info info;
@@ -196,8 +210,9 @@ static void ours_once(const struct cell *c, SSL_CTX *sctx, bool few,
     char err[256];
 
     wire_new(&w, sctx);
-    conn = tls_client_new(&cfg, (struct tls_io){.ctx = &w, .recv = io_recv, .send = io_send},
-                          err, sizeof(err));
+    conn = tls_client_connect(client_ctx(c, few),
+                              (struct tls_io){.ctx = &w, .recv = io_recv, .send = io_send},
+                              resume, err, sizeof(err));
     if (conn == NULL)
         die(err);
     if (tls_handshake(conn) != 0 || tls_write(conn, request, MSG) != 0) {
@@ -207,6 +222,8 @@ static void ours_once(const struct cell *c, SSL_CTX *sctx, bool few,
     server_echo(&w);
     for (unsigned i = 0; i < STEPS && have < MSG; i++) {
         got = tls_read(conn, back + have, MSG - have);
+        if (got == TLS_AGAIN)
+            continue; /* a ticket or a KeyUpdate, no data yet */
         if (got <= 0)
             break;
         have += (size_t)got;
@@ -391,6 +408,8 @@ int main(int argc, char **argv)
     SslFreeObject(prov, 0);
     for (int i = 0; i < 2; i++) {
         X509_STORE_free(stores[i]);
+        tls_client_ctx_free(client_ctxs[i][0]);
+        tls_client_ctx_free(client_ctxs[i][1]);
         X509_free(certs[i]);
         EVP_PKEY_free(keys[i]);
     }

@@ -2,6 +2,7 @@
  * through SslExtract... and SslExpand...), the TLS 1.2 handshake (RFC 5246 §7.4 with RFC 7627 EMS,
  * RFC 5077 tickets, RFC 5746 renegotiation_info; master key through SslGenerateMasterKey),
  * resumption and post-handshake messages. docs/engine.md maps every message to its calls. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,9 +237,7 @@ static int make_share(struct tls_conn *c, uint16_t version, uint16_t suite, uint
                  dh_params != NULL ? 0 : group, dh_bits, (PBYTE)dh_params, (DWORD)dh_params_len, 0);
     if (FAILED(st))
         return tls_fail_status(c, "SslCreateEphemeralKey", st);
-    st = SSLCALL(c, SslExportKey, c->prov, c->eph, type, NULL, 0, &len, 0);
-    if (FAILED(st) || len > sizeof(c->eph_blob))
-        return tls_fail_status(c, "SslExportKey (size)", st);
+    /* eph_blob holds the largest blob (FFDHE 8192): no size query needed */
     st = SSLCALL(c, SslExportKey, c->prov, c->eph, type, c->eph_blob, sizeof(c->eph_blob), &len, 0);
     if (FAILED(st))
         return tls_fail_status(c, "SslExportKey", st);
@@ -726,6 +725,9 @@ static int handshake13(struct tls_conn *c)
     st = SSLCALL(c, SslExpandTrafficKeys, c->prov, c->master, c->th, &c->c_ap, &c->s_ap, NULL, 0);
     if (FAILED(st))
         return tls_fail_status(c, "SslExpandTrafficKeys (application)", st);
+    st = SSLCALL(c, SslExpandExporterMasterKey, c->prov, c->master, c->th, &c->exporter, NULL, 0);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslExpandExporterMasterKey", st);
     if (set_traffic_key(c, false, c->s_ap) != 0)
         return -1;
 
@@ -1306,10 +1308,8 @@ static int post_handshake(struct tls_conn *c, struct tls_rd frag)
     struct tls_rd buf, body;
     uint8_t type;
 
-    if (frag.n > sizeof(c->hs) - c->hs_n)
-        return tls_fail(c, ALERT_DECODE_ERROR, "connection", "handshake buffer full");
-    memmove(c->hs, c->hs + c->hs_off, c->hs_n);
-    c->hs_off = 0;
+    if (hs_reserve(c, frag.n) != 0)
+        return -1;
     memcpy(c->hs + c->hs_n, frag.p, frag.n);
     c->hs_n += frag.n;
     for (;;) {
@@ -1383,6 +1383,9 @@ long tls_read(struct tls_conn *c, void *buf, size_t n)
         } else if (type == REC_HANDSHAKE) {
             if (post_handshake(c, frag) != 0)
                 return -1;
+            /* no data came: let a multiplexing caller go back to waiting */
+            if (c->in_n == 0)
+                return TLS_AGAIN;
         } else if (type != REC_ALERT) {
             return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "connection", "a record of type %u", type);
         }
@@ -1392,6 +1395,23 @@ long tls_read(struct tls_conn *c, void *buf, size_t n)
     c->app += take;
     c->app_n -= take;
     return (long)take;
+}
+
+int tls_export_keying_material(struct tls_conn *c, const char *label, const uint8_t *context,
+                               size_t context_len, uint8_t *out, size_t out_len)
+{
+    uint8_t randoms[64];
+    bool tls13 = c->version == 0x0304;
+    SECURITY_STATUS st;
+
+    if (!c->hs_done || c->failed || context_len > 0xFFFF || out_len > 0xFFFFFFFFu)
+        return -1;
+    memcpy(randoms, c->crandom, 32);
+    memcpy(randoms + 32, c->srandom, 32);
+    st = SSLCALL(c, SslExportKeyingMaterial, c->prov, tls13 ? c->exporter : c->sess->secret,
+                 (PCHAR)label, tls13 ? NULL : randoms, tls13 ? 0 : 64, (PBYTE)context,
+                 (WORD)context_len, out, (DWORD)out_len, 0);
+    return FAILED(st) ? -1 : 0;
 }
 
 bool tls_pending(const struct tls_conn *c)
@@ -1460,12 +1480,14 @@ void tls_client_ctx_free(struct tls_client_ctx *x)
 struct tls_conn *tls_client_connect(const struct tls_client_ctx *x, struct tls_io io,
                                     const struct tls_session *resume, char *err, size_t err_len)
 {
-    struct tls_conn *c = calloc(1, sizeof(*c));
+    /* the three record buffers at the end need no zeroing: only what is above them */
+    struct tls_conn *c = malloc(sizeof(*c));
 
     if (c == NULL) {
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
+    memset(c, 0, offsetof(struct tls_conn, in));
     c->ctx = x;
     c->cfg = x->cfg;
     c->cfg.resume = resume;
@@ -1514,7 +1536,8 @@ void tls_free(struct tls_conn *c)
         return;
     NCRYPT_HANDLE *handles[] = {&c->wkey, &c->rkey, &c->th, &c->eph, &c->peer_share,
                                 &c->peer_key, &c->early, &c->hs_secret, &c->master, &c->c_hs,
-                                &c->s_hs, &c->c_ap, &c->s_ap, &c->rms, &c->pending_read,
+                                &c->s_hs, &c->c_ap, &c->s_ap, &c->rms, &c->exporter,
+                                &c->pending_read,
                                 &c->pending_write};
 
     for (size_t i = 0; i < sizeof(handles) / sizeof(handles[0]); i++)
@@ -1525,7 +1548,13 @@ void tls_free(struct tls_conn *c)
     sk_X509_pop_free(c->chain, X509_free);
     free(c->ch);
     tls_client_ctx_free(c->own_ctx);
-    /* plaintext that passed through the connection's buffers */
-    OPENSSL_cleanse(c, sizeof(*c));
+    /* plaintext passed through rec (decrypted records) and out (before in-place
+     * encryption), and the handshake buffer */
+    if (c->hs != NULL)
+        OPENSSL_cleanse(c->hs, c->hs_cap);
+    free(c->hs);
+    OPENSSL_cleanse(c->rec, c->rec_used);
+    OPENSSL_cleanse(c->out, c->out_used);
+    OPENSSL_cleanse(c, offsetof(struct tls_conn, in));
     free(c);
 }

@@ -175,6 +175,9 @@ int rec_send(struct tls_conn *c, uint8_t type, const uint8_t *data, size_t n)
 
     if (n > TLS_MAX_PLAIN)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "record", "a %zu-byte fragment", n);
+    /* the plaintext lands here before it is encrypted in place: tls_free cleanses this much */
+    if (TLS_HDR + 64 + n > c->out_used)
+        c->out_used = TLS_HDR + 64 + n;
     if (c->wkey == 0) {
         /* RFC 8446 §5.1: the first ClientHello may say 0x0301 for old middleboxes */
         o[0] = type;
@@ -334,6 +337,8 @@ int rec_recv(struct tls_conn *c, uint8_t *type, struct tls_rd *frag)
              * from a server that failed before reading our keys */
             memcpy(c->rec, frag->p, frag->n);
             *frag = rd_of(c->rec, frag->n);
+            if (frag->n > c->rec_used)
+                c->rec_used = frag->n;
             in_consume(c, rec_len);
             if (*type == REC_CHANGE_CIPHER_SPEC && c->version == 0x0304) {
                 if (c->hs_done || frag->n != 1 || frag->p[0] != 1)
@@ -355,6 +360,8 @@ int rec_recv(struct tls_conn *c, uint8_t *type, struct tls_rd *frag)
             }
             c->rseq++;
             n = result;
+            if (n > c->rec_used)
+                c->rec_used = n;
             if (c->version == 0x0304) {
                 while (n > 0 && c->rec[n - 1] == 0)
                     n--; /* padding */
@@ -406,8 +413,6 @@ int hs_read(struct tls_conn *c, uint8_t *type, struct tls_rd *body, struct tls_r
             tls_trace(c, "<<< %s (%zu bytes)", tls_hs_name(*type), msg->n);
             return 0;
         }
-        memmove(c->hs, c->hs + c->hs_off, c->hs_n);
-        c->hs_off = 0;
         if (rec_recv(c, &rtype, &frag) != 0)
             return -1;
         if (rtype == REC_ALERT) /* close_notify */
@@ -415,11 +420,35 @@ int hs_read(struct tls_conn *c, uint8_t *type, struct tls_rd *body, struct tls_r
         if (rtype != REC_HANDSHAKE)
             return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
                             "a record of type %u where a handshake message belongs", rtype);
-        if (frag.n > sizeof(c->hs) - c->hs_n)
-            return tls_fail(c, ALERT_DECODE_ERROR, "handshake", "handshake buffer full");
+        if (hs_reserve(c, frag.n) != 0)
+            return -1;
         memcpy(c->hs + c->hs_n, frag.p, frag.n);
         c->hs_n += frag.n;
     }
+}
+
+int hs_reserve(struct tls_conn *c, size_t n)
+{
+    size_t cap = c->hs_cap != 0 ? c->hs_cap : 4096;
+    uint8_t *p;
+
+    if (c->hs_off != 0) {
+        memmove(c->hs, c->hs + c->hs_off, c->hs_n);
+        c->hs_off = 0;
+    }
+    if (n > TLS_HS_BUFFER - c->hs_n)
+        return tls_fail(c, ALERT_DECODE_ERROR, "handshake", "handshake buffer full");
+    while (cap < c->hs_n + n)
+        cap *= 2;
+    if (cap > TLS_HS_BUFFER)
+        cap = TLS_HS_BUFFER;
+    if (cap != c->hs_cap) {
+        if ((p = realloc(c->hs, cap)) == NULL)
+            return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
+        c->hs = p;
+        c->hs_cap = cap;
+    }
+    return 0;
 }
 
 int hs_hash(struct tls_conn *c, const uint8_t *msg, size_t n)

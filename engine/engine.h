@@ -85,11 +85,20 @@ struct tls_conn *tls_client_new(const struct tls_client_config *cfg, struct tls_
 /* Runs the handshake: 0, or -1 with tls_error() set ("<step>: <reason> (sent alert x)"). */
 int tls_handshake(struct tls_conn *c);
 
-/* Application data. tls_write: 0 or -1. tls_read: bytes read, 0 at the peer's close_notify
- * (or EOF, reported by tls_error as a truncation), -1 on an error. Post-handshake messages
- * (NewSessionTicket, KeyUpdate, HelloRequest) are handled inside tls_read. */
+/* Application data. tls_write: 0 or -1. tls_read: bytes read; 0 at the peer's close_notify;
+ * TLS_AGAIN when the records it read held no application data (a NewSessionTicket, a
+ * KeyUpdate, a HelloRequest, handled inside) and nothing more is buffered — call again, after
+ * waiting for the transport if you multiplex (OpenSSL's SSL_read without AUTO_RETRY); -1 on
+ * an error (tls_error; the peer's EOF without close_notify is one). */
+#define TLS_AGAIN (-2)
 int tls_write(struct tls_conn *c, const void *buf, size_t n);
 long tls_read(struct tls_conn *c, void *buf, size_t n);
+
+/* RFC 5705 / RFC 8446 §7.5 keying material: SslExportKeyingMaterial with the TLS 1.3
+ * exporter master secret or the TLS 1.2 master key. context NULL: no context (TLS 1.2 then
+ * differs from an empty one). 0 or -1. */
+int tls_export_keying_material(struct tls_conn *c, const char *label, const uint8_t *context,
+                               size_t context_len, uint8_t *out, size_t out_len);
 
 /* Whether tls_read has something without waiting for the network (data already decrypted
  * or bytes of a record already read). */

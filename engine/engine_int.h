@@ -111,14 +111,13 @@ struct tls_conn {
     NCRYPT_SSL_CIPHER_LENGTHS wlen, rlen;
     uint64_t wseq, rseq;
     bool first_record_sent;
-    uint8_t in[TLS_MAX_RECORD + TLS_HDR]; /* bytes read, not yet a whole record */
     size_t in_n;
-    uint8_t rec[TLS_MAX_RECORD];        /* the current record, decrypted in place */
     uint8_t *app;                       /* application data left in rec */
     size_t app_n;
-    uint8_t out[TLS_MAX_RECORD];        /* one record being sent */
-    uint8_t hs[TLS_MAX_HS_MESSAGE + 4 + TLS_MAX_PLAIN]; /* handshake bytes not yet consumed */
-    size_t hs_off, hs_n;
+    size_t rec_used, out_used;          /* high-water marks: what tls_free cleanses */
+    uint8_t *hs;                        /* handshake bytes not yet consumed; grown on demand
+                                           up to TLS_HS_BUFFER */
+    size_t hs_cap, hs_off, hs_n;
 
     /* handshake */
     NCRYPT_HASH_HANDLE th;              /* the transcript, from the ServerHello's suite on */
@@ -140,13 +139,22 @@ struct tls_conn {
     bool offered_psk, offered_ticket12;
 
     /* TLS 1.3 secrets */
-    NCRYPT_KEY_HANDLE early, hs_secret, master, c_hs, s_hs, c_ap, s_ap, rms;
+    NCRYPT_KEY_HANDLE early, hs_secret, master, c_hs, s_hs, c_ap, s_ap, rms, exporter;
     struct tls_session *sess13;         /* the newest ticket */
     /* TLS 1.2 */
     struct tls_session *sess;           /* its master key; ours or the resumed one */
     bool ticket_expected;               /* the server acknowledged SessionTicket */
     NCRYPT_KEY_HANDLE pending_read, pending_write; /* keys waiting for ChangeCipherSpec */
+
+    /* The record buffers come last: tls_client_connect zeroes only what is above them. */
+    uint8_t in[TLS_MAX_RECORD + TLS_HDR]; /* bytes read, not yet a whole record */
+    uint8_t rec[TLS_MAX_RECORD];        /* the current record, decrypted in place */
+    uint8_t out[TLS_MAX_RECORD];        /* one record being sent */
 };
+
+#define TLS_HS_BUFFER (TLS_MAX_HS_MESSAGE + 4 + TLS_MAX_PLAIN)
+/* Room for n more handshake bytes in c->hs (compacting it first). */
+int hs_reserve(struct tls_conn *c, size_t n);
 
 /* conn.c */
 const char *tls_hs_name(uint8_t type); /* "ServerHello", ... */

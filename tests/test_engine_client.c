@@ -296,6 +296,8 @@ static bool exchange(struct pair *p, size_t n)
     w = SSL_write(p->srv.ssl, down, (int)n);
     for (i = 0; i < READ_CALLS && have < n; i++) {
         got = tls_read(p->c, back + have, n - have);
+        if (got == TLS_AGAIN)
+            continue; /* a ticket or a KeyUpdate, no data yet */
         if (got <= 0)
             break;
         have += (size_t)got;

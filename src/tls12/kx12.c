@@ -109,6 +109,15 @@ SECURITY_STATUS kx12_rsa_server(struct provider *prov, const struct pkey_object 
     return st;
 }
 
+static bool ec_peer_ok(struct provider *prov, EVP_PKEY *peer)
+{
+    EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(prov->be.libctx, peer, NULL);
+    bool ok = chk != NULL && EVP_PKEY_public_check_quick(chk) == 1;
+
+    EVP_PKEY_CTX_free(chk);
+    return ok;
+}
+
 SECURITY_STATUS kx12_dh(struct provider *prov, const struct pkey_object *own,
                         const struct pkey_object *peer, bool pad_dh, uint8_t *out, size_t *out_len)
 {
@@ -127,8 +136,12 @@ SECURITY_STATUS kx12_dh(struct provider *prov, const struct pkey_object *own,
         st = NTE_INTERNAL_ERROR;
         goto out;
     }
-    /* an invalid peer share or an all-zero X25519/X448 result fails here */
-    if (EVP_PKEY_derive_set_peer_ex(pctx, peer->pkey, 1) > 0 &&
+    /* An invalid peer share or an all-zero X25519/X448 result fails here. A NIST-curve peer
+     * gets the quick check, complete for these cofactor-1 curves (see pubblob.c); the full
+     * one would multiply by the order again on every exchange. */
+    if ((EVP_PKEY_is_a(peer->pkey, "EC") ? ec_peer_ok(prov, peer->pkey) &&
+                                               EVP_PKEY_derive_set_peer_ex(pctx, peer->pkey, 0) > 0
+                                         : EVP_PKEY_derive_set_peer_ex(pctx, peer->pkey, 1) > 0) &&
         EVP_PKEY_derive(pctx, NULL, &len) > 0 && len <= KX12_MAX_SHARED &&
         EVP_PKEY_derive(pctx, out, &len) > 0) {
         *out_len = len;

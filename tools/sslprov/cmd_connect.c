@@ -255,6 +255,8 @@ static int pump(struct tls_conn *c, struct tls_sock *s, const struct options *o,
         }
         if (p[0].revents != 0) {
             n = tls_read(c, buf, sizeof(buf));
+            if (n == TLS_AGAIN)
+                continue; /* a ticket or a KeyUpdate: back to waiting on both */
             if (n < 0)
                 return -1;
             if (n == 0)
