@@ -356,6 +356,33 @@ static void check_agree(const struct pair *p, uint16_t version, uint16_t suite, 
     }
 }
 
+/* RFC 5705 / RFC 8446 §7.5 keying material equals libssl's, with a context, with an empty
+ * one and without (which differ in TLS 1.2, and must not be confused); a label the RFC
+ * reserves is refused. */
+static void check_exporter(struct pair *p)
+{
+    static const uint8_t context[] = "sslprov exporter context";
+    uint8_t ours[3][48], theirs[3][48];
+
+    CHECK(tls_export_keying_material(p->c, "EXPERIMENTAL sslprov", context, sizeof(context) - 1,
+                                     ours[0], sizeof(ours[0])) == 0);
+    CHECK(tls_export_keying_material(p->c, "EXPERIMENTAL sslprov", context, 0, ours[1],
+                                     sizeof(ours[1])) == 0);
+    CHECK(tls_export_keying_material(p->c, "EXPERIMENTAL sslprov", NULL, 0, ours[2],
+                                     sizeof(ours[2])) == 0);
+    CHECK(SSL_export_keying_material(p->srv.ssl, theirs[0], sizeof(theirs[0]),
+                                     "EXPERIMENTAL sslprov", 20, context, sizeof(context) - 1, 1) == 1);
+    CHECK(SSL_export_keying_material(p->srv.ssl, theirs[1], sizeof(theirs[1]),
+                                     "EXPERIMENTAL sslprov", 20, context, 0, 1) == 1);
+    CHECK(SSL_export_keying_material(p->srv.ssl, theirs[2], sizeof(theirs[2]),
+                                     "EXPERIMENTAL sslprov", 20, NULL, 0, 0) == 1);
+    CHECK(memcmp(ours, theirs, sizeof(ours)) == 0);
+    if (p->info.version == 0x0303) {
+        CHECK(memcmp(ours[1], ours[2], sizeof(ours[1])) != 0);
+        CHECK(tls_export_keying_material(p->c, "master secret", NULL, 0, ours[0], 48) != 0);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* The cases                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
@@ -474,6 +501,7 @@ static void run_case(const struct tcase *t)
         CHECK_EQ(p.info.hrr, t->kind == KS_HRR);
         CHECK(!p.info.resumed && !SSL_session_reused(p.srv.ssl));
         CHECK(exchange(&p, t->kind == KS_BIG ? BIG : 100));
+        check_exporter(&p);
         tls_get_info(p.c, &p.info); /* what came after the handshake: tickets */
         if (!tls13) {
             CHECK_EQ(p.info.ems, !t->no_ems);
