@@ -398,7 +398,8 @@ int hs_read(struct tls_conn *c, uint8_t *type, struct tls_rd *body, struct tls_r
     uint32_t len;
 
     for (;;) {
-        buf = rd_of(c->hs + c->hs_off, c->hs_n);
+        /* (no buffer until the first handshake record) */
+        buf = c->hs != NULL ? rd_of(c->hs + c->hs_off, c->hs_n) : rd_of(NULL, 0);
         if (buf.n >= 4) {
             len = (uint32_t)buf.p[1] << 16 | (uint32_t)buf.p[2] << 8 | buf.p[3];
             if (len > TLS_MAX_HS_MESSAGE)

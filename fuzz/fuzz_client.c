@@ -14,6 +14,7 @@
 #include "fuzz_common.h"
 
 static NCRYPT_PROV_HANDLE prov;
+static struct tls_client_ctx *ctxs[3]; /* one per offer, made once (as a server's SSL_CTX is) */
 
 struct feed {
     const uint8_t *p;
@@ -49,18 +50,27 @@ static long feed_send(void *ctx, const uint8_t *buf, size_t n)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
+    static const uint16_t versions[3][2] = {{0x0303, 0x0304}, {0x0304, 0x0304}, {0x0303, 0x0303}};
+    char err[320];
+
     fz_target = "fuzz_client";
     if (SslOpenProvider(&prov, NULL, 0) != SEC_E_OK)
         FZ_FAIL("SslOpenProvider failed");
+    for (int i = 0; i < 3; i++) {
+        struct tls_client_config cfg = {.provider = prov, .min_version = versions[i][0],
+                                        .max_version = versions[i][1],
+                                        .server_name = "localhost", .insecure = true};
+
+        if ((ctxs[i] = tls_client_ctx_new(&cfg, err, sizeof(err))) == NULL)
+            FZ_FAIL("tls_client_ctx_new: %s", err);
+    }
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const uint16_t versions[4][2] = {{0x0303, 0x0304}, {0x0304, 0x0304}, {0x0303, 0x0303},
-                                            {0x0303, 0x0304}};
+    static const int offer[4] = {0, 1, 2, 0};
     struct feed f;
-    struct tls_client_config cfg = {0};
     struct tls_conn *c;
     char err[320];
     uint8_t buf[512];
@@ -71,14 +81,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pick = data[0];
     f = (struct feed){.p = data + 1, .n = size - 1,
                       .chunk = (pick >> 2) == 0 ? 0 : (size_t)(pick >> 2) * 4};
-    cfg = (struct tls_client_config){
-        .provider = prov, .min_version = versions[pick & 3][0], .max_version = versions[pick & 3][1],
-        .server_name = "localhost", .insecure = true,
-    };
-    c = tls_client_new(&cfg, (struct tls_io){.ctx = &f, .recv = feed_recv, .send = feed_send},
-                       err, sizeof(err));
+    c = tls_client_connect(ctxs[offer[pick & 3]],
+                           (struct tls_io){.ctx = &f, .recv = feed_recv, .send = feed_send}, NULL,
+                           err, sizeof(err));
     if (c == NULL)
-        FZ_FAIL("tls_client_new: %s", err);
+        FZ_FAIL("tls_client_connect: %s", err);
     if (tls_handshake(c) == 0) {
         /* (only reachable if the input is a real server's answer to these exact bytes) */
         while (tls_read(c, buf, sizeof(buf)) > 0)
