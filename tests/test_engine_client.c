@@ -387,7 +387,8 @@ static void check_exporter(struct pair *p)
 /* The cases                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-enum ks { KS_NONE, KS_PSK, KS_TICKET12, KS_ID12, KS_KU_OURS, KS_KU_SERVER, KS_HRR, KS_BIG };
+enum ks { KS_NONE, KS_PSK, KS_TICKET12, KS_ID12, KS_KU_OURS, KS_KU_SERVER, KS_HRR, KS_BIG,
+          KS_RENEG };
 
 struct tcase {
     const char *name;
@@ -437,6 +438,7 @@ static const struct tcase cases[] = {
     {"1.2 DHE-RSA AES-256-CBC-SHA no EMS", 0x0303, "DHE-RSA-AES256-SHA", 0x0039, NULL, {0}, 0, CERT_RSA, true},
     {"1.2 ticket resumption", 0x0303, "ECDHE-ECDSA-AES128-GCM-SHA256", 0xC02B, "P-256", {23}, 23, CERT_ECDSA, false, KS_TICKET12},
     {"1.2 ticket resumption no EMS", 0x0303, "ECDHE-RSA-AES256-GCM-SHA384", 0xC030, "X25519", {29}, 29, CERT_RSA, true, KS_TICKET12},
+    {"1.2 renegotiation refused", 0x0303, "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, "X25519", {29}, 29, CERT_RSA, false, KS_RENEG},
     {"1.2 session ID resumption", 0x0303, "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, "X25519", {29}, 29, CERT_RSA, false, KS_ID12},
 };
 
@@ -522,6 +524,21 @@ static void run_case(const struct tcase *t)
             tls_get_info(p.c, &p.info);
             CHECK(p.info.key_updates_sent == 1 && p.info.key_updates_received == 1);
             CHECK(exchange(&p, 100));
+        } else if (t->kind == KS_RENEG) {
+            /* A HelloRequest (RFC 5246 §7.4.1.1): we never renegotiate and say so with a
+             * no_renegotiation warning (§7.2.2). libssl, having asked, takes that as the end
+             * (handshake_failure), which our next read reports. */
+            uint8_t b;
+
+            CHECK(SSL_renegotiate(p.srv.ssl) == 1);
+            CHECK(SSL_do_handshake(p.srv.ssl) == 1); /* the HelloRequest goes out */
+            CHECK(exchange(&p, 100));
+            for (unsigned i = 0; i < DATA_STEPS && !p.srv.failed; i++)
+                server_step(&p.srv);
+            CHECK_EQ(p.srv.alert_received, 100);
+            CHECK_EQ(p.srv.alert_sent, 40);
+            CHECK(tls_read(p.c, &b, 1) == -1);
+            CHECK(strstr(tls_error(p.c), "server sent alert handshake_failure") != NULL);
         } else if (t->kind == KS_KU_SERVER) {
             CHECK(SSL_key_update(p.srv.ssl, SSL_KEY_UPDATE_REQUESTED) == 1);
             CHECK(exchange(&p, 100)); /* its KeyUpdate goes out ahead of its data */
@@ -532,7 +549,8 @@ static void run_case(const struct tcase *t)
             CHECK_EQ(p.srv.ku_received, 1);
             CHECK_EQ(p.srv.ku_sent, 1); /* an answer is not answered */
         }
-        CHECK(pair_close(&p));
+        if (t->kind != KS_RENEG) /* (that connection has ended) */
+            CHECK(pair_close(&p));
         if (t->kind == KS_PSK || t->kind == KS_TICKET12 || t->kind == KS_ID12)
             resume(t, sctx, &p);
     } else {
