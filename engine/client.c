@@ -117,7 +117,7 @@ static void suite_add(struct tls_client_ctx *x, uint16_t id)
 }
 
 /* The configured suites, or the provider's enabled TLS 1.3 and 1.2 suites in its order. */
-static int suites_init(struct tls_client_ctx *x)
+int tls_suites_init(struct tls_client_ctx *x)
 {
     NCRYPT_SSL_CIPHER_SUITE_EX *cx;
     PVOID state = NULL;
@@ -162,7 +162,7 @@ static bool group_offered(struct tls_conn *c, uint16_t group)
 /* Sessions                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
-static struct tls_session *session_new(void)
+struct tls_session *tls_session_new(void)
 {
     struct tls_session *s = calloc(1, sizeof(*s));
 
@@ -195,27 +195,6 @@ struct tls_session *tls_get_session(const struct tls_conn *c)
 /* Parameter lists                                                                            */
 /* ------------------------------------------------------------------------------------------ */
 
-struct params {
-    NCryptBuffer b[4];
-    NCryptBufferDesc d;
-};
-
-static PNCryptBufferDesc params_init(struct params *p)
-{
-    p->d.ulVersion = NCRYPTBUFFER_VERSION;
-    p->d.cBuffers = 0;
-    p->d.pBuffers = p->b;
-    return &p->d;
-}
-
-static void params_add(struct params *p, ULONG type, const void *data, ULONG len)
-{
-    p->b[p->d.cBuffers].BufferType = type;
-    p->b[p->d.cBuffers].cbBuffer = len;
-    p->b[p->d.cBuffers].pvBuffer = (PVOID)data;
-    p->d.cBuffers++;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Key shares                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
@@ -223,7 +202,7 @@ static void params_add(struct params *p, ULONG type, const void *data, ULONG len
 /* A fresh ephemeral key of group and its public value on the wire: SSL_ECCPUBLIC_BLOB's
  * bytes after its 8-byte header (X25519/X448, uncompressed NIST points), or an FFDHE y from
  * the BCRYPT_DH_PUBLIC_BLOB {header, p, g, y} (left-padded to |p|, RFC 8446 §4.2.8.1). */
-static int make_share(struct tls_conn *c, uint16_t version, uint16_t suite, uint16_t group,
+int tls_make_share(struct tls_conn *c, uint16_t version, uint16_t suite, uint16_t group,
                       const uint8_t *dh_params, size_t dh_params_len, unsigned dh_bits,
                       uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -263,7 +242,7 @@ static int make_share(struct tls_conn *c, uint16_t version, uint16_t suite, uint
 }
 
 /* The server's share of our ephemeral key's group as a public-only key. */
-static int import_share(struct tls_conn *c, uint16_t group, struct tls_rd share, const char *step)
+int tls_import_share(struct tls_conn *c, uint16_t group, struct tls_rd share, const char *step)
 {
     uint8_t blob[sizeof(BCRYPT_DH_KEY_BLOB) + 3 * 1024];
     size_t len;
@@ -368,7 +347,7 @@ static int send_client_hello(struct tls_conn *c, const uint8_t *cookie, size_t c
     for (size_t i = 0; i < c->ctx->n_suites; i++)
         suites[i] = c->ctx->suites[i].id;
     if (c->cfg.max_version >= 0x0304 && s13 != NULL) {
-        if (make_share(c, TLS1_3_PROTOCOL_VERSION, s13->id, c->group, NULL, 0, 0, share_buf,
+        if (tls_make_share(c, TLS1_3_PROTOCOL_VERSION, s13->id, c->group, NULL, 0, 0, share_buf,
                        sizeof(share_buf), &share_len) != 0)
             return -1;
         share = (struct key_share_entry){.group = c->group, .key = share_buf, .key_len = share_len};
@@ -439,7 +418,7 @@ static int transcript_start(struct tls_conn *c)
 }
 
 /* Extensions in a server message must be ones we offered (RFC 8446 §4.2, RFC 5246 §7.4.1.4). */
-static int check_solicited(struct tls_conn *c, const struct hs_exts *x, const uint16_t *allowed,
+int tls_check_solicited(struct tls_conn *c, const struct hs_exts *x, const uint16_t *allowed,
                            size_t n, const char *step)
 {
     for (size_t i = 0; i < x->n; i++) {
@@ -509,7 +488,7 @@ static int hello_retry(struct tls_conn *c, const struct server_hello *sh, struct
     SECURITY_STATUS st;
     static const uint16_t hrr_exts[] = {EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_COOKIE};
 
-    if (check_solicited(c, &sh->exts, hrr_exts, 3, "handshake") != 0)
+    if (tls_check_solicited(c, &sh->exts, hrr_exts, 3, "handshake") != 0)
         return -1;
     if (!sh->has_key_share && !sh->has_cookie)
         return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
@@ -547,7 +526,7 @@ static int hello_retry(struct tls_conn *c, const struct server_hello *sh, struct
     return send_client_hello(c, cookie_len != 0 ? cookie : NULL, cookie_len);
 }
 
-static int set_traffic_key(struct tls_conn *c, bool write, NCRYPT_KEY_HANDLE secret)
+int tls_set_traffic_key(struct tls_conn *c, bool write, NCRYPT_KEY_HANDLE secret)
 {
     NCRYPT_KEY_HANDLE k = 0;
     SECURITY_STATUS st = SSLCALL(c, SslExpandWriteKey, c->prov, secret, &k, NULL, 0);
@@ -562,7 +541,7 @@ static int server_hello13(struct tls_conn *c, const struct server_hello *sh)
     static const uint16_t sh_exts[] = {EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_PRE_SHARED_KEY};
     SECURITY_STATUS st;
 
-    if (check_solicited(c, &sh->exts, sh_exts, 3, "handshake") != 0)
+    if (tls_check_solicited(c, &sh->exts, sh_exts, 3, "handshake") != 0)
         return -1;
     if (!sh->has_key_share)
         return tls_fail(c, ALERT_MISSING_EXTENSION, "handshake", "no key_share (psk_ke was not offered)");
@@ -584,7 +563,7 @@ static int server_hello13(struct tls_conn *c, const struct server_hello *sh)
         if (FAILED(st))
             return tls_fail_status(c, "SslExtractEarlyKey", st);
     }
-    if (import_share(c, c->group, sh->key_exchange, "handshake") != 0)
+    if (tls_import_share(c, c->group, sh->key_exchange, "handshake") != 0)
         return -1;
     st = SSLCALL(c, SslExtractHandshakeKey, c->prov, c->eph, c->peer_share, c->early,
                  &c->hs_secret, NULL, 0);
@@ -599,7 +578,7 @@ static int server_hello13(struct tls_conn *c, const struct server_hello *sh)
     st = SSLCALL(c, SslExpandTrafficKeys, c->prov, c->hs_secret, c->th, &c->c_hs, &c->s_hs, NULL, 0);
     if (FAILED(st))
         return tls_fail_status(c, "SslExpandTrafficKeys (handshake)", st);
-    return set_traffic_key(c, false, c->s_hs) != 0 ? -1 : 0;
+    return tls_set_traffic_key(c, false, c->s_hs) != 0 ? -1 : 0;
 }
 
 static int encrypted_extensions(struct tls_conn *c)
@@ -618,7 +597,7 @@ static int encrypted_extensions(struct tls_conn *c)
     alert = hs_parse_encrypted_extensions(body, &x);
     if (alert != HS_OK)
         return tls_fail(c, alert, "handshake", "a malformed EncryptedExtensions");
-    if (check_solicited(c, &x, ee_exts, 4, "handshake") != 0 ||
+    if (tls_check_solicited(c, &x, ee_exts, 4, "handshake") != 0 ||
         take_alpn(c, &x, "handshake") != 0 || take_record_limit(c, &x, "handshake") != 0)
         return -1;
     if (hs_ext_find(&x, EXT_SERVER_NAME) != NULL && !c->sni_sent)
@@ -667,7 +646,7 @@ static int server_finished13(struct tls_conn *c, struct tls_rd body)
 }
 
 /* Read the next message of the server's flight, which must be of type want. */
-static int expect(struct tls_conn *c, uint8_t want, const char *what, struct tls_rd *body,
+int tls_expect(struct tls_conn *c, uint8_t want, const char *what, struct tls_rd *body,
                   struct tls_rd *msg)
 {
     uint8_t type;
@@ -708,11 +687,11 @@ static int handshake13(struct tls_conn *c)
             return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
                             "a %s where the server's Certificate belongs", tls_hs_name(type));
         if (peer_certificate(c, body, true) != 0 || hs_hash(c, msg.p, msg.n) != 0 ||
-            expect(c, HS_CERTIFICATE_VERIFY, "CertificateVerify", &body, &msg) != 0 ||
+            tls_expect(c, HS_CERTIFICATE_VERIFY, "CertificateVerify", &body, &msg) != 0 ||
             certificate_verify13(c, body) != 0 || hs_hash(c, msg.p, msg.n) != 0)
             return -1;
     }
-    if (expect(c, HS_FINISHED, "the server's Finished", &body, &msg) != 0)
+    if (tls_expect(c, HS_FINISHED, "the server's Finished", &body, &msg) != 0)
         return -1;
     if (server_finished13(c, body) != 0 || hs_hash(c, msg.p, msg.n) != 0)
         return -1;
@@ -728,12 +707,12 @@ static int handshake13(struct tls_conn *c)
     st = SSLCALL(c, SslExpandExporterMasterKey, c->prov, c->master, c->th, &c->exporter, NULL, 0);
     if (FAILED(st))
         return tls_fail_status(c, "SslExpandExporterMasterKey", st);
-    if (set_traffic_key(c, false, c->s_ap) != 0)
+    if (tls_set_traffic_key(c, false, c->s_ap) != 0)
         return -1;
 
     /* our flight: the middlebox-compatibility ChangeCipherSpec (we sent a session id, RFC 8446
      * D.4), an empty Certificate if one was asked for (this client has none), Finished */
-    if (rec_send(c, REC_CHANGE_CIPHER_SPEC, ccs, 1) != 0 || set_traffic_key(c, true, c->c_hs) != 0)
+    if (rec_send(c, REC_CHANGE_CIPHER_SPEC, ccs, 1) != 0 || tls_set_traffic_key(c, true, c->c_hs) != 0)
         return -1;
     if (c->cert_requested) {
         uint8_t cert[1 + 255 + 3];
@@ -748,7 +727,7 @@ static int handshake13(struct tls_conn *c)
     if (FAILED(st))
         return tls_fail_status(c, "SslComputeFinishedHash (client)", st);
     if (hs_send(c, HS_FINISHED, verify, c->suite->hash_len) != 0 ||
-        set_traffic_key(c, true, c->c_ap) != 0)
+        tls_set_traffic_key(c, true, c->c_ap) != 0)
         return -1;
     /* the resumption master secret covers our Finished; tickets derive their PSKs from it */
     st = SSLCALL(c, SslExpandResumptionMasterKey, c->prov, c->master, c->th, &c->rms, NULL, 0);
@@ -767,7 +746,7 @@ static int handshake13(struct tls_conn *c)
 /* A digest of public bytes (the ServerKeyExchange's randoms and parameters) through the
  * provider: a client-auth hash object of the scheme's hash fed the bytes, read with
  * SslComputeSessionHash. */
-static int digest12(struct tls_conn *c, const WCHAR *hname, const uint8_t *data, size_t n,
+int tls_digest12(struct tls_conn *c, const WCHAR *hname, const uint8_t *data, size_t n,
                     uint8_t *out, DWORD *out_len)
 {
     NCRYPT_HASH_HANDLE h = 0;
@@ -811,7 +790,7 @@ static int server_key_exchange(struct tls_conn *c, struct tls_rd body, uint8_t *
     memcpy(signed_data, c->crandom, 32);
     memcpy(signed_data + 32, c->srandom, 32);
     memcpy(signed_data + 64, ske.params.p, ske.params.n);
-    rc = digest12(c, scheme_hash(ske.sig.scheme, &hlen), signed_data, 64 + ske.params.n, digest,
+    rc = tls_digest12(c, scheme_hash(ske.sig.scheme, &hlen), signed_data, 64 + ske.params.n, digest,
                   &dlen);
     free(signed_data);
     if (rc != 0 || peer_verify(c, "server key exchange", ske.sig.scheme, digest, dlen,
@@ -823,9 +802,9 @@ static int server_key_exchange(struct tls_conn *c, struct tls_rd body, uint8_t *
             return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "server key exchange",
                             "server chose a group we did not offer");
         c->group = ske.group;
-        if (make_share(c, TLS1_2_PROTOCOL_VERSION, c->suite->id, ske.group, NULL, 0, 0, share,
+        if (tls_make_share(c, TLS1_2_PROTOCOL_VERSION, c->suite->id, ske.group, NULL, 0, 0, share,
                        sizeof(share), &share_len) != 0 ||
-            import_share(c, ske.group, ske.point, "server key exchange") != 0)
+            tls_import_share(c, ske.group, ske.point, "server key exchange") != 0)
             return -1;
         cke[0] = (uint8_t)share_len;
         memcpy(cke + 1, share, share_len);
@@ -853,7 +832,7 @@ static int server_key_exchange(struct tls_conn *c, struct tls_rd body, uint8_t *
         memcpy(params + sizeof(h), ske.p.p, plen);
         memset(params + sizeof(h) + plen, 0, plen - ske.g.n);
         memcpy(params + sizeof(h) + 2 * plen - ske.g.n, ske.g.p, ske.g.n);
-        if (make_share(c, TLS1_2_PROTOCOL_VERSION, c->suite->id, 0, params, sizeof(h) + 2 * plen,
+        if (tls_make_share(c, TLS1_2_PROTOCOL_VERSION, c->suite->id, 0, params, sizeof(h) + 2 * plen,
                        bits, share, sizeof(share), &share_len) != 0)
             return -1;
         c->dh_bits = bits;
@@ -863,7 +842,7 @@ static int server_key_exchange(struct tls_conn *c, struct tls_rd body, uint8_t *
 
             memset(ys, 0, plen - ske.ys.n);
             memcpy(ys + plen - ske.ys.n, ske.ys.p, ske.ys.n);
-            if (import_share(c, 0, rd_of(ys, plen), "server key exchange") != 0)
+            if (tls_import_share(c, 0, rd_of(ys, plen), "server key exchange") != 0)
                 return -1;
         }
         cke[0] = (uint8_t)(share_len >> 8);
@@ -1040,7 +1019,7 @@ static int handshake12_full(struct tls_conn *c)
         if (hs_send(c, HS_CERTIFICATE, empty, sizeof(empty)) != 0)
             return -1;
     }
-    c->sess = session_new();
+    c->sess = tls_session_new();
     if (c->sess == NULL)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
     if (c->suite->kx == KX_RSA) {
@@ -1087,7 +1066,7 @@ static int handshake12(struct tls_conn *c, const struct server_hello *sh)
     uint8_t sid[32];
     size_t sid_len;
 
-    if (check_solicited(c, &sh->exts, sh12_exts, 7, "handshake") != 0)
+    if (tls_check_solicited(c, &sh->exts, sh12_exts, 7, "handshake") != 0)
         return -1;
     if ((ems && c->cfg.no_ems) ||
         (hs_ext_find(&sh->exts, EXT_SESSION_TICKET) != NULL && !(c->cfg.min_version <= 0x0303 && !c->cfg.no_ticket)))
@@ -1182,6 +1161,8 @@ int tls_handshake(struct tls_conn *c)
 
     if (c->hs_done || c->failed)
         return c->failed ? -1 : 0;
+    if (c->server)
+        return tls_server_handshake(c);
     if (RAND_bytes(c->crandom, 32) != 1)
         return tls_fail(c, ALERT_NONE, "handshake", "no randomness");
     /* a session id: TLS 1.3's compatibility mode (RFC 8446 D.4); TLS 1.2 resumption by ID
@@ -1243,14 +1224,16 @@ static int next_secret(struct tls_conn *c, NCRYPT_KEY_HANDLE *secret, bool write
         return tls_fail_status(c, "SslExpandNextGenTrafficKey", st);
     tls_free_handle(c, secret);
     *secret = next;
-    return set_traffic_key(c, write, next);
+    return tls_set_traffic_key(c, write, next);
 }
 
 static int send_key_update(struct tls_conn *c, bool request)
 {
     uint8_t b = request ? 1 : 0;
 
-    if (hs_send(c, HS_KEY_UPDATE, &b, 1) != 0 || next_secret(c, &c->c_ap, true) != 0)
+    /* our own application traffic secret: the client's or the server's */
+    if (hs_send(c, HS_KEY_UPDATE, &b, 1) != 0 ||
+        next_secret(c, c->server ? &c->s_ap : &c->c_ap, true) != 0)
         return -1;
     c->ku_sent++;
     return 0;
@@ -1276,7 +1259,7 @@ static int new_session_ticket13(struct tls_conn *c, struct tls_rd body)
         return tls_fail(c, ALERT_DECODE_ERROR, "connection", "a malformed NewSessionTicket");
     if (t.lifetime > 604800)
         return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "connection", "a ticket lifetime over 7 days");
-    s = session_new();
+    s = tls_session_new();
     if (s == NULL || (s->ticket = malloc(t.ticket.n)) == NULL) {
         tls_session_free(s);
         return tls_fail(c, ALERT_INTERNAL_ERROR, "connection", "out of memory");
@@ -1322,7 +1305,7 @@ static int post_handshake(struct tls_conn *c, struct tls_rd frag)
         c->hs_off += 4 + body.n;
         c->hs_n -= 4 + body.n;
         tls_trace(c, "<<< post-handshake message %u (%zu bytes)", type, 4 + body.n);
-        if (c->version == 0x0304 && type == HS_NEW_SESSION_TICKET) {
+        if (c->version == 0x0304 && type == HS_NEW_SESSION_TICKET && !c->server) {
             if (new_session_ticket13(c, body) != 0)
                 return -1;
         } else if (c->version == 0x0304 && type == HS_KEY_UPDATE) {
@@ -1334,14 +1317,15 @@ static int post_handshake(struct tls_conn *c, struct tls_rd frag)
             if (c->hs_n != 0)
                 return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "connection",
                                 "a message after KeyUpdate in the same record");
-            if (next_secret(c, &c->s_ap, false) != 0)
+            if (next_secret(c, c->server ? &c->c_ap : &c->s_ap, false) != 0)
                 return -1;
             c->ku_received++;
             /* RFC 8446 §4.6.3: answer a request unless ours is still unanswered */
             if (req == 1 && !c->ku_requested && send_key_update(c, false) != 0)
                 return -1;
             c->ku_requested = false;
-        } else if (c->version != 0x0304 && type == HS_HELLO_REQUEST && body.n == 0) {
+        } else if (c->version != 0x0304 && ((type == HS_HELLO_REQUEST && body.n == 0 && !c->server) ||
+                                             (type == 1 /* ClientHello */ && c->server))) {
             if (rec_send_alert(c, 1, ALERT_NO_RENEGOTIATION) != 0)
                 return -1;
         } else {
@@ -1460,7 +1444,7 @@ struct tls_client_ctx *tls_client_ctx_new(const struct tls_client_config *cfg, c
         why = "TLS 1.0 and 1.1 are not implemented by this client (RFC 8996 deprecates them)";
     else if (cfg->trust == NULL && !cfg->insecure)
         why = "no trust store (and not insecure)";
-    else if (suites_init(x) != 0)
+    else if (tls_suites_init(x) != 0)
         why = "no cipher suite this client can use";
     else if (x->n_groups == 0)
         why = "no group";
@@ -1528,6 +1512,7 @@ void tls_get_info(const struct tls_conn *c, struct tls_info *info)
     info->key_updates_received = c->ku_received;
     info->tickets = c->tickets;
     info->peer = c->peer;
+    memcpy(info->sni, c->sni, sizeof(info->sni));
 }
 
 void tls_free(struct tls_conn *c)

@@ -483,7 +483,8 @@ int hs_send(struct tls_conn *c, uint8_t type, const uint8_t *body, size_t n)
     m[1] = (uint8_t)(n >> 16);
     m[2] = (uint8_t)(n >> 8);
     m[3] = (uint8_t)n;
-    memcpy(m + 4, body, n);
+    if (n != 0)
+        memcpy(m + 4, body, n);
     tls_trace(c, ">>> %s (%zu bytes)", tls_hs_name(type), 4 + n);
     if (c->peer_record_limit != 0 && c->wkey != 0 && c->peer_record_limit < limit)
         limit = c->peer_record_limit;

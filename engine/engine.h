@@ -128,8 +128,9 @@ struct tls_info {
     char alpn[256];            /* "" when none */
     unsigned key_updates_sent, key_updates_received;
     unsigned tickets;          /* NewSessionTickets received */
-    X509 *peer;                /* the server's certificate (the connection owns it); NULL when
-                                  resumed without one */
+    X509 *peer;                /* the peer's certificate (the connection owns it); NULL when
+                                  resumed or (server) when the client sent none */
+    char sni[256];             /* server: the host name the client asked for, "" none */
 };
 void tls_get_info(const struct tls_conn *c, struct tls_info *info);
 
@@ -137,6 +138,46 @@ void tls_get_info(const struct tls_conn *c, struct tls_info *info);
  * NULL if there is none. It holds its own copy of the secret's handle. */
 struct tls_session *tls_get_session(const struct tls_conn *c);
 void tls_session_free(struct tls_session *s);
+
+/* ---- The server (issue 14) ------------------------------------------------------------ */
+
+/* A certificate the server can present: the leaf as a CERT_CONTEXT whose private key was
+ * associated with sslprov_ext.h's SslProvAssociateCertificateKey (a file, a PKCS#8 blob or
+ * any OSSL_STORE URI) — the key is reached only through SslOpenPrivateKey and SslSignHash —
+ * and the intermediates to send after it. */
+struct tls_server_cred {
+    PCCERT_CONTEXT cert;
+    STACK_OF(X509) *chain;     /* or NULL */
+};
+
+struct tls_server_config {
+    NCRYPT_PROV_HANDLE provider;
+    uint16_t min_version, max_version;  /* 0x0303..0x0304; 0 = TLS 1.2..1.3 */
+    const uint16_t *suites;             /* preference order; NULL = the provider's */
+    size_t n_suites;
+    const uint16_t *groups;             /* preference order; NULL = defaults */
+    size_t n_groups;
+    const char *const *alpn;            /* protocols we speak, preference order */
+    size_t n_alpn;
+    const struct tls_server_cred *creds; /* one per key type (RSA, ECDSA), chosen per handshake
+                                            from the client's signature_algorithms */
+    size_t n_creds;
+    void (*trace)(void *arg, const char *line);
+    void *trace_arg;
+};
+
+struct tls_server_ctx;
+
+/* The context opens each credential's private key once (SslOpenPrivateKey) and keeps the
+ * session cache (TLS 1.3 ticket identities and TLS 1.2 session IDs: stateful, the secrets
+ * stay behind the provider's handles). NULL with a message in err. */
+struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_config *cfg, char *err,
+                                          size_t err_len);
+void tls_server_ctx_free(struct tls_server_ctx *ctx); /* after its connections */
+
+/* A server connection over io; tls_handshake runs the server's side. */
+struct tls_conn *tls_server_accept(struct tls_server_ctx *ctx, struct tls_io io, char *err,
+                                   size_t err_len);
 
 /* Names: IANA suite name of a value and back (over the provider's catalogue), and groups. */
 const char *tls_group_name(uint16_t group);

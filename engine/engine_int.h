@@ -83,10 +83,38 @@ struct tls_client_ctx {
     size_t n_groups;
 };
 
+/* A server credential with its key opened once. */
+struct server_key {
+    PCCERT_CONTEXT cert;
+    X509 *x509;
+    STACK_OF(X509) *chain;
+    NCRYPT_KEY_HANDLE key;
+    enum auth auth;
+    int bits;                  /* ECDSA: the curve's */
+};
+
+#define SERVER_CACHE 64
+
+struct tls_server_ctx {
+    struct tls_client_ctx base;         /* suites, groups, provider, trace */
+    struct server_key keys[4];
+    size_t n_keys;
+    const char *const *alpn;
+    size_t n_alpn;
+    /* TLS 1.3 tickets and TLS 1.2 sessions, found by their 32-byte identity; oldest out */
+    struct tls_session *cache[SERVER_CACHE];
+    size_t cache_next;
+};
+
 struct tls_conn {
     struct tls_client_config cfg;       /* the context's, with this connection's session */
     const struct tls_client_ctx *ctx;
     struct tls_client_ctx *own_ctx;     /* tls_client_new's private context */
+    bool server;                        /* the server side (issue 14) */
+    bool ccs_sent;                      /* server: the compatibility ChangeCipherSpec */
+    struct tls_server_ctx *sctx;
+    char sni[256];
+    unsigned key_index;                 /* server: the credential chosen */
     NCRYPT_PROV_HANDLE prov;
     struct tls_io io;
     char err[320];
@@ -198,7 +226,47 @@ bool scheme_allowed(struct tls_conn *c, uint16_t scheme, bool tls13);
 extern const uint16_t tls_sig_algs[];
 extern const size_t tls_n_sig_algs;
 
-/* client.c */
+/* client.c, shared with server.c */
 uint64_t tls_now_ms(void);
+int tls_suites_init(struct tls_client_ctx *x);
+struct tls_session *tls_session_new(void);
+int tls_make_share(struct tls_conn *c, uint16_t version, uint16_t suite, uint16_t group,
+                   const uint8_t *dh_params, size_t dh_params_len, unsigned dh_bits,
+                   uint8_t *out, size_t cap, size_t *out_len);
+int tls_import_share(struct tls_conn *c, uint16_t group, struct tls_rd share, const char *step);
+int tls_set_traffic_key(struct tls_conn *c, bool write, NCRYPT_KEY_HANDLE secret);
+int tls_digest12(struct tls_conn *c, const WCHAR *hname, const uint8_t *data, size_t n,
+                 uint8_t *out, DWORD *out_len);
+int tls_expect(struct tls_conn *c, uint8_t want, const char *what, struct tls_rd *body,
+               struct tls_rd *msg);
+int tls_check_solicited(struct tls_conn *c, const struct hs_exts *x, const uint16_t *allowed,
+                        size_t n, const char *step);
+
+/* server.c */
+int tls_server_handshake(struct tls_conn *c);
+
+/* NCryptBufferDesc parameter lists */
+struct params {
+    NCryptBuffer b[4];
+    NCryptBufferDesc d;
+};
+
+static inline PNCryptBufferDesc params_init(struct params *p)
+{
+    p->d.ulVersion = NCRYPTBUFFER_VERSION;
+    p->d.cBuffers = 0;
+    p->d.pBuffers = p->b;
+    return &p->d;
+}
+
+static inline void params_add(struct params *p, ULONG type, const void *data, ULONG len)
+{
+    p->b[p->d.cBuffers].BufferType = type;
+    p->b[p->d.cBuffers].cbBuffer = len;
+    p->b[p->d.cBuffers].pvBuffer = (PVOID)data;
+    p->d.cBuffers++;
+}
+
+
 
 #endif

@@ -274,3 +274,187 @@ uint8_t hs_parse_empty(struct tls_rd body)
 {
     return rd_empty(&body) ? HS_OK : HS_DECODE_ERROR;
 }
+
+/* ---- what a client sends ---------------------------------------------------------------- */
+
+/* A list extension: a vector of width-byte length holding min..max bytes, nothing after. */
+static bool only_vec(struct tls_rd ext, size_t width, size_t min, size_t max, struct tls_rd *out)
+{
+    return rd_vec(&ext, width, min, max, out) && rd_empty(&ext);
+}
+
+/* Every element of a list of n-byte items: the list's length must be a multiple of n. */
+static bool whole_items(struct tls_rd list, size_t n)
+{
+    return list.n % n == 0;
+}
+
+static uint8_t client_hello_exts(struct client_hello_msg *ch, struct tls_rd body_start,
+                                 struct tls_rd block)
+{
+    const struct tls_rd *e;
+
+    if ((e = hs_ext_find(&ch->exts, EXT_SUPPORTED_VERSIONS)) != NULL) {
+        if (!only_vec(*e, 1, 2, 254, &ch->versions) || !whole_items(ch->versions, 2))
+            return HS_DECODE_ERROR;
+        ch->has_versions = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_SUPPORTED_GROUPS)) != NULL) {
+        if (!only_vec(*e, 2, 2, 0xFFFF, &ch->groups) || !whole_items(ch->groups, 2))
+            return HS_DECODE_ERROR;
+        ch->has_groups = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_KEY_SHARE)) != NULL) {
+        struct tls_rd walk;
+
+        if (!only_vec(*e, 2, 0, 0xFFFF, &ch->key_shares))
+            return HS_DECODE_ERROR;
+        for (walk = ch->key_shares; !rd_empty(&walk);) {
+            uint16_t group;
+            struct tls_rd key;
+
+            if (!rd_u16(&walk, &group) || !rd_vec(&walk, 2, 1, 0xFFFF, &key))
+                return HS_DECODE_ERROR;
+        }
+        ch->has_key_share = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_SIGNATURE_ALGORITHMS)) != NULL) {
+        if (!only_vec(*e, 2, 2, 0xFFFE, &ch->sig_algs) || !whole_items(ch->sig_algs, 2))
+            return HS_DECODE_ERROR;
+        ch->has_sig_algs = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_SERVER_NAME)) != NULL) {
+        struct tls_rd list, walk;
+        uint8_t type;
+
+        /* ServerNameList: at most one host_name (RFC 6066 §3) */
+        if (!only_vec(*e, 2, 1, 0xFFFF, &list))
+            return HS_DECODE_ERROR;
+        for (walk = list; !rd_empty(&walk);) {
+            struct tls_rd name;
+
+            if (!rd_u8(&walk, &type) || !rd_vec(&walk, 2, 1, 0xFFFF, &name))
+                return HS_DECODE_ERROR;
+            if (type == 0) {
+                if (ch->server_name.n != 0)
+                    return HS_ILLEGAL_PARAMETER;
+                ch->server_name = name;
+            }
+        }
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_ALPN)) != NULL) {
+        struct tls_rd walk, name;
+
+        if (!only_vec(*e, 2, 2, 0xFFFF, &ch->alpn))
+            return HS_DECODE_ERROR;
+        for (walk = ch->alpn; !rd_empty(&walk);)
+            if (!rd_vec(&walk, 1, 1, 255, &name))
+                return HS_DECODE_ERROR;
+        ch->has_alpn = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_PSK_KEY_EXCHANGE_MODES)) != NULL) {
+        if (!only_vec(*e, 1, 1, 255, &ch->psk_modes))
+            return HS_DECODE_ERROR;
+        ch->has_psk_modes = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_COOKIE)) != NULL) {
+        if (!only_vec(*e, 2, 1, 0xFFFF, &ch->cookie))
+            return HS_DECODE_ERROR;
+        ch->has_cookie = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_EXTENDED_MASTER_SECRET)) != NULL) {
+        if (!rd_empty(e))
+            return HS_DECODE_ERROR;
+        ch->ems = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_SESSION_TICKET)) != NULL) {
+        ch->ticket = *e;
+        ch->has_ticket = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_RENEGOTIATION_INFO)) != NULL) {
+        struct tls_rd info;
+
+        if (!only_vec(*e, 1, 0, 255, &info))
+            return HS_DECODE_ERROR;
+        if (info.n != 0) /* RFC 5746 §3.6: an initial handshake's is empty */
+            return HS_HANDSHAKE_FAILURE;
+        ch->has_reneg_info = true;
+    }
+    if ((e = hs_ext_find(&ch->exts, EXT_RECORD_SIZE_LIMIT)) != NULL) {
+        if (!only_u16(*e, &ch->record_size_limit))
+            return HS_DECODE_ERROR;
+        if (ch->record_size_limit < 64)
+            return HS_ILLEGAL_PARAMETER;
+    }
+    ch->has_early_data = hs_ext_find(&ch->exts, EXT_EARLY_DATA) != NULL;
+    if ((e = hs_ext_find(&ch->exts, EXT_PRE_SHARED_KEY)) != NULL) {
+        struct tls_rd x = *e, walk;
+        size_t ids = 0, binders = 0;
+
+        /* the last extension: its body ends where the block does */
+        if (e->p + e->n != block.p + block.n)
+            return HS_ILLEGAL_PARAMETER;
+        if (!rd_vec(&x, 2, 7, 0xFFFF, &ch->psk_identities))
+            return HS_DECODE_ERROR;
+        ch->binders_offset = (size_t)(x.p - body_start.p);
+        if (!rd_vec(&x, 2, 33, 0xFFFF, &ch->psk_binders) || !rd_empty(&x))
+            return HS_DECODE_ERROR;
+        for (walk = ch->psk_identities; !rd_empty(&walk); ids++) {
+            struct tls_rd id;
+            uint32_t age;
+
+            if (!rd_vec(&walk, 2, 1, 0xFFFF, &id) || !rd_u32(&walk, &age))
+                return HS_DECODE_ERROR;
+        }
+        for (walk = ch->psk_binders; !rd_empty(&walk); binders++) {
+            struct tls_rd b;
+
+            if (!rd_vec(&walk, 1, 32, 255, &b))
+                return HS_DECODE_ERROR;
+        }
+        if (ids != binders)
+            return HS_ILLEGAL_PARAMETER;
+        ch->has_psk = true;
+    }
+    return HS_OK;
+}
+
+uint8_t hs_parse_client_hello(struct tls_rd body, struct client_hello_msg *out)
+{
+    struct tls_rd start = body, compression, block, walk;
+    uint8_t st;
+
+    memset(out, 0, sizeof(*out));
+    if (!rd_u16(&body, &out->legacy_version) || !rd_bytes(&body, 32, &out->random) ||
+        !rd_vec(&body, 1, 0, 32, &out->session_id) ||
+        !rd_vec(&body, 2, 2, 0xFFFE, &out->suites) || !whole_items(out->suites, 2) ||
+        !rd_vec(&body, 1, 1, 255, &compression))
+        return HS_DECODE_ERROR;
+    for (walk = out->suites; !rd_empty(&walk);) {
+        uint16_t s = 0;
+
+        rd_u16(&walk, &s);
+        out->reneg_scsv |= s == 0x00FF;
+        out->fallback_scsv |= s == 0x5600;
+    }
+    for (size_t i = 0; i < compression.n; i++)
+        out->null_compression |= compression.p[i] == 0;
+    /* an SSL 3.0-style hello without extensions is allowed below TLS 1.3 */
+    block = rd_of(body.p, 0);
+    if (!rd_empty(&body)) {
+        if (!rd_vec(&body, 2, 0, 0xFFFF, &block) || !rd_empty(&body))
+            return HS_DECODE_ERROR;
+        if ((st = hs_parse_exts(block, &out->exts)) != HS_OK)
+            return st;
+    }
+    return client_hello_exts(out, start, block);
+}
+
+uint8_t hs_parse_client_key_exchange(struct tls_rd body, int kind, struct tls_rd *value)
+{
+    bool ok = kind == CKE_ECDHE ? rd_vec(&body, 1, 1, 255, value)
+              : kind == CKE_DHE ? rd_vec(&body, 2, 1, 0xFFFF, value)
+                                : rd_vec(&body, 2, 0, 0xFFFF, value);
+
+    return ok && rd_empty(&body) ? HS_OK : HS_DECODE_ERROR;
+}

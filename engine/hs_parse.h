@@ -200,4 +200,53 @@ uint8_t hs_parse_certificate_request(struct tls_rd body, bool tls13, bool sig_al
 /* ServerHelloDone and other empty bodies. */
 uint8_t hs_parse_empty(struct tls_rd body);
 
+/* ---- what a client sends (the server side, issue 14) ---- */
+
+/* ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2): the fields, the extension block, and the
+ * extensions a server acts on, each decoded and bounds-checked here (lists as readers to
+ * walk with rd_u16 and friends). pre_shared_key must be the last extension (RFC 8446
+ * §4.2.11, illegal_parameter otherwise); binders_offset is where its binders list starts,
+ * counted from the start of the body (the truncated ClientHello ends there). */
+struct client_hello_msg {
+    uint16_t legacy_version;
+    const uint8_t *random;           /* 32 bytes */
+    struct tls_rd session_id;
+    struct tls_rd suites;            /* uint16 list */
+    bool null_compression;           /* the list holds null (0) */
+    struct hs_exts exts;
+    bool has_versions;
+    struct tls_rd versions;          /* supported_versions: uint16 list */
+    bool has_groups;
+    struct tls_rd groups;            /* supported_groups */
+    bool has_key_share;
+    struct tls_rd key_shares;        /* KeyShareEntry list: group, key_exchange<1..2^16-1> */
+    bool has_sig_algs;
+    struct tls_rd sig_algs;
+    struct tls_rd server_name;       /* the host_name, empty when none */
+    bool has_alpn;
+    struct tls_rd alpn;              /* ProtocolName list (each 1..255 bytes) */
+    bool has_psk_modes;
+    struct tls_rd psk_modes;         /* uint8 list */
+    bool has_psk;
+    struct tls_rd psk_identities;    /* PskIdentity list: identity<1..2^16-1>, uint32 age */
+    struct tls_rd psk_binders;       /* PskBinderEntry list: <32..255> each */
+    size_t binders_offset;
+    bool has_cookie;
+    struct tls_rd cookie;
+    bool ems;                        /* extended_master_secret (empty) */
+    bool has_ticket;                 /* SessionTicket (RFC 5077) */
+    struct tls_rd ticket;
+    bool has_reneg_info;             /* renegotiation_info; must be empty in a first handshake */
+    bool reneg_scsv;                 /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV in the suites */
+    bool fallback_scsv;              /* TLS_FALLBACK_SCSV (RFC 7507) */
+    bool has_early_data;
+    uint16_t record_size_limit;      /* 0 when absent */
+};
+uint8_t hs_parse_client_hello(struct tls_rd body, struct client_hello_msg *out);
+
+/* ClientKeyExchange bodies (RFC 8422 §5.7, RFC 5246 §7.4.7): ECDHE point<1..255>, DHE
+ * dh_Yc<1..2^16-1>, RSA EncryptedPreMasterSecret<0..2^16-1> (TLS 1.0+ form). */
+uint8_t hs_parse_client_key_exchange(struct tls_rd body, int kind, struct tls_rd *value);
+enum { CKE_ECDHE, CKE_DHE, CKE_RSA };
+
 #endif

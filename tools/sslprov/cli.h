@@ -21,6 +21,7 @@ struct command {
 int cmd_suites(int argc, char **argv);
 int cmd_derive(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* "sslprov: <message>" and the command's usage on stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)

@@ -28,6 +28,14 @@ static const struct command commands[] = {
      "a TLS 1.3/1.2 client on the reference engine: every secret behind the provider's\n"
      "           handles; stdin to the server, the server to stdout",
      cmd_connect},
+    {"serve",
+     "--cert FILE --key FILE|URI [--cert2 FILE --key2 FILE|URI] [--host H] [--port N]\n"
+     "           [--tls1.2|--tls1.3] [--suites LIST] [--groups LIST] [--alpn LIST]\n"
+     "           [--keylog FILE] [--www | --echo] [--max-connections N] [--timeout SEC]\n"
+     "           [--msg|-v] [--quiet]",
+     "a TLS 1.3/1.2 server on the reference engine: the key only through SslOpenPrivateKey\n"
+     "           and SslSignHash; prints ACCEPT HOST:PORT once listening",
+     cmd_serve},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

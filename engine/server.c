@@ -1,0 +1,1113 @@
+/* The engine's TLS server (issue 14): TLS 1.3 (RFC 8446: HelloRetryRequest, PSK resumption
+ * with binders checked, tickets, KeyUpdate) and TLS 1.2 (RFC 5246 with RFC 7627 EMS, session
+ * ID resumption; ECDHE, DHE and RSA key exchange). The certificate's private key is reached
+ * only through SslOpenPrivateKey and SslSignHash; RSA key exchange through
+ * SslImportMasterKey's implicit rejection. Records, handshake framing and post-handshake
+ * messages are conn.c's and client.c's, shared with the client. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "engine_int.h"
+#include "tls_writer.h"
+
+#define HS_CLIENT_HELLO 1
+#define HS_CLIENT_KEY_EXCHANGE 16
+#define HS_MESSAGE_HASH 254
+#define TICKET_LIFETIME 7200 /* seconds */
+#define TICKETS_PER_HANDSHAKE 2
+
+static const uint8_t hrr_random[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+
+static int transcript_feed_first(struct tls_conn *c, struct tls_rd chmsg);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Context                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+static const uint16_t default_groups[] = {29, 23, 24, 25, 30, 256, 257};
+
+static int open_key(struct tls_server_ctx *x, const struct tls_server_cred *cr, char *err,
+                    size_t err_len)
+{
+    struct server_key *k = &x->keys[x->n_keys];
+    const unsigned char *p = cr->cert->pbCertEncoded;
+    EVP_PKEY *pk;
+    SECURITY_STATUS st;
+
+    k->x509 = d2i_X509(NULL, &p, (long)cr->cert->cbCertEncoded);
+    pk = k->x509 != NULL ? X509_get0_pubkey(k->x509) : NULL;
+    if (pk == NULL || !(EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_is_a(pk, "EC"))) {
+        X509_free(k->x509);
+        snprintf(err, err_len, "credentials: a certificate without an RSA or ECDSA key");
+        return -1;
+    }
+    k->auth = EVP_PKEY_is_a(pk, "RSA") ? AUTH_RSA : AUTH_ECDSA;
+    k->bits = EVP_PKEY_get_bits(pk);
+    st = SslOpenPrivateKey(x->base.cfg.provider, &k->key, cr->cert, 0);
+    if (FAILED(st)) {
+        X509_free(k->x509);
+        snprintf(err, err_len, "credentials: SslOpenPrivateKey returned 0x%08X (%s)", (unsigned)st,
+                 st == NTE_NO_KEY ? "no key associated with the certificate"
+                 : st == NTE_BAD_KEYSET ? "the key does not match the certificate" : "?");
+        return -1;
+    }
+    k->cert = cr->cert;
+    k->chain = cr->chain;
+    x->n_keys++;
+    return 0;
+}
+
+struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_config *cfg, char *err,
+                                          size_t err_len)
+{
+    struct tls_server_ctx *x = calloc(1, sizeof(*x));
+    struct tls_client_ctx *b;
+
+    if (x == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    b = &x->base;
+    b->cfg = (struct tls_client_config){
+        .provider = cfg->provider, .min_version = cfg->min_version != 0 ? cfg->min_version : 0x0303,
+        .max_version = cfg->max_version != 0 ? cfg->max_version : 0x0304, .suites = cfg->suites,
+        .n_suites = cfg->n_suites, .trace = cfg->trace, .trace_arg = cfg->trace_arg, .insecure = true,
+    };
+    x->alpn = cfg->alpn;
+    x->n_alpn = cfg->n_alpn;
+    if (cfg->groups != NULL) {
+        for (size_t i = 0; i < cfg->n_groups && b->n_groups < MAX_GROUPS; i++)
+            if (tls_group_name(cfg->groups[i]) != NULL)
+                b->groups[b->n_groups++] = cfg->groups[i];
+    } else {
+        memcpy(b->groups, default_groups, sizeof(default_groups));
+        b->n_groups = sizeof(default_groups) / sizeof(default_groups[0]);
+    }
+    if (b->cfg.min_version < 0x0303 || b->cfg.max_version > 0x0304 ||
+        b->cfg.min_version > b->cfg.max_version) {
+        snprintf(err, err_len, "configuration: TLS 1.2 and 1.3 only");
+        goto fail;
+    }
+    if (tls_suites_init(b) != 0 || b->n_groups == 0) {
+        snprintf(err, err_len, "configuration: no cipher suite or group this server can use");
+        goto fail;
+    }
+    if (cfg->n_creds == 0 || cfg->n_creds > sizeof(x->keys) / sizeof(x->keys[0])) {
+        snprintf(err, err_len, "configuration: 1 to 4 certificates");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->n_creds; i++)
+        if (open_key(x, &cfg->creds[i], err, err_len) != 0)
+            goto fail;
+    return x;
+fail:
+    tls_server_ctx_free(x);
+    return NULL;
+}
+
+void tls_server_ctx_free(struct tls_server_ctx *x)
+{
+    if (x == NULL)
+        return;
+    for (size_t i = 0; i < x->n_keys; i++) {
+        SslFreeObject(x->keys[i].key, 0);
+        X509_free(x->keys[i].x509);
+    }
+    for (size_t i = 0; i < SERVER_CACHE; i++)
+        tls_session_free(x->cache[i]);
+    free(x);
+}
+
+struct tls_conn *tls_server_accept(struct tls_server_ctx *x, struct tls_io io, char *err,
+                                   size_t err_len)
+{
+    struct tls_conn *c = malloc(sizeof(*c));
+
+    if (c == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    memset(c, 0, offsetof(struct tls_conn, in));
+    c->ctx = &x->base;
+    c->cfg = x->base.cfg;
+    c->prov = x->base.cfg.provider;
+    c->io = io;
+    c->server = true;
+    c->sctx = x;
+    c->first_record_sent = true; /* the 0x0301 record version is the first ClientHello's only */
+    return c;
+}
+
+/* A cached session by its identity (a TLS 1.3 ticket, a TLS 1.2 session ID). */
+static struct tls_session *cache_find(struct tls_server_ctx *x, struct tls_rd id, uint16_t version)
+{
+    for (size_t i = 0; i < SERVER_CACHE; i++) {
+        struct tls_session *s = x->cache[i];
+
+        if (s != NULL && s->version == version && s->session_id_len == id.n &&
+            CRYPTO_memcmp(s->session_id, id.p, id.n) == 0 &&
+            tls_now_ms() - s->received_ms < (uint64_t)s->lifetime * 1000)
+            return s;
+    }
+    return NULL;
+}
+
+static void cache_add(struct tls_server_ctx *x, struct tls_session *s)
+{
+    s->refs++;
+    tls_session_free(x->cache[x->cache_next]);
+    x->cache[x->cache_next] = s;
+    x->cache_next = (x->cache_next + 1) % SERVER_CACHE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Negotiation                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+static bool list_has16(struct tls_rd list, uint16_t v)
+{
+    uint16_t x;
+
+    while (rd_u16(&list, &x))
+        if (x == v)
+            return true;
+    return false;
+}
+
+static bool list_has8(struct tls_rd list, uint8_t v)
+{
+    for (size_t i = 0; i < list.n; i++)
+        if (list.p[i] == v)
+            return true;
+    return false;
+}
+
+/* The key share the client sent for group, if any. */
+static bool find_share(const struct client_hello_msg *ch, uint16_t group, struct tls_rd *key)
+{
+    struct tls_rd walk = ch->key_shares;
+    uint16_t g;
+
+    while (rd_u16(&walk, &g) && rd_vec(&walk, 2, 1, 0xFFFF, key))
+        if (g == group)
+            return true;
+    return false;
+}
+
+static bool is_ecdsa(uint16_t s) { return (s & 0xFF) == 0x03; }
+static bool is_pss(uint16_t s) { return s == 0x0804 || s == 0x0805 || s == 0x0806; }
+static bool is_pkcs1(uint16_t s) { return s == 0x0401 || s == 0x0501 || s == 0x0601; }
+
+/* Can key make scheme? TLS 1.3 binds ECDSA schemes to their curve and has no PKCS#1. */
+static bool key_can(const struct server_key *k, uint16_t scheme, bool tls13)
+{
+    if (k->auth == AUTH_RSA)
+        return is_pss(scheme) || (!tls13 && is_pkcs1(scheme));
+    if (!is_ecdsa(scheme))
+        return false;
+    if (!tls13)
+        return scheme == 0x0403 || scheme == 0x0503 || scheme == 0x0603;
+    return (scheme == 0x0403 && k->bits == 256) || (scheme == 0x0503 && k->bits == 384) ||
+           (scheme == 0x0603 && k->bits == 521);
+}
+
+/* The first of the client's schemes (its preference) one of our keys of auth can make; the
+ * key's index goes to *key. TLS 1.2 without signature_algorithms: SHA-1 defaults are not
+ * offered here, so such a client gets rsa_pkcs1_sha256 / ecdsa_secp256r1_sha256 (RFC 5246
+ * §7.4.1.4.1 would have SHA-1). */
+static uint16_t choose_scheme(struct tls_conn *c, const struct client_hello_msg *ch, bool tls13,
+                              enum auth auth, unsigned *key)
+{
+    struct tls_server_ctx *x = c->sctx;
+    struct tls_rd walk = ch->sig_algs;
+    uint16_t s;
+
+    if (!ch->has_sig_algs && !tls13) {
+        for (unsigned i = 0; i < x->n_keys; i++)
+            if (auth == AUTH_ANY || x->keys[i].auth == auth) {
+                *key = i;
+                return x->keys[i].auth == AUTH_RSA ? 0x0401 : 0x0403;
+            }
+        return 0;
+    }
+    while (rd_u16(&walk, &s)) {
+        uint32_t len;
+
+        if (scheme_hash(s, &len) == NULL)
+            continue;
+        for (unsigned i = 0; i < x->n_keys; i++)
+            if ((auth == AUTH_ANY || x->keys[i].auth == auth) && key_can(&x->keys[i], s, tls13)) {
+                *key = i;
+                return s;
+            }
+    }
+    return 0;
+}
+
+/* SslSignHash of digest for scheme (conventions.md §13: RSA takes the UTF-16 hash name ||
+ * 0x0000 || digest with the PSS or HASHOID flag; ECDSA the digest, and gives r || s, which
+ * the wire carries DER-encoded). */
+static int sign(struct tls_conn *c, uint16_t scheme, const uint8_t *digest, size_t dlen,
+                uint8_t *out, size_t cap, size_t *out_len)
+{
+    const struct server_key *k = &c->sctx->keys[c->key_index];
+    uint8_t value[2 * 8 + TLS_MAX_HASH], rs[2 * 66];
+    size_t vlen = 0;
+    DWORD flags = 0, sig_len = 0;
+    uint32_t hlen;
+    const WCHAR *name = scheme_hash(scheme, &hlen);
+    SECURITY_STATUS st;
+
+    if (k->auth == AUTH_RSA) {
+        size_t units = 0;
+
+        while (name[units] != 0)
+            units++;
+        memcpy(value, name, (units + 1) * sizeof(WCHAR));
+        vlen = (units + 1) * sizeof(WCHAR);
+        flags = is_pss(scheme) ? NCRYPT_SSL_SIGN_USE_PSS_PADDING : NCRYPT_SSL_SIGN_INCLUDE_HASHOID;
+    }
+    memcpy(value + vlen, digest, dlen);
+    vlen += dlen;
+    st = SSLCALL(c, SslSignHash, c->prov, k->key, value, (DWORD)vlen,
+                 k->auth == AUTH_RSA ? out : rs, k->auth == AUTH_RSA ? (DWORD)cap : sizeof(rs),
+                 &sig_len, flags);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslSignHash", st);
+    if (k->auth == AUTH_RSA) {
+        *out_len = sig_len;
+        return 0;
+    }
+    {
+        /* ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3) */
+        struct tls_wr w;
+        size_t half = sig_len / 2;
+
+        wr_init(&w, out, cap);
+        wr_u8(&w, 0x30);
+        wr_u8(&w, 0); /* the length, filled below (at most 2 * (3 + 67) < 128... or 0x81) */
+        for (int i = 0; i < 2; i++) {
+            const uint8_t *v = rs + i * half;
+            size_t n = half;
+
+            while (n > 1 && v[0] == 0)
+                v++, n--;
+            wr_u8(&w, 0x02);
+            wr_u8(&w, (uint8_t)(n + (v[0] & 0x80 ? 1 : 0)));
+            if (v[0] & 0x80)
+                wr_u8(&w, 0);
+            wr_bytes(&w, v, n);
+        }
+        if (w.err || w.n - 2 > 0xFF)
+            return tls_fail(c, ALERT_INTERNAL_ERROR, "signature", "DER encoding");
+        if (w.n - 2 < 0x80) {
+            out[1] = (uint8_t)(w.n - 2);
+            *out_len = w.n;
+        } else {
+            /* P-521: the long form, one length byte */
+            memmove(out + 3, out + 2, w.n - 2);
+            out[1] = 0x81;
+            out[2] = (uint8_t)(w.n - 2);
+            *out_len = w.n + 1;
+        }
+        return 0;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Messages                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Frame (type, uint24 length) the body in w and send it as one handshake message. */
+static int send_built(struct tls_conn *c, uint8_t type, struct tls_wr *w)
+{
+    if (w->err || w->depth != 0)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "a message does not fit");
+    return hs_send(c, type, w->p, w->n);
+}
+
+static void ext_open(struct tls_wr *w, uint16_t type)
+{
+    wr_u16(w, type);
+    wr_open(w, 2);
+}
+
+/* Certificate (RFC 8446 §4.4.2 / RFC 5246 §7.4.2): the leaf, then the chain. */
+static int send_certificate(struct tls_conn *c, bool tls13)
+{
+    const struct server_key *k = &c->sctx->keys[c->key_index];
+    size_t cap = 16 + k->cert->cbCertEncoded;
+    uint8_t *buf;
+    struct tls_wr w;
+    int rc;
+
+    for (int i = 0; k->chain != NULL && i < sk_X509_num(k->chain); i++)
+        cap += 8 + (size_t)i2d_X509(sk_X509_value(k->chain, i), NULL);
+    if ((buf = malloc(cap)) == NULL)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
+    wr_init(&w, buf, cap);
+    if (tls13)
+        wr_u8(&w, 0); /* certificate_request_context */
+    wr_open(&w, 3);
+    wr_open(&w, 3);
+    wr_bytes(&w, k->cert->pbCertEncoded, k->cert->cbCertEncoded);
+    wr_close(&w);
+    if (tls13)
+        wr_u16(&w, 0);
+    for (int i = 0; k->chain != NULL && i < sk_X509_num(k->chain); i++) {
+        unsigned char *der = NULL;
+        int n = i2d_X509(sk_X509_value(k->chain, i), &der);
+
+        wr_open(&w, 3);
+        if (n > 0)
+            wr_bytes(&w, der, (size_t)n);
+        wr_close(&w);
+        OPENSSL_free(der);
+        if (tls13)
+            wr_u16(&w, 0);
+    }
+    wr_close(&w);
+    rc = send_built(c, HS_CERTIFICATE, &w);
+    free(buf);
+    return rc;
+}
+
+/* The ALPN protocol we pick: our preference among the client's (RFC 7301 §3.2). */
+static int choose_alpn(struct tls_conn *c, const struct client_hello_msg *ch)
+{
+    struct tls_server_ctx *x = c->sctx;
+
+    if (!ch->has_alpn || x->n_alpn == 0)
+        return 0;
+    for (size_t i = 0; i < x->n_alpn; i++) {
+        struct tls_rd walk = ch->alpn, name;
+        size_t n = strlen(x->alpn[i]);
+
+        while (rd_vec(&walk, 1, 1, 255, &name))
+            if (name.n == n && memcmp(name.p, x->alpn[i], n) == 0) {
+                memcpy(c->alpn, x->alpn[i], n);
+                c->alpn[n] = '\0';
+                return 0;
+            }
+    }
+    return tls_fail(c, ALERT_NO_APPLICATION_PROTOCOL, "handshake",
+                    "no protocol in common with the client's ALPN list");
+}
+
+static void write_alpn(struct tls_wr *w, const struct tls_conn *c)
+{
+    if (c->alpn[0] == '\0')
+        return;
+    ext_open(w, EXT_ALPN);
+    wr_open(w, 2);
+    wr_open(w, 1);
+    wr_bytes(w, c->alpn, strlen(c->alpn));
+    wr_close(w);
+    wr_close(w);
+    wr_close(w);
+}
+
+static const struct suite *choose_suite(struct tls_conn *c, const struct client_hello_msg *ch,
+                                        bool tls13, uint16_t psk_suite)
+{
+    for (size_t i = 0; i < c->ctx->n_suites; i++) {
+        const struct suite *s = &c->ctx->suites[i];
+        unsigned key;
+
+        if (s->tls13 != tls13 || !list_has16(ch->suites, s->id))
+            continue;
+        if (psk_suite != 0 && tls_suite_find(c, psk_suite) != NULL &&
+            tls_suite_find(c, psk_suite)->hash_len != s->hash_len)
+            continue;
+        if (!tls13 && choose_scheme(c, ch, false, s->auth, &key) == 0)
+            continue;
+        if (!tls13 && s->kx == KX_ECDHE) {
+            bool common = false;
+
+            for (size_t g = 0; g < c->ctx->n_groups && !common; g++)
+                common = c->ctx->groups[g] < 256 &&
+                         (!ch->has_groups || list_has16(ch->groups, c->ctx->groups[g]));
+            if (!common)
+                continue;
+        }
+        return s;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* TLS 1.3                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The binder of the client's first PSK identity (RFC 8446 §4.2.11.2): SslComputeFinishedHash
+ * with the binder key over the transcript up to the binders; an identity we do not know is
+ * not an error (a full handshake follows), a wrong binder is (decrypt_error). */
+static int check_psk(struct tls_conn *c, const struct client_hello_msg *ch, struct tls_rd chmsg,
+                     struct tls_session **out)
+{
+    struct tls_rd ids = ch->psk_identities, id, binders = ch->psk_binders, binder;
+    uint32_t age;
+    struct tls_session *s;
+    NCRYPT_KEY_HANDLE bk = 0;
+    NCRYPT_HASH_HANDLE h = 0;
+    uint8_t want[TLS_MAX_HASH];
+    SECURITY_STATUS st;
+    int rc = -1;
+
+    *out = NULL;
+    if (!ch->has_psk || !ch->has_psk_modes || !list_has8(ch->psk_modes, 1 /* psk_dhe_ke */))
+        return 0;
+    if (!rd_vec(&ids, 2, 1, 0xFFFF, &id) || !rd_u32(&ids, &age) ||
+        !rd_vec(&binders, 1, 32, 255, &binder))
+        return tls_fail(c, ALERT_DECODE_ERROR, "handshake", "a malformed pre_shared_key");
+    s = cache_find(c->sctx, id, 0x0304);
+    /* unknown, or (after an HRR, whose transcript has the chosen suite's hash) of another hash */
+    if (s == NULL || tls_suite_find(c, s->suite) == NULL ||
+        tls_suite_find(c, s->suite)->hash_len != binder.n ||
+        (c->th != 0 && c->suite->hash_len != binder.n))
+        return 0;
+    tls_free_handle(c, &c->early);
+    st = SSLCALL(c, SslExtractEarlyKey, c->prov, s->secret, &c->early, TLS1_3_PROTOCOL_VERSION,
+                 s->suite, NULL, 0);
+    if (SUCCEEDED(st))
+        st = SSLCALL(c, SslExpandBinderKey, c->prov, c->early, &bk, NULL,
+                     NCRYPT_SSL_RESUMPTION_PSK_FLAG);
+    if (SUCCEEDED(st))
+        st = c->th != 0 ? SSLCALL(c, SslDuplicateTranscriptHash, c->prov, c->th, &h, 0)
+                        : SSLCALL(c, SslCreateHandshakeHash, c->prov, &h, TLS1_3_PROTOCOL_VERSION,
+                                  s->suite, 0);
+    if (SUCCEEDED(st))
+        st = SSLCALL(c, SslHashHandshake, c->prov, h, (PBYTE)chmsg.p,
+                     (DWORD)(4 + ch->binders_offset), 0);
+    if (SUCCEEDED(st))
+        st = SSLCALL(c, SslComputeFinishedHash, c->prov, bk, h, want, (DWORD)binder.n, 0);
+    if (FAILED(st)) {
+        tls_fail_status(c, "PSK binder", st);
+        goto out;
+    }
+    if (CRYPTO_memcmp(want, binder.p, binder.n) != 0) {
+        tls_fail(c, ALERT_DECRYPT_ERROR, "handshake", "the PSK binder does not verify");
+        goto out;
+    }
+    *out = s;
+    rc = 0;
+out:
+    tls_free_handle(c, &bk);
+    tls_free_handle(c, &h);
+    return rc;
+}
+
+static int send_server_hello13(struct tls_conn *c, const struct client_hello_msg *ch,
+                               const uint8_t *share, size_t share_len, bool psk, bool hrr)
+{
+    uint8_t buf[1200];
+    struct tls_wr w;
+    static const uint8_t ccs[1] = {1};
+
+    wr_init(&w, buf, sizeof(buf));
+    wr_u16(&w, 0x0303);
+    wr_bytes(&w, hrr ? hrr_random : c->srandom, 32);
+    wr_open(&w, 1);
+    wr_bytes(&w, ch->session_id.p, ch->session_id.n);
+    wr_close(&w);
+    wr_u16(&w, c->suite->id);
+    wr_u8(&w, 0);
+    wr_open(&w, 2);
+    ext_open(&w, EXT_SUPPORTED_VERSIONS);
+    wr_u16(&w, 0x0304);
+    wr_close(&w);
+    ext_open(&w, EXT_KEY_SHARE);
+    wr_u16(&w, c->group);
+    if (!hrr) {
+        wr_open(&w, 2);
+        wr_bytes(&w, share, share_len);
+        wr_close(&w);
+    }
+    wr_close(&w);
+    if (psk) {
+        ext_open(&w, EXT_PRE_SHARED_KEY);
+        wr_u16(&w, 0);
+        wr_close(&w);
+    }
+    wr_close(&w);
+    if (send_built(c, HS_SERVER_HELLO, &w) != 0)
+        return -1;
+    /* RFC 8446 D.4: after the first ServerHello or HRR, for a client in compatibility mode */
+    if (ch->session_id.n != 0 && !c->ccs_sent) {
+        c->ccs_sent = true;
+        return rec_send(c, REC_CHANGE_CIPHER_SPEC, ccs, 1);
+    }
+    return 0;
+}
+
+/* message_hash(ClientHello1) replaces ClientHello1 in a new transcript (RFC 8446 §4.4.1). */
+static int restart_transcript(struct tls_conn *c)
+{
+    uint8_t mh[4 + TLS_MAX_HASH];
+    DWORD hl = 0;
+    SECURITY_STATUS st;
+
+    st = SSLCALL(c, SslComputeSessionHash, c->prov, c->th, TLS1_3_PROTOCOL_VERSION, mh + 4,
+                 TLS_MAX_HASH, &hl, 0);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslComputeSessionHash", st);
+    mh[0] = HS_MESSAGE_HASH;
+    mh[1] = mh[2] = 0;
+    mh[3] = (uint8_t)hl;
+    tls_free_handle(c, &c->th);
+    st = SSLCALL(c, SslCreateHandshakeHash, c->prov, &c->th, TLS1_3_PROTOCOL_VERSION,
+                 c->suite->id, 0);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslCreateHandshakeHash", st);
+    return hs_hash(c, mh, 4 + hl);
+}
+
+static int tickets13(struct tls_conn *c)
+{
+    for (int i = 0; i < TICKETS_PER_HANDSHAKE; i++) {
+        struct tls_session *s = tls_session_new();
+        uint8_t nonce = (uint8_t)i, body[64];
+        struct tls_wr w;
+        SECURITY_STATUS st;
+
+        if (s == NULL)
+            return tls_fail(c, ALERT_INTERNAL_ERROR, "ticket", "out of memory");
+        st = SSLCALL(c, SslExpandPreSharedKey, c->prov, c->rms, &nonce, 1, &s->secret, NULL, 0);
+        if (FAILED(st) || RAND_bytes(s->session_id, 32) != 1 ||
+            RAND_bytes((uint8_t *)&s->age_add, sizeof(s->age_add)) != 1) {
+            tls_session_free(s);
+            return tls_fail_status(c, "SslExpandPreSharedKey", st);
+        }
+        s->session_id_len = 32;
+        s->version = 0x0304;
+        s->suite = c->suite->id;
+        s->lifetime = TICKET_LIFETIME;
+        s->received_ms = tls_now_ms();
+        memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+        wr_init(&w, body, sizeof(body));
+        wr_uint(&w, 4, TICKET_LIFETIME);
+        wr_uint(&w, 4, s->age_add);
+        wr_open(&w, 1);
+        wr_u8(&w, nonce);
+        wr_close(&w);
+        wr_open(&w, 2);
+        wr_bytes(&w, s->session_id, 32); /* the ticket is the cache key (stateful) */
+        wr_close(&w);
+        wr_u16(&w, 0);
+        cache_add(c->sctx, s);
+        tls_session_free(s);
+        if (send_built(c, HS_NEW_SESSION_TICKET, &w) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_rd chmsg)
+{
+    struct tls_rd share = {0}, body, msg;
+    struct tls_session *psk = NULL;
+    uint8_t our_share[1024], sig[600], digest[TLS_MAX_HASH], verify[TLS_MAX_HASH];
+    size_t our_len = 0, sig_len = 0;
+    DWORD dlen = 0;
+    uint16_t scheme;
+    uint32_t hlen;
+    bool found = false;
+    SECURITY_STATUS st;
+
+    /* a key share for the first of our groups the client sent one for; else ask (HRR) for the
+     * first of ours it supports */
+    for (size_t g = 0; g < c->ctx->n_groups && !found; g++)
+        if ((found = find_share(ch, c->ctx->groups[g], &share)))
+            c->group = c->ctx->groups[g];
+    if (!found) {
+        for (size_t g = 0; g < c->ctx->n_groups && c->group == 0; g++)
+            if (ch->has_groups && list_has16(ch->groups, c->ctx->groups[g]))
+                c->group = c->ctx->groups[g];
+        if (c->group == 0)
+            return tls_fail(c, ALERT_HANDSHAKE_FAILURE, "handshake", "no group in common");
+        c->hrr = true;
+        if ((c->suite = choose_suite(c, ch, true, 0)) == NULL)
+            return tls_fail(c, ALERT_HANDSHAKE_FAILURE, "handshake", "no TLS 1.3 suite in common");
+        if (transcript_feed_first(c, chmsg) != 0 || restart_transcript(c) != 0 ||
+            send_server_hello13(c, ch, NULL, 0, false, true) != 0)
+            return -1;
+        /* the second ClientHello */
+        if (tls_expect(c, 1, "the second ClientHello", &body, &msg) != 0)
+            return -1;
+        if (hs_parse_client_hello(body, ch) != HS_OK || !ch->has_key_share)
+            return tls_fail(c, ALERT_DECODE_ERROR, "handshake", "a malformed second ClientHello");
+        if (!find_share(ch, c->group, &share))
+            return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
+                            "the second ClientHello has no share of the group asked for");
+        if (!list_has16(ch->suites, c->suite->id))
+            return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
+                            "the second ClientHello dropped the suite chosen");
+        chmsg = msg;
+    }
+    if (check_psk(c, ch, chmsg, &psk) != 0)
+        return -1;
+    if (!c->hrr) {
+        if ((c->suite = choose_suite(c, ch, true, psk != NULL ? psk->suite : 0)) == NULL)
+            return tls_fail(c, ALERT_HANDSHAKE_FAILURE, "handshake", "no TLS 1.3 suite in common");
+        if (transcript_feed_first(c, chmsg) != 0)
+            return -1;
+    } else if (hs_hash(c, chmsg.p, chmsg.n) != 0) {
+        return -1;
+    }
+    if (psk == NULL) {
+        if ((scheme = choose_scheme(c, ch, true, AUTH_ANY, &c->key_index)) == 0)
+            return tls_fail(c, ALERT_HANDSHAKE_FAILURE, "handshake",
+                            "no signature scheme in common for our certificates");
+        tls_free_handle(c, &c->early);
+        st = SSLCALL(c, SslExtractEarlyKey, c->prov, 0, &c->early, TLS1_3_PROTOCOL_VERSION,
+                     c->suite->id, NULL, 0);
+        if (FAILED(st))
+            return tls_fail_status(c, "SslExtractEarlyKey", st);
+    } else {
+        c->resumed = true;
+        scheme = 0;
+    }
+    if (choose_alpn(c, ch) != 0)
+        return -1;
+
+    /* our share, theirs, the handshake secret, ServerHello */
+    if (RAND_bytes(c->srandom, 32) != 1)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "no randomness");
+    if (tls_make_share(c, TLS1_3_PROTOCOL_VERSION, c->suite->id, c->group, NULL, 0, 0, our_share,
+                       sizeof(our_share), &our_len) != 0 ||
+        tls_import_share(c, c->group, share, "handshake") != 0)
+        return -1;
+    st = SSLCALL(c, SslExtractHandshakeKey, c->prov, c->eph, c->peer_share, c->early,
+                 &c->hs_secret, NULL, 0);
+    if (FAILED(st))
+        return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
+                        "no shared secret with the client's share (0x%08X)", (unsigned)st);
+    tls_free_handle(c, &c->early);
+    tls_free_handle(c, &c->eph);
+    tls_free_handle(c, &c->peer_share);
+    if (send_server_hello13(c, ch, our_share, our_len, psk != NULL, false) != 0)
+        return -1;
+    st = SSLCALL(c, SslExpandTrafficKeys, c->prov, c->hs_secret, c->th, &c->c_hs, &c->s_hs, NULL, 0);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslExpandTrafficKeys (handshake)", st);
+    if (tls_set_traffic_key(c, true, c->s_hs) != 0 || tls_set_traffic_key(c, false, c->c_hs) != 0)
+        return -1;
+
+    /* EncryptedExtensions, Certificate, CertificateVerify, Finished */
+    {
+        uint8_t ee[300];
+        struct tls_wr w;
+
+        wr_init(&w, ee, sizeof(ee));
+        wr_open(&w, 2);
+        write_alpn(&w, c);
+        if (ch->server_name.n != 0) { /* RFC 6066 §3: acknowledged, empty */
+            ext_open(&w, EXT_SERVER_NAME);
+            wr_close(&w);
+        }
+        wr_close(&w);
+        if (send_built(c, HS_ENCRYPTED_EXTENSIONS, &w) != 0)
+            return -1;
+    }
+    if (psk == NULL) {
+        if (send_certificate(c, true) != 0)
+            return -1;
+        st = SSLCALL(c, SslComputeClientAuthHash, c->prov, c->hs_secret, c->th,
+                     scheme_hash(scheme, &hlen), digest, sizeof(digest), &dlen,
+                     NCRYPT_SSL_SERVER_FLAG);
+        if (FAILED(st))
+            return tls_fail_status(c, "SslComputeClientAuthHash", st);
+        sig[0] = (uint8_t)(scheme >> 8);
+        sig[1] = (uint8_t)scheme;
+        if (sign(c, scheme, digest, dlen, sig + 4, sizeof(sig) - 4, &sig_len) != 0)
+            return -1;
+        sig[2] = (uint8_t)(sig_len >> 8);
+        sig[3] = (uint8_t)sig_len;
+        if (hs_send(c, HS_CERTIFICATE_VERIFY, sig, 4 + sig_len) != 0)
+            return -1;
+    }
+    st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->s_hs, c->th, verify, c->suite->hash_len, 0);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslComputeFinishedHash (server)", st);
+    if (hs_send(c, HS_FINISHED, verify, c->suite->hash_len) != 0)
+        return -1;
+    st = SSLCALL(c, SslExtractMasterKey, c->prov, c->hs_secret, &c->master, NULL, 0);
+    if (SUCCEEDED(st))
+        st = SSLCALL(c, SslExpandTrafficKeys, c->prov, c->master, c->th, &c->c_ap, &c->s_ap, NULL, 0);
+    if (SUCCEEDED(st))
+        st = SSLCALL(c, SslExpandExporterMasterKey, c->prov, c->master, c->th, &c->exporter, NULL, 0);
+    if (FAILED(st))
+        return tls_fail_status(c, "the application secrets", st);
+    if (tls_set_traffic_key(c, true, c->s_ap) != 0)
+        return -1;
+
+    /* the client's Finished (its CCS is skipped by the record layer) */
+    if (tls_expect(c, HS_FINISHED, "the client's Finished", &body, &msg) != 0)
+        return -1;
+    st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->c_hs, c->th, verify, c->suite->hash_len, 0);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslComputeFinishedHash (client)", st);
+    if (body.n != c->suite->hash_len || CRYPTO_memcmp(verify, body.p, body.n) != 0)
+        return tls_fail(c, ALERT_DECRYPT_ERROR, "client Finished", "it does not verify");
+    if (hs_hash(c, msg.p, msg.n) != 0 || tls_set_traffic_key(c, false, c->c_ap) != 0)
+        return -1;
+    st = SSLCALL(c, SslExpandResumptionMasterKey, c->prov, c->master, c->th, &c->rms, NULL, 0);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslExpandResumptionMasterKey", st);
+    tls_free_handle(c, &c->hs_secret);
+    tls_free_handle(c, &c->c_hs);
+    tls_free_handle(c, &c->s_hs);
+    c->hs_done = true; /* tickets go out under the application key */
+    return tickets13(c);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* TLS 1.2                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+static int send_server_hello12(struct tls_conn *c, const struct client_hello_msg *ch)
+{
+    uint8_t buf[600];
+    struct tls_wr w;
+
+    wr_init(&w, buf, sizeof(buf));
+    wr_u16(&w, 0x0303);
+    wr_bytes(&w, c->srandom, 32);
+    wr_open(&w, 1);
+    wr_bytes(&w, c->session_id, c->session_id_len);
+    wr_close(&w);
+    wr_u16(&w, c->suite->id);
+    wr_u8(&w, 0);
+    wr_open(&w, 2);
+    if (ch->has_reneg_info || ch->reneg_scsv) { /* RFC 5746 §3.6 */
+        ext_open(&w, EXT_RENEGOTIATION_INFO);
+        wr_u8(&w, 0);
+        wr_close(&w);
+    }
+    if (c->ems) {
+        ext_open(&w, EXT_EXTENDED_MASTER_SECRET);
+        wr_close(&w);
+    }
+    if (c->suite->kx == KX_ECDHE && hs_ext_find(&ch->exts, EXT_EC_POINT_FORMATS) != NULL) {
+        ext_open(&w, EXT_EC_POINT_FORMATS);
+        wr_u8(&w, 1), wr_u8(&w, 0);
+        wr_close(&w);
+    }
+    write_alpn(&w, c);
+    wr_close(&w);
+    return send_built(c, HS_SERVER_HELLO, &w);
+}
+
+/* ServerKeyExchange (RFC 8422 §5.4, RFC 5246 §7.4.3): our ECDHE point or DHE p, g, Ys, signed
+ * over client_random || server_random || params. */
+static int send_server_key_exchange(struct tls_conn *c, uint16_t scheme)
+{
+    uint8_t *buf = malloc(3 * 1024 + 1200), share[1024], digest[TLS_MAX_HASH];
+    size_t share_len = 0, sig_len = 0, params_len;
+    DWORD dlen = 0;
+    uint32_t hlen;
+    struct tls_wr w;
+    uint8_t *signed_data;
+    int rc = -1;
+
+    if (buf == NULL)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
+    wr_init(&w, buf, 3 * 1024 + 1200);
+    if (c->suite->kx == KX_ECDHE) {
+        if (tls_make_share(c, TLS1_2_PROTOCOL_VERSION, c->suite->id, c->group, NULL, 0, 0, share,
+                           sizeof(share), &share_len) != 0)
+            goto out;
+        wr_u8(&w, 3); /* named_curve */
+        wr_u16(&w, c->group);
+        wr_open(&w, 1);
+        wr_bytes(&w, share, share_len);
+        wr_close(&w);
+    } else {
+        /* DHE on ffdhe2048 (RFC 7919): p and g from our key's blob */
+        BCRYPT_DH_KEY_BLOB h;
+
+        if (tls_make_share(c, TLS1_2_PROTOCOL_VERSION, c->suite->id, 256, NULL, 0, 0, share,
+                           sizeof(share), &share_len) != 0)
+            goto out;
+        memcpy(&h, c->eph_blob, sizeof(h));
+        c->dh_bits = 8 * h.cbKey;
+        for (int i = 0; i < 3; i++) {
+            const uint8_t *v = c->eph_blob + sizeof(h) + (size_t)i * h.cbKey;
+            size_t n = h.cbKey;
+
+            while (n > 1 && v[0] == 0) /* RFC 5246 §8.1.2 is for Z; dh_p/g/Ys are minimal */
+                v++, n--;
+            wr_open(&w, 2);
+            wr_bytes(&w, v, n);
+            wr_close(&w);
+        }
+    }
+    params_len = w.n;
+    if (w.err || (signed_data = malloc(64 + params_len)) == NULL) {
+        tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "ServerKeyExchange");
+        goto out;
+    }
+    memcpy(signed_data, c->crandom, 32);
+    memcpy(signed_data + 32, c->srandom, 32);
+    memcpy(signed_data + 64, buf, params_len);
+    rc = tls_digest12(c, scheme_hash(scheme, &hlen), signed_data, 64 + params_len, digest, &dlen);
+    free(signed_data);
+    if (rc != 0)
+        goto out;
+    rc = -1;
+    wr_u16(&w, scheme);
+    if (w.err || w.cap - w.n < 2 + 600 ||
+        sign(c, scheme, digest, dlen, buf + w.n + 2, 600, &sig_len) != 0)
+        goto out;
+    wr_u16(&w, (uint16_t)sig_len);
+    w.n += sig_len;
+    rc = send_built(c, HS_SERVER_KEY_EXCHANGE, &w);
+out:
+    free(buf);
+    return rc;
+}
+
+static int session_keys12(struct tls_conn *c)
+{
+    struct params p;
+    PNCryptBufferDesc d = params_init(&p);
+    SECURITY_STATUS st;
+
+    params_add(&p, NCRYPTBUFFER_SSL_CLIENT_RANDOM, c->crandom, 32);
+    params_add(&p, NCRYPTBUFFER_SSL_SERVER_RANDOM, c->srandom, 32);
+    st = SSLCALL(c, SslGenerateSessionKeys, c->prov, c->sess->secret, &c->pending_read,
+                 &c->pending_write, d, 0);
+    return FAILED(st) ? tls_fail_status(c, "SslGenerateSessionKeys", st) : 0;
+}
+
+static int send_finished12(struct tls_conn *c)
+{
+    static const uint8_t ccs[1] = {1};
+    uint8_t verify[12];
+    SECURITY_STATUS st;
+
+    st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->sess->secret, c->th, verify, 12,
+                 NCRYPT_SSL_SERVER_FLAG);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslComputeFinishedHash (server)", st);
+    if (rec_send(c, REC_CHANGE_CIPHER_SPEC, ccs, 1) != 0 ||
+        rec_set_key(c, true, c->pending_write) != 0)
+        return -1;
+    c->pending_write = 0;
+    return hs_send(c, HS_FINISHED, verify, 12);
+}
+
+static int receive_finished12(struct tls_conn *c)
+{
+    uint8_t type, want[12];
+    struct tls_rd frag, body, msg;
+    SECURITY_STATUS st;
+
+    if (c->hs_n != 0)
+        return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake", "ChangeCipherSpec expected");
+    if (rec_recv(c, &type, &frag) != 0)
+        return -1;
+    if (type != REC_CHANGE_CIPHER_SPEC || frag.n != 1 || frag.p[0] != 1)
+        return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
+                        "a record of type %u where ChangeCipherSpec belongs", type);
+    if (rec_set_key(c, false, c->pending_read) != 0)
+        return -1;
+    c->pending_read = 0;
+    st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->sess->secret, c->th, want, 12,
+                 NCRYPT_SSL_CLIENT_FLAG);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslComputeFinishedHash (client)", st);
+    if (tls_expect(c, HS_FINISHED, "the client's Finished", &body, &msg) != 0)
+        return -1;
+    if (body.n != 12 || CRYPTO_memcmp(want, body.p, 12) != 0)
+        return tls_fail(c, ALERT_DECRYPT_ERROR, "client Finished", "it does not verify");
+    return hs_hash(c, msg.p, msg.n);
+}
+
+/* The master key from the ClientKeyExchange: ECDHE/DHE through SslGenerateMasterKey with our
+ * key and the client's share; RSA through SslImportMasterKey, whose implicit rejection makes a
+ * bad pre-master fail only at Finished (RFC 5246 §7.4.7.1). */
+static int client_key_exchange(struct tls_conn *c, uint16_t client_version)
+{
+    struct tls_rd body, msg, value;
+    struct params p;
+    PNCryptBufferDesc d = params_init(&p);
+    uint8_t session_hash[TLS_MAX_HASH];
+    DWORD hl = 0, highest = client_version;
+    SECURITY_STATUS st;
+    int kind = c->suite->kx == KX_ECDHE ? CKE_ECDHE : c->suite->kx == KX_DHE ? CKE_DHE : CKE_RSA;
+
+    if (tls_expect(c, HS_CLIENT_KEY_EXCHANGE, "ClientKeyExchange", &body, &msg) != 0)
+        return -1;
+    if (hs_parse_client_key_exchange(body, kind, &value) != HS_OK)
+        return tls_fail(c, ALERT_DECODE_ERROR, "client key exchange", "malformed");
+    if (kind != CKE_RSA) {
+        uint8_t ys[1024];
+        struct tls_rd share = value;
+
+        if (kind == CKE_DHE) {
+            /* Yc left-padded to |p| for the blob */
+            size_t plen = c->dh_bits / 8;
+
+            if (value.n > plen)
+                return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "client key exchange", "a DH value over |p|");
+            memset(ys, 0, plen - value.n);
+            memcpy(ys + plen - value.n, value.p, value.n);
+            share = rd_of(ys, plen);
+        }
+        if (tls_import_share(c, kind == CKE_DHE ? 0 : c->group, share, "client key exchange") != 0)
+            return -1;
+    }
+    if (hs_hash(c, msg.p, msg.n) != 0)
+        return -1;
+    if (c->ems) {
+        st = SSLCALL(c, SslComputeSessionHash, c->prov, c->th, TLS1_2_PROTOCOL_VERSION,
+                     session_hash, sizeof(session_hash), &hl, 0);
+        if (FAILED(st))
+            return tls_fail_status(c, "SslComputeSessionHash", st);
+        params_add(&p, NCRYPTBUFFER_SSL_SESSION_HASH, session_hash, hl);
+    } else {
+        params_add(&p, NCRYPTBUFFER_SSL_CLIENT_RANDOM, c->crandom, 32);
+        params_add(&p, NCRYPTBUFFER_SSL_SERVER_RANDOM, c->srandom, 32);
+    }
+    params_add(&p, NCRYPTBUFFER_SSL_HIGHEST_VERSION, &highest, sizeof(highest));
+    if (kind == CKE_RSA)
+        st = SSLCALL(c, SslImportMasterKey, c->prov, c->sctx->keys[c->key_index].key,
+                     &c->sess->secret, TLS1_2_PROTOCOL_VERSION, c->suite->id, d, (PBYTE)value.p,
+                     (DWORD)value.n, NCRYPT_SSL_SERVER_FLAG);
+    else
+        st = SSLCALL(c, SslGenerateMasterKey, c->prov, c->eph, c->peer_share, &c->sess->secret,
+                     TLS1_2_PROTOCOL_VERSION, c->suite->id, d, NULL, 0, NULL, NCRYPT_SSL_SERVER_FLAG);
+    tls_free_handle(c, &c->eph);
+    tls_free_handle(c, &c->peer_share);
+    if (FAILED(st))
+        return tls_fail(c, kind == CKE_RSA ? ALERT_DECODE_ERROR : ALERT_ILLEGAL_PARAMETER,
+                        "client key exchange", "no master key (0x%08X)", (unsigned)st);
+    return 0;
+}
+
+static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struct tls_rd chmsg)
+{
+    struct tls_session *s = NULL;
+    uint16_t scheme = 0;
+    c->ems = ch->ems;
+    if (RAND_bytes(c->srandom, 32) != 1)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "no randomness");
+    /* RFC 8446 §4.1.3: a server that could do TLS 1.3 says so in a TLS 1.2 random */
+    if (c->ctx->cfg.max_version >= 0x0304)
+        memcpy(c->srandom + 24, "DOWNGRD\x01", 8);
+    if (ch->session_id.n == 32)
+        s = cache_find(c->sctx, ch->session_id, 0x0303);
+    if (s != NULL && list_has16(ch->suites, s->suite) && tls_suite_find(c, s->suite) != NULL &&
+        s->ems == ch->ems) {
+        /* resumption by session ID (RFC 5246 §7.3): ServerHello, CCS, Finished first */
+        c->suite = tls_suite_find(c, s->suite);
+        c->resumed = true;
+        c->sess = s;
+        s->refs++;
+        memcpy(c->session_id, s->session_id, 32);
+        c->session_id_len = 32;
+        if (choose_alpn(c, ch) != 0 || transcript_feed_first(c, chmsg) != 0 ||
+            send_server_hello12(c, ch) != 0 || session_keys12(c) != 0 ||
+            send_finished12(c) != 0 || receive_finished12(c) != 0)
+            return -1;
+        return 0;
+    }
+    if ((c->suite = choose_suite(c, ch, false, 0)) == NULL)
+        return tls_fail(c, ALERT_HANDSHAKE_FAILURE, "handshake", "no TLS 1.2 suite in common");
+    scheme = choose_scheme(c, ch, false, c->suite->auth, &c->key_index);
+    if (c->suite->kx == KX_ECDHE)
+        for (size_t g = 0; g < c->ctx->n_groups && c->group == 0; g++)
+            if (c->ctx->groups[g] < 256 && (!ch->has_groups || list_has16(ch->groups, c->ctx->groups[g])))
+                c->group = c->ctx->groups[g];
+    if (choose_alpn(c, ch) != 0 || transcript_feed_first(c, chmsg) != 0)
+        return -1;
+    if (RAND_bytes(c->session_id, 32) != 1)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "no randomness");
+    c->session_id_len = 32;
+    if ((c->sess = tls_session_new()) == NULL)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
+    if (send_server_hello12(c, ch) != 0 || send_certificate(c, false) != 0 ||
+        (c->suite->kx != KX_RSA && send_server_key_exchange(c, scheme) != 0) ||
+        hs_send(c, HS_SERVER_HELLO_DONE, NULL, 0) != 0 ||
+        client_key_exchange(c, ch->legacy_version) != 0 || session_keys12(c) != 0 ||
+        receive_finished12(c) != 0 || send_finished12(c) != 0)
+        return -1;
+    c->sess->version = 0x0303;
+    c->sess->suite = c->suite->id;
+    c->sess->ems = c->ems;
+    c->sess->lifetime = TICKET_LIFETIME;
+    c->sess->received_ms = tls_now_ms();
+    memcpy(c->sess->session_id, c->session_id, 32);
+    c->sess->session_id_len = 32;
+    cache_add(c->sctx, c->sess);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The handshake                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The transcript from the chosen suite on, fed the first ClientHello. */
+static int transcript_feed_first(struct tls_conn *c, struct tls_rd chmsg)
+{
+    SECURITY_STATUS st = SSLCALL(c, SslCreateHandshakeHash, c->prov, &c->th, c->version,
+                                 c->suite->id, 0);
+
+    if (FAILED(st))
+        return tls_fail_status(c, "SslCreateHandshakeHash", st);
+    return hs_hash(c, chmsg.p, chmsg.n);
+}
+
+int tls_server_handshake(struct tls_conn *c)
+{
+    struct client_hello_msg ch;
+    struct tls_rd body, msg;
+    uint8_t alert;
+    bool v13 = false, v12 = false;
+    int rc;
+
+    if (tls_expect(c, HS_CLIENT_HELLO, "ClientHello", &body, &msg) != 0)
+        return -1;
+    alert = hs_parse_client_hello(body, &ch);
+    if (alert != HS_OK)
+        return tls_fail(c, alert, "handshake", "a malformed ClientHello");
+    if (!ch.null_compression)
+        return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake", "no null compression offered");
+    memcpy(c->crandom, ch.random, 32);
+    if (ch.server_name.n != 0 && ch.server_name.n < sizeof(c->sni)) {
+        memcpy(c->sni, ch.server_name.p, ch.server_name.n);
+        c->sni[ch.server_name.n] = '\0';
+    }
+    /* RFC 8446 §4.2.1: supported_versions decides; without it, legacy_version */
+    if (ch.has_versions) {
+        v13 = list_has16(ch.versions, 0x0304);
+        v12 = list_has16(ch.versions, 0x0303);
+    } else {
+        v12 = ch.legacy_version >= 0x0303;
+    }
+    v13 &= c->ctx->cfg.max_version >= 0x0304;
+    v12 &= c->ctx->cfg.min_version <= 0x0303;
+    if (!v13 && !v12)
+        return tls_fail(c, ALERT_PROTOCOL_VERSION, "handshake", "no protocol version in common");
+    /* RFC 7507: a fallback retry below what we could do */
+    if (!v13 && ch.fallback_scsv && c->ctx->cfg.max_version >= 0x0304)
+        return tls_fail(c, 86 /* inappropriate_fallback */, "handshake", "TLS_FALLBACK_SCSV");
+    c->version = v13 ? 0x0304 : 0x0303;
+    if (v13 && !ch.has_key_share)
+        return tls_fail(c, ALERT_MISSING_EXTENSION, "handshake", "TLS 1.3 without key_share");
+    rc = v13 ? server13(c, &ch, msg) : server12(c, &ch, msg);
+    if (rc != 0)
+        return -1;
+    c->hs_done = true;
+    tls_trace(c, "handshake done: %s %s%s", v13 ? "TLSv1.3" : "TLSv1.2", c->suite->name,
+              c->resumed ? " (resumed)" : "");
+    return 0;
+}
