@@ -51,7 +51,7 @@ check-tsan: deps
 fuzz:
 	@scripts/deps.sh fuzz
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DSSLPROV_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_blobs fuzz_records fuzz_kx12 fuzz_calls fuzz_sign fuzz_engine fuzz_client
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_blobs fuzz_records fuzz_kx12 fuzz_calls fuzz_sign fuzz_engine fuzz_client fuzz_server
 	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # Rewrite the seed corpora of fuzz/corpus/ through the API (fuzz/gen_corpus.c).

@@ -11,7 +11,7 @@ build=${1:?build dir}
 secs=${2:-60}
 shift 2 || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_blobs fuzz_records fuzz_kx12 fuzz_calls fuzz_sign fuzz_engine fuzz_client)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_blobs fuzz_records fuzz_kx12 fuzz_calls fuzz_sign fuzz_engine fuzz_client fuzz_server)
 out="$build/fuzz-out"
 mkdir -p "$out"
 
