@@ -21,6 +21,9 @@
 
 static const uint16_t default_groups[] = {29, 23, 24, 25, 30, 256, 257};
 
+static uint16_t client_scheme(struct tls_conn *c, struct tls_rd list, bool tls13);
+static int send_certificate_verify(struct tls_conn *c, uint16_t scheme, bool tls13);
+
 uint64_t tls_now_ms(void)
 {
     struct timespec ts;
@@ -680,6 +683,15 @@ static int handshake13(struct tls_conn *c)
             c->cert_requested = true;
             c->cr_context_len = cr.context.n;
             memcpy(c->cr_context, cr.context.p, cr.context.n);
+            if (c->cfg.cert != NULL) {
+                const struct tls_rd *e = hs_ext_find(&cr.exts, EXT_SIGNATURE_ALGORITHMS);
+                struct tls_rd list, x;
+
+                if (e == NULL || (x = *e, !rd_vec(&x, 2, 2, 0xFFFE, &list)))
+                    return tls_fail(c, ALERT_MISSING_EXTENSION, "server CertificateRequest",
+                                    "no signature_algorithms");
+                c->client_scheme = client_scheme(c, list, true);
+            }
             if (hs_hash(c, msg.p, msg.n) != 0 || hs_read(c, &type, &body, &msg) != 0)
                 return -1;
         }
@@ -715,12 +727,12 @@ static int handshake13(struct tls_conn *c)
     if (rec_send(c, REC_CHANGE_CIPHER_SPEC, ccs, 1) != 0 || tls_set_traffic_key(c, true, c->c_hs) != 0)
         return -1;
     if (c->cert_requested) {
-        uint8_t cert[1 + 255 + 3];
+        /* ours when the server asked for a scheme our key can make; else an empty list, and
+         * the server decides (RFC 8446 §4.4.2.4) */
+        bool ours = c->cfg.cert != NULL && c->client_scheme != 0;
 
-        cert[0] = (uint8_t)c->cr_context_len;
-        memcpy(cert + 1, c->cr_context, c->cr_context_len);
-        memset(cert + 1 + c->cr_context_len, 0, 3);
-        if (hs_send(c, HS_CERTIFICATE, cert, 1 + c->cr_context_len + 3) != 0)
+        if (tls_send_certificate(c, ours ? c->cfg.cert : NULL, c->cfg.chain, true) != 0 ||
+            (ours && send_certificate_verify(c, c->client_scheme, true) != 0))
             return -1;
     }
     st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->c_hs, c->th, verify, c->suite->hash_len, 0);
@@ -1003,6 +1015,8 @@ static int handshake12_full(struct tls_conn *c)
         if (hs_parse_certificate_request(body, false, true, &cr) != HS_OK)
             return tls_fail(c, ALERT_DECODE_ERROR, "server CertificateRequest", "malformed");
         c->cert_requested = true;
+        if (c->cfg.cert != NULL)
+            c->client_scheme = client_scheme(c, cr.sig_algs, false);
         if (hs_hash(c, msg.p, msg.n) != 0 || hs_read(c, &type, &body, &msg) != 0)
             return -1;
     }
@@ -1013,12 +1027,10 @@ static int handshake12_full(struct tls_conn *c)
         return -1;
 
     /* our flight: [an empty Certificate], ClientKeyExchange, ChangeCipherSpec, Finished */
-    if (c->cert_requested) {
-        static const uint8_t empty[3] = {0, 0, 0};
-
-        if (hs_send(c, HS_CERTIFICATE, empty, sizeof(empty)) != 0)
-            return -1;
-    }
+    if (c->cert_requested &&
+        tls_send_certificate(c, c->client_scheme != 0 ? c->cfg.cert : NULL, c->cfg.chain,
+                             false) != 0)
+        return -1;
     c->sess = tls_session_new();
     if (c->sess == NULL)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
@@ -1050,6 +1062,9 @@ static int handshake12_full(struct tls_conn *c)
     tls_free_handle(c, &premaster);
     tls_free_handle(c, &c->eph);
     tls_free_handle(c, &c->peer_share);
+    /* CertificateVerify after the ClientKeyExchange (RFC 5246 §7.3), over all before it */
+    if (rc == 0 && c->cert_requested && c->client_scheme != 0)
+        rc = send_certificate_verify(c, c->client_scheme, false);
     if (rc != 0 || session_keys12(c) != 0 || send_finished12(c) != 0)
         return -1;
     return receive_finished12(c);
@@ -1163,6 +1178,8 @@ int tls_handshake(struct tls_conn *c)
         return c->failed ? -1 : 0;
     if (c->server)
         return tls_server_handshake(c);
+    /* a TLS 1.2 CertificateVerify signs all messages with a hash the server picks: keep them */
+    c->log_on = c->cfg.cert != NULL;
     if (RAND_bytes(c->crandom, 32) != 1)
         return tls_fail(c, ALERT_NONE, "handshake", "no randomness");
     /* a session id: TLS 1.3's compatibility mode (RFC 8446 D.4); TLS 1.2 resumption by ID
@@ -1448,9 +1465,25 @@ struct tls_client_ctx *tls_client_ctx_new(const struct tls_client_config *cfg, c
         why = "no cipher suite this client can use";
     else if (x->n_groups == 0)
         why = "no group";
+    if (why == NULL && cfg->cert != NULL) {
+        /* our certificate's key, opened once, reached only through SslSignHash */
+        const unsigned char *p = cfg->cert->pbCertEncoded;
+        X509 *cert = d2i_X509(NULL, &p, (long)cfg->cert->cbCertEncoded);
+        EVP_PKEY *pk = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+
+        if (pk == NULL || !(EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_is_a(pk, "EC")))
+            why = "the client certificate has no RSA or ECDSA key";
+        else if (FAILED(SslOpenPrivateKey(cfg->provider, &x->client_key, cfg->cert, 0)))
+            why = "SslOpenPrivateKey: no usable key associated with the client certificate";
+        else {
+            x->client_auth = EVP_PKEY_is_a(pk, "RSA") ? AUTH_RSA : AUTH_ECDSA;
+            x->client_bits = EVP_PKEY_get_bits(pk);
+        }
+        X509_free(cert);
+    }
     if (why != NULL) {
         snprintf(err, err_len, "configuration: %s", why);
-        free(x);
+        tls_client_ctx_free(x);
         return NULL;
     }
     return x;
@@ -1458,7 +1491,69 @@ struct tls_client_ctx *tls_client_ctx_new(const struct tls_client_config *cfg, c
 
 void tls_client_ctx_free(struct tls_client_ctx *x)
 {
+    if (x != NULL && x->client_key != 0)
+        SslFreeObject(x->client_key, 0);
     free(x);
+}
+
+/* The first scheme of a CertificateRequest's list our key can make (0: none). */
+static uint16_t client_scheme(struct tls_conn *c, struct tls_rd list, bool tls13)
+{
+    uint16_t s;
+    uint32_t len;
+
+    while (rd_u16(&list, &s))
+        if (scheme_hash(s, &len) != NULL &&
+            tls_key_can(c->ctx->client_auth, c->ctx->client_bits, s, tls13))
+            return s;
+    return 0;
+}
+
+/* Our CertificateVerify: TLS 1.3 over the transcript (SslComputeClientAuthHash with a TLS 1.3
+ * secret and the client's context string), TLS 1.2 over the logged messages; signed by
+ * SslSignHash. */
+static int send_certificate_verify(struct tls_conn *c, uint16_t scheme, bool tls13)
+{
+    uint8_t digest[TLS_MAX_HASH], body[4 + 600];
+    DWORD dlen = 0;
+    size_t sig_len = 0;
+    uint32_t hlen;
+    SECURITY_STATUS st;
+
+    if (tls13) {
+        st = SSLCALL(c, SslComputeClientAuthHash, c->prov, c->hs_secret, c->th,
+                     scheme_hash(scheme, &hlen), digest, sizeof(digest), &dlen, 0);
+        if (FAILED(st))
+            return tls_fail_status(c, "SslComputeClientAuthHash", st);
+    } else if (tls_cv12_digest(c, scheme, digest, &dlen) != 0) {
+        return -1;
+    }
+    if (tls_sign(c, c->ctx->client_key, c->ctx->client_auth, scheme, digest, dlen, body + 4,
+                 sizeof(body) - 4, &sig_len) != 0)
+        return -1;
+    body[0] = (uint8_t)(scheme >> 8);
+    body[1] = (uint8_t)scheme;
+    body[2] = (uint8_t)(sig_len >> 8);
+    body[3] = (uint8_t)sig_len;
+    return hs_send(c, HS_CERTIFICATE_VERIFY, body, 4 + sig_len);
+}
+
+int tls_cv12_digest(struct tls_conn *c, uint16_t scheme, uint8_t *out, DWORD *out_len)
+{
+    NCRYPT_HASH_HANDLE h = 0;
+    uint32_t hlen;
+    const WCHAR *name = scheme_hash(scheme, &hlen);
+    SECURITY_STATUS st;
+
+    st = SSLCALL(c, SslCreateClientAuthHash, c->prov, &h, TLS1_2_PROTOCOL_VERSION, c->suite->id,
+                 name, 0);
+    if (SUCCEEDED(st))
+        st = SSLCALL(c, SslHashHandshake, c->prov, h, c->log, (DWORD)c->log_n, 0);
+    if (SUCCEEDED(st))
+        st = SSLCALL(c, SslComputeClientAuthHash, c->prov, c->sess->secret, h, name, out,
+                     TLS_MAX_HASH, out_len, 0);
+    tls_free_handle(c, &h);
+    return FAILED(st) ? tls_fail_status(c, "the CertificateVerify hash", st) : 0;
 }
 
 struct tls_conn *tls_client_connect(const struct tls_client_ctx *x, struct tls_io io,
@@ -1532,6 +1627,7 @@ void tls_free(struct tls_conn *c)
     X509_free(c->peer);
     sk_X509_pop_free(c->chain, X509_free);
     free(c->ch);
+    free(c->log);
     tls_client_ctx_free(c->own_ctx);
     /* plaintext passed through rec (decrypted records) and out (before in-place
      * encryption), and the handshake buffer */

@@ -456,6 +456,23 @@ int hs_hash(struct tls_conn *c, const uint8_t *msg, size_t n)
 {
     SECURITY_STATUS st;
 
+    if (c->log_on && c->th != 0) {
+        /* what a TLS 1.2 CertificateVerify will sign, whatever its hash */
+        if (c->log_n + n > c->log_cap) {
+            size_t cap = c->log_cap != 0 ? c->log_cap : 8192;
+            uint8_t *p;
+
+            while (cap < c->log_n + n)
+                cap *= 2;
+            if ((p = realloc(c->log, cap)) == NULL)
+                return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
+            c->log = p;
+            c->log_cap = cap;
+        }
+        memcpy(c->log + c->log_n, msg, n);
+        c->log_n += n;
+    }
+
     if (c->th == 0) {
         /* before the ServerHello names the suite (and so the hash): kept for later */
         uint8_t *p = realloc(c->ch, c->ch_len + n);

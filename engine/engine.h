@@ -58,6 +58,9 @@ struct tls_client_config {
     bool no_ems;                        /* TLS 1.2: no extended_master_secret */
     bool no_ticket;                     /* TLS 1.2: no SessionTicket extension */
     const struct tls_session *resume;   /* a session to resume (same provider), or NULL */
+    PCCERT_CONTEXT cert;                /* our certificate for client authentication (its key
+                                           associated as for a server credential), or NULL */
+    STACK_OF(X509) *chain;              /* its intermediates, or NULL */
     /* one line per handshake message and per provider call (--msg) */
     void (*trace)(void *arg, const char *line);
     void *trace_arg;
@@ -162,6 +165,8 @@ struct tls_server_config {
     const struct tls_server_cred *creds; /* one per key type (RSA, ECDSA), chosen per handshake
                                             from the client's signature_algorithms */
     size_t n_creds;
+    X509_STORE *verify_client;          /* non-NULL: request, require and check a client
+                                           certificate chaining to these anchors */
     void (*trace)(void *arg, const char *line);
     void *trace_arg;
 };

@@ -77,6 +77,9 @@ struct tls_session {
  * decided once (SSL_CTX's, or a credentials handle's, role). */
 struct tls_client_ctx {
     struct tls_client_config cfg;
+    NCRYPT_KEY_HANDLE client_key;       /* SslOpenPrivateKey of cfg.cert, once */
+    enum auth client_auth;
+    int client_bits;
     struct suite suites[MAX_SUITES];    /* what we offer, as the provider describes it */
     size_t n_suites;
     uint16_t groups[MAX_GROUPS];
@@ -104,6 +107,7 @@ struct tls_server_ctx {
     /* TLS 1.3 tickets and TLS 1.2 sessions, found by their 32-byte identity; oldest out */
     struct tls_session *cache[SERVER_CACHE];
     size_t cache_next;
+    X509_STORE *client_ca;              /* request and require a client certificate */
 };
 
 struct tls_conn {
@@ -112,6 +116,10 @@ struct tls_conn {
     struct tls_client_ctx *own_ctx;     /* tls_client_new's private context */
     bool server;                        /* the server side (issue 14) */
     bool ccs_sent;                      /* server: the compatibility ChangeCipherSpec */
+    uint16_t client_scheme;             /* client: how our CertificateVerify is signed */
+    bool log_on;                        /* TLS 1.2 client auth: keep the handshake messages */
+    uint8_t *log;
+    size_t log_n, log_cap;
     struct tls_server_ctx *sctx;
     char sni[256];
     unsigned key_index;                 /* server: the credential chosen */
@@ -223,6 +231,12 @@ int peer_verify(struct tls_conn *c, const char *step, uint16_t scheme, const uin
  * TLS 1.3 / TLS 1.2 for this certificate's key. */
 const WCHAR *scheme_hash(uint16_t scheme, uint32_t *len);
 bool scheme_allowed(struct tls_conn *c, uint16_t scheme, bool tls13);
+bool tls_key_can(enum auth auth, int bits, uint16_t scheme, bool tls13);
+int tls_sign(struct tls_conn *c, NCRYPT_KEY_HANDLE key, enum auth auth, uint16_t scheme,
+             const uint8_t *digest, size_t dlen, uint8_t *out, size_t cap, size_t *out_len);
+/* The TLS 1.2 CertificateVerify hash: a client-auth hash of scheme's hash fed the handshake
+ * messages logged so far, through SslComputeClientAuthHash with the master key. */
+int tls_cv12_digest(struct tls_conn *c, uint16_t scheme, uint8_t *out, DWORD *out_len);
 extern const uint16_t tls_sig_algs[];
 extern const size_t tls_n_sig_algs;
 
@@ -244,6 +258,8 @@ int tls_check_solicited(struct tls_conn *c, const struct hs_exts *x, const uint1
 
 /* server.c */
 int tls_server_handshake(struct tls_conn *c);
+int tls_send_certificate(struct tls_conn *c, PCCERT_CONTEXT cert, STACK_OF(X509) *chain,
+                         bool tls13);
 
 /* NCryptBufferDesc parameter lists */
 struct params {

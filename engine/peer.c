@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "engine_int.h"
+#include "tls_writer.h"
 
 /* What we offer in signature_algorithms, in preference order (RFC 8446 §4.2.3). rsa_pkcs1_*
  * only for TLS 1.2 (RFC 8446 §4.4.3 forbids them in CertificateVerify). */
@@ -74,6 +75,8 @@ bool scheme_allowed(struct tls_conn *c, uint16_t scheme, bool tls13)
     return EVP_PKEY_is_a(pk, "RSA");
 }
 
+static const char *cert_step(const struct tls_conn *c);
+
 /* The certificate's key into the provider. */
 static int import_key(struct tls_conn *c)
 {
@@ -125,10 +128,10 @@ static int import_key(struct tls_conn *c)
         type = NULL;
     }
     if (blob_len == 0)
-        return tls_fail(c, ALERT_UNSUPPORTED_CERTIFICATE, "server certificate",
+        return tls_fail(c, ALERT_UNSUPPORTED_CERTIFICATE, cert_step(c),
                         "a key we cannot use (RSA up to 16384 bits, ECDSA P-256/384/521)");
     st = SSLCALL(c, SslImportKey, c->prov, &c->peer_key, type, blob, (DWORD)blob_len, 0);
-    return FAILED(st) ? tls_fail(c, ALERT_BAD_CERTIFICATE, "server certificate",
+    return FAILED(st) ? tls_fail(c, ALERT_BAD_CERTIFICATE, cert_step(c),
                                  "SslImportKey refused its key (0x%08X)", (unsigned)st)
                       : 0;
 }
@@ -161,11 +164,16 @@ static int verify_alert(int err)
 
 /* Chain and name against the trust store (RFC 5280 path validation by X509_verify_cert;
  * RFC 6125 name check by X509_check_host / X509_check_ip_asc through the verify params). */
+static const char *cert_step(const struct tls_conn *c)
+{
+    return c->server ? "client certificate" : "server certificate";
+}
+
 static int verify_chain(struct tls_conn *c)
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     X509_VERIFY_PARAM *param;
-    const char *name = c->cfg.server_name;
+    const char *name = c->server ? NULL : c->cfg.server_name;
     int ok = 0, err;
 
     if (ctx == NULL || X509_STORE_CTX_init(ctx, c->cfg.trust, c->peer, c->chain) != 1) {
@@ -173,7 +181,7 @@ static int verify_chain(struct tls_conn *c)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "server certificate", "out of memory");
     }
     param = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
+    X509_VERIFY_PARAM_set_purpose(param, c->server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
     if (name != NULL) {
         if (tls_is_ip(name))
             X509_VERIFY_PARAM_set1_ip_asc(param, name);
@@ -188,8 +196,8 @@ static int verify_chain(struct tls_conn *c)
     if (err == X509_V_ERR_HOSTNAME_MISMATCH || err == X509_V_ERR_IP_ADDRESS_MISMATCH)
         return tls_fail(c, ALERT_BAD_CERTIFICATE, "server certificate",
                         "it is not valid for %s (use --sni NAME or --insecure)", name);
-    return tls_fail(c, verify_alert(err), "server certificate", "%s (use --cafile or --insecure)",
-                    X509_verify_cert_error_string(err));
+    return tls_fail(c, verify_alert(err), cert_step(c), "%s%s", X509_verify_cert_error_string(err),
+                    c->server ? "" : " (use --cafile or --insecure)");
 }
 
 int peer_certificate(struct tls_conn *c, struct tls_rd body, bool tls13)
@@ -199,32 +207,36 @@ int peer_certificate(struct tls_conn *c, struct tls_rd body, bool tls13)
     const uint8_t *p;
     uint8_t alert;
     X509 *x;
+    const char *step = cert_step(c);
 
     alert = hs_parse_certificate(body, tls13, &certs);
     if (alert != HS_OK)
-        return tls_fail(c, alert, "server certificate", "a malformed Certificate message");
+        return tls_fail(c, alert, step, "a malformed Certificate message");
+    /* a client that has none sends an empty list: certificate_required (RFC 8446 §4.4.2.4)
+     * or handshake_failure (RFC 5246 §7.4.6) when we require one */
     if (certs.count == 0)
-        return tls_fail(c, tls13 ? ALERT_DECODE_ERROR : ALERT_HANDSHAKE_FAILURE,
-                        "server certificate", "the server sent none");
+        return tls_fail(c, c->server ? (tls13 ? 116 : ALERT_HANDSHAKE_FAILURE)
+                                     : (tls13 ? ALERT_DECODE_ERROR : ALERT_HANDSHAKE_FAILURE),
+                        step, c->server ? "the client sent none" : "the server sent none");
     if (tls13 && certs.context.n != 0)
-        return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "server certificate",
-                        "a certificate_request_context in the server's Certificate");
+        return tls_fail(c, ALERT_ILLEGAL_PARAMETER, step,
+                        "a certificate_request_context that is not ours");
     c->chain = sk_X509_new_null();
     if (c->chain == NULL)
-        return tls_fail(c, ALERT_INTERNAL_ERROR, "server certificate", "out of memory");
+        return tls_fail(c, ALERT_INTERNAL_ERROR, step, "out of memory");
     while (hs_cert_next(&certs, &der, &exts)) {
         p = der.p;
         x = d2i_X509(NULL, &p, (long)der.n);
         if (x == NULL || p != der.p + der.n) {
             X509_free(x);
-            return tls_fail(c, ALERT_BAD_CERTIFICATE, "server certificate",
+            return tls_fail(c, ALERT_BAD_CERTIFICATE, step,
                             "a certificate that does not parse");
         }
         if (c->peer == NULL)
             c->peer = x;
         else if (sk_X509_push(c->chain, x) == 0) {
             X509_free(x);
-            return tls_fail(c, ALERT_INTERNAL_ERROR, "server certificate", "out of memory");
+            return tls_fail(c, ALERT_INTERNAL_ERROR, step, "out of memory");
         }
     }
     if (!c->cfg.insecure && verify_chain(c) != 0)
@@ -263,5 +275,83 @@ int peer_verify(struct tls_conn *c, const char *step, uint16_t scheme, const uin
     if (FAILED(st))
         return tls_fail(c, ALERT_DECRYPT_ERROR, step, "the signature does not verify "
                         "(SslVerifySignature 0x%08X)", (unsigned)st);
+    return 0;
+}
+
+bool tls_key_can(enum auth auth, int bits, uint16_t scheme, bool tls13)
+{
+    if (auth == AUTH_RSA)
+        return is_pss(scheme) || (!tls13 && (scheme == 0x0401 || scheme == 0x0501 || scheme == 0x0601));
+    if (!is_ecdsa(scheme))
+        return false;
+    if (!tls13)
+        return scheme == 0x0403 || scheme == 0x0503 || scheme == 0x0603;
+    return (scheme == 0x0403 && bits == 256) || (scheme == 0x0503 && bits == 384) ||
+           (scheme == 0x0603 && bits == 521);
+}
+
+/* SslSignHash of digest for scheme (conventions.md §13: RSA takes the UTF-16 hash name ||
+ * 0x0000 || digest with the PSS or HASHOID flag; ECDSA the digest, and gives r || s, which
+ * the wire carries DER-encoded, RFC 3279 §2.2.3). */
+int tls_sign(struct tls_conn *c, NCRYPT_KEY_HANDLE key, enum auth auth, uint16_t scheme,
+             const uint8_t *digest, size_t dlen, uint8_t *out, size_t cap, size_t *out_len)
+{
+    uint8_t value[2 * 8 + TLS_MAX_HASH], rs[2 * 66];
+    size_t vlen = 0;
+    DWORD flags = 0, sig_len = 0;
+    uint32_t hlen;
+    const WCHAR *name = scheme_hash(scheme, &hlen);
+    struct tls_wr w;
+    SECURITY_STATUS st;
+
+    if (name == NULL || dlen != hlen)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "signature", "scheme 0x%04X", scheme);
+    if (auth == AUTH_RSA) {
+        size_t units = 0;
+
+        while (name[units] != 0)
+            units++;
+        memcpy(value, name, (units + 1) * sizeof(WCHAR));
+        vlen = (units + 1) * sizeof(WCHAR);
+        flags = is_pss(scheme) ? NCRYPT_SSL_SIGN_USE_PSS_PADDING : NCRYPT_SSL_SIGN_INCLUDE_HASHOID;
+    }
+    memcpy(value + vlen, digest, dlen);
+    vlen += dlen;
+    st = SSLCALL(c, SslSignHash, c->prov, key, value, (DWORD)vlen, auth == AUTH_RSA ? out : rs,
+                 auth == AUTH_RSA ? (DWORD)cap : (DWORD)sizeof(rs), &sig_len, flags);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslSignHash", st);
+    if (auth == AUTH_RSA) {
+        *out_len = sig_len;
+        return 0;
+    }
+    /* ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }: the content first, at out + 3,
+     * then the header in front of it (one or two length bytes) */
+    wr_init(&w, out + 3, cap > 3 ? cap - 3 : 0);
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *v = rs + i * (sig_len / 2);
+        size_t n = sig_len / 2;
+
+        while (n > 1 && v[0] == 0)
+            v++, n--;
+        wr_u8(&w, 0x02);
+        wr_u8(&w, (uint8_t)(n + (v[0] & 0x80 ? 1 : 0)));
+        if (v[0] & 0x80)
+            wr_u8(&w, 0);
+        wr_bytes(&w, v, n);
+    }
+    if (w.err || w.n > 0xFF)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "signature", "the DER encoding does not fit");
+    if (w.n < 0x80) {
+        out[1] = 0x30;
+        out[2] = (uint8_t)w.n;
+        memmove(out, out + 1, 2 + w.n);
+        *out_len = 2 + w.n;
+    } else {
+        out[0] = 0x30;
+        out[1] = 0x81;
+        out[2] = (uint8_t)w.n;
+        *out_len = 3 + w.n;
+    }
     return 0;
 }

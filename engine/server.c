@@ -82,6 +82,7 @@ struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_config *cfg, c
     };
     x->alpn = cfg->alpn;
     x->n_alpn = cfg->n_alpn;
+    x->client_ca = cfg->verify_client;
     if (cfg->groups != NULL) {
         for (size_t i = 0; i < cfg->n_groups && b->n_groups < MAX_GROUPS; i++)
             if (tls_group_name(cfg->groups[i]) != NULL)
@@ -142,6 +143,9 @@ struct tls_conn *tls_server_accept(struct tls_server_ctx *x, struct tls_io io, c
     c->server = true;
     c->sctx = x;
     c->first_record_sent = true; /* the 0x0301 record version is the first ClientHello's only */
+    /* client certificates are checked against client_ca (peer.c, purpose sslclient) */
+    c->cfg.trust = x->client_ca;
+    c->cfg.insecure = x->client_ca == NULL;
     return c;
 }
 
@@ -201,22 +205,6 @@ static bool find_share(const struct client_hello_msg *ch, uint16_t group, struct
     return false;
 }
 
-static bool is_ecdsa(uint16_t s) { return (s & 0xFF) == 0x03; }
-static bool is_pss(uint16_t s) { return s == 0x0804 || s == 0x0805 || s == 0x0806; }
-static bool is_pkcs1(uint16_t s) { return s == 0x0401 || s == 0x0501 || s == 0x0601; }
-
-/* Can key make scheme? TLS 1.3 binds ECDSA schemes to their curve and has no PKCS#1. */
-static bool key_can(const struct server_key *k, uint16_t scheme, bool tls13)
-{
-    if (k->auth == AUTH_RSA)
-        return is_pss(scheme) || (!tls13 && is_pkcs1(scheme));
-    if (!is_ecdsa(scheme))
-        return false;
-    if (!tls13)
-        return scheme == 0x0403 || scheme == 0x0503 || scheme == 0x0603;
-    return (scheme == 0x0403 && k->bits == 256) || (scheme == 0x0503 && k->bits == 384) ||
-           (scheme == 0x0603 && k->bits == 521);
-}
 
 /* The first of the client's schemes (its preference) one of our keys of auth can make; the
  * key's index goes to *key. TLS 1.2 without signature_algorithms: SHA-1 defaults are not
@@ -243,7 +231,7 @@ static uint16_t choose_scheme(struct tls_conn *c, const struct client_hello_msg 
         if (scheme_hash(s, &len) == NULL)
             continue;
         for (unsigned i = 0; i < x->n_keys; i++)
-            if ((auth == AUTH_ANY || x->keys[i].auth == auth) && key_can(&x->keys[i], s, tls13)) {
+            if ((auth == AUTH_ANY || x->keys[i].auth == auth) && tls_key_can(x->keys[i].auth, x->keys[i].bits, s, tls13)) {
                 *key = i;
                 return s;
             }
@@ -251,74 +239,12 @@ static uint16_t choose_scheme(struct tls_conn *c, const struct client_hello_msg 
     return 0;
 }
 
-/* SslSignHash of digest for scheme (conventions.md §13: RSA takes the UTF-16 hash name ||
- * 0x0000 || digest with the PSS or HASHOID flag; ECDSA the digest, and gives r || s, which
- * the wire carries DER-encoded). */
 static int sign(struct tls_conn *c, uint16_t scheme, const uint8_t *digest, size_t dlen,
                 uint8_t *out, size_t cap, size_t *out_len)
 {
     const struct server_key *k = &c->sctx->keys[c->key_index];
-    uint8_t value[2 * 8 + TLS_MAX_HASH], rs[2 * 66];
-    size_t vlen = 0;
-    DWORD flags = 0, sig_len = 0;
-    uint32_t hlen;
-    const WCHAR *name = scheme_hash(scheme, &hlen);
-    SECURITY_STATUS st;
 
-    if (k->auth == AUTH_RSA) {
-        size_t units = 0;
-
-        while (name[units] != 0)
-            units++;
-        memcpy(value, name, (units + 1) * sizeof(WCHAR));
-        vlen = (units + 1) * sizeof(WCHAR);
-        flags = is_pss(scheme) ? NCRYPT_SSL_SIGN_USE_PSS_PADDING : NCRYPT_SSL_SIGN_INCLUDE_HASHOID;
-    }
-    memcpy(value + vlen, digest, dlen);
-    vlen += dlen;
-    st = SSLCALL(c, SslSignHash, c->prov, k->key, value, (DWORD)vlen,
-                 k->auth == AUTH_RSA ? out : rs, k->auth == AUTH_RSA ? (DWORD)cap : sizeof(rs),
-                 &sig_len, flags);
-    if (FAILED(st))
-        return tls_fail_status(c, "SslSignHash", st);
-    if (k->auth == AUTH_RSA) {
-        *out_len = sig_len;
-        return 0;
-    }
-    {
-        /* ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3) */
-        struct tls_wr w;
-        size_t half = sig_len / 2;
-
-        wr_init(&w, out, cap);
-        wr_u8(&w, 0x30);
-        wr_u8(&w, 0); /* the length, filled below (at most 2 * (3 + 67) < 128... or 0x81) */
-        for (int i = 0; i < 2; i++) {
-            const uint8_t *v = rs + i * half;
-            size_t n = half;
-
-            while (n > 1 && v[0] == 0)
-                v++, n--;
-            wr_u8(&w, 0x02);
-            wr_u8(&w, (uint8_t)(n + (v[0] & 0x80 ? 1 : 0)));
-            if (v[0] & 0x80)
-                wr_u8(&w, 0);
-            wr_bytes(&w, v, n);
-        }
-        if (w.err || w.n - 2 > 0xFF)
-            return tls_fail(c, ALERT_INTERNAL_ERROR, "signature", "DER encoding");
-        if (w.n - 2 < 0x80) {
-            out[1] = (uint8_t)(w.n - 2);
-            *out_len = w.n;
-        } else {
-            /* P-521: the long form, one length byte */
-            memmove(out + 3, out + 2, w.n - 2);
-            out[1] = 0x81;
-            out[2] = (uint8_t)(w.n - 2);
-            *out_len = w.n + 1;
-        }
-        return 0;
-    }
+    return tls_sign(c, k->key, k->auth, scheme, digest, dlen, out, cap, out_len);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -339,31 +265,38 @@ static void ext_open(struct tls_wr *w, uint16_t type)
     wr_open(w, 2);
 }
 
-/* Certificate (RFC 8446 §4.4.2 / RFC 5246 §7.4.2): the leaf, then the chain. */
-static int send_certificate(struct tls_conn *c, bool tls13)
+/* Certificate (RFC 8446 §4.4.2 / RFC 5246 §7.4.2): the leaf, then the chain; TLS 1.3 with the
+ * certificate_request_context (a client echoes the server's, a server sends an empty one).
+ * cert NULL: an empty list (a client without a certificate). */
+int tls_send_certificate(struct tls_conn *c, PCCERT_CONTEXT cert, STACK_OF(X509) *chain,
+                         bool tls13)
 {
-    const struct server_key *k = &c->sctx->keys[c->key_index];
-    size_t cap = 16 + k->cert->cbCertEncoded;
+    size_t cap = 16 + c->cr_context_len + (cert != NULL ? cert->cbCertEncoded : 0);
     uint8_t *buf;
     struct tls_wr w;
     int rc;
 
-    for (int i = 0; k->chain != NULL && i < sk_X509_num(k->chain); i++)
-        cap += 8 + (size_t)i2d_X509(sk_X509_value(k->chain, i), NULL);
+    for (int i = 0; cert != NULL && chain != NULL && i < sk_X509_num(chain); i++)
+        cap += 8 + (size_t)i2d_X509(sk_X509_value(chain, i), NULL);
     if ((buf = malloc(cap)) == NULL)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
     wr_init(&w, buf, cap);
-    if (tls13)
-        wr_u8(&w, 0); /* certificate_request_context */
+    if (tls13) {
+        wr_open(&w, 1);
+        wr_bytes(&w, c->cr_context, c->cr_context_len);
+        wr_close(&w);
+    }
     wr_open(&w, 3);
-    wr_open(&w, 3);
-    wr_bytes(&w, k->cert->pbCertEncoded, k->cert->cbCertEncoded);
-    wr_close(&w);
-    if (tls13)
-        wr_u16(&w, 0);
-    for (int i = 0; k->chain != NULL && i < sk_X509_num(k->chain); i++) {
+    if (cert != NULL) {
+        wr_open(&w, 3);
+        wr_bytes(&w, cert->pbCertEncoded, cert->cbCertEncoded);
+        wr_close(&w);
+        if (tls13)
+            wr_u16(&w, 0);
+    }
+    for (int i = 0; cert != NULL && chain != NULL && i < sk_X509_num(chain); i++) {
         unsigned char *der = NULL;
-        int n = i2d_X509(sk_X509_value(k->chain, i), &der);
+        int n = i2d_X509(sk_X509_value(chain, i), &der);
 
         wr_open(&w, 3);
         if (n > 0)
@@ -377,6 +310,13 @@ static int send_certificate(struct tls_conn *c, bool tls13)
     rc = send_built(c, HS_CERTIFICATE, &w);
     free(buf);
     return rc;
+}
+
+static int send_certificate(struct tls_conn *c, bool tls13)
+{
+    const struct server_key *k = &c->sctx->keys[c->key_index];
+
+    return tls_send_certificate(c, k->cert, k->chain, tls13);
 }
 
 /* The ALPN protocol we pick: our preference among the client's (RFC 7301 §3.2). */
@@ -502,6 +442,36 @@ out:
     tls_free_handle(c, &bk);
     tls_free_handle(c, &h);
     return rc;
+}
+
+/* The client's Certificate (its context must be our empty one) and CertificateVerify over
+ * the transcript through it: SslComputeClientAuthHash with the handshake secret and the
+ * client's context string (dwFlags 0), SslVerifySignature on the certificate's key. */
+static int client_certificate13(struct tls_conn *c)
+{
+    struct tls_rd body, msg;
+    struct hs_signature sig;
+    uint8_t digest[TLS_MAX_HASH];
+    DWORD dlen = 0;
+    uint32_t hlen;
+    SECURITY_STATUS st;
+
+    if (tls_expect(c, HS_CERTIFICATE, "the client's Certificate", &body, &msg) != 0 ||
+        peer_certificate(c, body, true) != 0 || hs_hash(c, msg.p, msg.n) != 0 ||
+        tls_expect(c, HS_CERTIFICATE_VERIFY, "the client's CertificateVerify", &body, &msg) != 0)
+        return -1;
+    if (hs_parse_certificate_verify(body, &sig) != HS_OK)
+        return tls_fail(c, ALERT_DECODE_ERROR, "client CertificateVerify", "malformed");
+    if (!scheme_allowed(c, sig.scheme, true))
+        return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "client CertificateVerify",
+                        "scheme 0x%04X, which we did not ask for with this key", sig.scheme);
+    st = SSLCALL(c, SslComputeClientAuthHash, c->prov, c->hs_secret, c->th,
+                 scheme_hash(sig.scheme, &hlen), digest, sizeof(digest), &dlen, 0);
+    if (FAILED(st))
+        return tls_fail_status(c, "SslComputeClientAuthHash", st);
+    if (peer_verify(c, "client CertificateVerify", sig.scheme, digest, dlen, sig.signature) != 0)
+        return -1;
+    return hs_hash(c, msg.p, msg.n);
 }
 
 static int send_server_hello13(struct tls_conn *c, const struct client_hello_msg *ch,
@@ -716,6 +686,26 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
         if (send_built(c, HS_ENCRYPTED_EXTENSIONS, &w) != 0)
             return -1;
     }
+    if (psk == NULL && c->sctx->client_ca != NULL) {
+        /* CertificateRequest (RFC 8446 §4.3.2): an empty context, our signature schemes */
+        uint8_t cr[64];
+        struct tls_wr w;
+
+        wr_init(&w, cr, sizeof(cr));
+        wr_u8(&w, 0);
+        wr_open(&w, 2);
+        ext_open(&w, EXT_SIGNATURE_ALGORITHMS);
+        wr_open(&w, 2);
+        for (size_t i = 0; i < tls_n_sig_algs; i++)
+            if (tls_sig_algs[i] >> 8 == 0x08 || (tls_sig_algs[i] & 0xFF) == 0x03)
+                wr_u16(&w, tls_sig_algs[i]);
+        wr_close(&w);
+        wr_close(&w);
+        wr_close(&w);
+        if (send_built(c, HS_CERTIFICATE_REQUEST, &w) != 0)
+            return -1;
+        c->cert_requested = true;
+    }
     if (psk == NULL) {
         if (send_certificate(c, true) != 0)
             return -1;
@@ -748,7 +738,10 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
     if (tls_set_traffic_key(c, true, c->s_ap) != 0)
         return -1;
 
-    /* the client's Finished (its CCS is skipped by the record layer) */
+    /* [the client's Certificate and CertificateVerify], its Finished (its CCS is skipped by
+     * the record layer) */
+    if (c->cert_requested && client_certificate13(c) != 0)
+        return -1;
     if (tls_expect(c, HS_FINISHED, "the client's Finished", &body, &msg) != 0)
         return -1;
     st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->c_hs, c->th, verify, c->suite->hash_len, 0);
@@ -872,6 +865,56 @@ static int send_server_key_exchange(struct tls_conn *c, uint16_t scheme)
 out:
     free(buf);
     return rc;
+}
+
+/* CertificateRequest (RFC 5246 §7.4.4): RSA and ECDSA certificates, our schemes, no CA names. */
+static int send_certificate_request12(struct tls_conn *c)
+{
+    uint8_t cr[64];
+    struct tls_wr w;
+
+    wr_init(&w, cr, sizeof(cr));
+    wr_open(&w, 1);
+    wr_u8(&w, 1);   /* rsa_sign */
+    wr_u8(&w, 64);  /* ecdsa_sign */
+    wr_close(&w);
+    wr_open(&w, 2);
+    for (size_t i = 0; i < tls_n_sig_algs; i++)
+        wr_u16(&w, tls_sig_algs[i]);
+    wr_close(&w);
+    wr_u16(&w, 0);
+    return send_built(c, HS_CERTIFICATE_REQUEST, &w);
+}
+
+static int client_certificate12(struct tls_conn *c)
+{
+    struct tls_rd body, msg;
+
+    if (tls_expect(c, HS_CERTIFICATE, "the client's Certificate", &body, &msg) != 0 ||
+        peer_certificate(c, body, false) != 0)
+        return -1;
+    return hs_hash(c, msg.p, msg.n);
+}
+
+/* CertificateVerify (RFC 5246 §7.4.8): over every handshake message before it. */
+static int client_certificate_verify12(struct tls_conn *c)
+{
+    struct tls_rd body, msg;
+    struct hs_signature sig;
+    uint8_t digest[TLS_MAX_HASH];
+    DWORD dlen = 0;
+
+    if (tls_expect(c, HS_CERTIFICATE_VERIFY, "the client's CertificateVerify", &body, &msg) != 0)
+        return -1;
+    if (hs_parse_certificate_verify(body, &sig) != HS_OK)
+        return tls_fail(c, ALERT_DECODE_ERROR, "client CertificateVerify", "malformed");
+    if (!scheme_allowed(c, sig.scheme, false))
+        return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "client CertificateVerify",
+                        "scheme 0x%04X, which we did not ask for with this key", sig.scheme);
+    if (tls_cv12_digest(c, sig.scheme, digest, &dlen) != 0 ||
+        peer_verify(c, "client CertificateVerify", sig.scheme, digest, dlen, sig.signature) != 0)
+        return -1;
+    return hs_hash(c, msg.p, msg.n);
 }
 
 static int session_keys12(struct tls_conn *c)
@@ -1027,6 +1070,9 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
         for (size_t g = 0; g < c->ctx->n_groups && c->group == 0; g++)
             if (c->ctx->groups[g] < 256 && (!ch->has_groups || list_has16(ch->groups, c->ctx->groups[g])))
                 c->group = c->ctx->groups[g];
+    /* a TLS 1.2 CertificateVerify signs every message so far, with a hash of the client's
+     * choosing: keep them */
+    c->log_on = c->sctx->client_ca != NULL;
     if (choose_alpn(c, ch) != 0 || transcript_feed_first(c, chmsg) != 0)
         return -1;
     if (RAND_bytes(c->session_id, 32) != 1)
@@ -1034,10 +1080,14 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
     c->session_id_len = 32;
     if ((c->sess = tls_session_new()) == NULL)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
+    c->cert_requested = c->sctx->client_ca != NULL;
     if (send_server_hello12(c, ch) != 0 || send_certificate(c, false) != 0 ||
         (c->suite->kx != KX_RSA && send_server_key_exchange(c, scheme) != 0) ||
+        (c->cert_requested && send_certificate_request12(c) != 0) ||
         hs_send(c, HS_SERVER_HELLO_DONE, NULL, 0) != 0 ||
-        client_key_exchange(c, ch->legacy_version) != 0 || session_keys12(c) != 0 ||
+        (c->cert_requested && client_certificate12(c) != 0) ||
+        client_key_exchange(c, ch->legacy_version) != 0 ||
+        (c->cert_requested && client_certificate_verify12(c) != 0) || session_keys12(c) != 0 ||
         receive_finished12(c) != 0 || send_finished12(c) != 0)
         return -1;
     c->sess->version = 0x0303;

@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "cli.h"
 #include "engine.h"
+#include "sslprov_ext.h"
 
 #define MAX_LIST 32
 #define MAX_STDIN (1024 * 1024) /* --resume reads stdin whole first */
@@ -23,7 +25,7 @@
 struct options {
     const char *host, *port;
     uint16_t min_version, max_version;
-    const char *suites, *groups, *sni, *alpn, *cafile, *keylog;
+    const char *suites, *groups, *sni, *alpn, *cafile, *keylog, *cert, *key;
     bool insecure, resume, no_ticket, no_ems, key_update, msg, quiet;
     int timeout_ms, idle_ms;
 };
@@ -154,6 +156,10 @@ static int parse(int argc, char **argv, struct options *o)
             o->cafile = v;
         else if (strcmp(a, "--keylog") == 0)
             o->keylog = v;
+        else if (strcmp(a, "--cert") == 0)
+            o->cert = v;
+        else if (strcmp(a, "--key") == 0)
+            o->key = v;
         else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--idle") == 0) {
             char *end;
             long n = strtol(v, &end, 10);
@@ -185,6 +191,8 @@ static int parse(int argc, char **argv, struct options *o)
     }
     if (o->host == NULL)
         return cli_usage_error("connect", "HOST:PORT expected"), -1;
+    if ((o->cert == NULL) != (o->key == NULL))
+        return cli_usage_error("connect", "--cert and --key go together"), -1;
     return 0;
 }
 
@@ -337,6 +345,8 @@ int cmd_connect(int argc, char **argv)
     struct tls_client_config cfg = {0};
     struct tls_client_ctx *ctx = NULL;
     struct tls_session *session = NULL;
+    PCCERT_CONTEXT client_cert = NULL;
+    STACK_OF(X509) *chain = NULL;
     char err[320];
     NCRYPT_PROV_HANDLE prov = 0;
     X509_STORE *store = NULL;
@@ -373,6 +383,31 @@ int cmd_connect(int argc, char **argv)
             goto out;
         }
     }
+    if (o.cert != NULL) {
+        /* our certificate: a CERT_CONTEXT whose key sslprov opens (SslOpenPrivateKey), as a
+         * Windows client's would come from its certificate store */
+        BIO *b = BIO_new_file(o.cert, "r");
+        X509 *leaf = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+        X509 *x;
+        unsigned char *der = NULL;
+        int der_len = leaf != NULL ? i2d_X509(leaf, &der) : 0;
+
+        chain = sk_X509_new_null();
+        while (b != NULL && chain != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+            sk_X509_push(chain, x);
+        BIO_free(b);
+        X509_free(leaf);
+        st = der_len > 0 ? SslProvCreateCertificateContext(der, (DWORD)der_len, &client_cert)
+                         : NTE_BAD_DATA;
+        if (st == SEC_E_OK)
+            st = SslProvAssociateCertificateKey(der, (DWORD)der_len, o.key, 0);
+        OPENSSL_free(der);
+        ERR_clear_error();
+        if (st != SEC_E_OK) {
+            fail("client certificate: cannot use %s with %s (0x%08X)", o.cert, o.key, (unsigned)st);
+            goto out;
+        }
+    }
     cfg = (struct tls_client_config){
         .provider = prov, .min_version = o.min_version, .max_version = o.max_version,
         .suites = l.n_suites != 0 ? l.suites : NULL, .n_suites = l.n_suites,
@@ -380,7 +415,7 @@ int cmd_connect(int argc, char **argv)
         .server_name = o.sni != NULL ? o.sni : o.host,
         .alpn = l.alpn, .n_alpn = l.n_alpn, .trust = store, .insecure = o.insecure,
         .no_ems = o.no_ems, .no_ticket = o.no_ticket,
-        .trace = o.msg ? trace_line : NULL,
+        .trace = o.msg ? trace_line : NULL, .cert = client_cert, .chain = chain,
     };
     ctx = tls_client_ctx_new(&cfg, err, sizeof(err));
     if (ctx == NULL) {
@@ -405,6 +440,8 @@ int cmd_connect(int argc, char **argv)
 out:
     tls_session_free(session);
     tls_client_ctx_free(ctx);
+    SslProvFreeCertificateContext(client_cert);
+    sk_X509_pop_free(chain, X509_free);
     free(data);
     X509_STORE_free(store);
     SslFreeObject(prov, 0);

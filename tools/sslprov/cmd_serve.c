@@ -28,7 +28,7 @@
 struct options {
     const char *host, *port;
     uint16_t min_version, max_version;
-    const char *suites, *groups, *alpn, *keylog;
+    const char *suites, *groups, *alpn, *keylog, *verify_client;
     const char *cert[MAX_CREDS], *key[MAX_CREDS];
     bool www, echo, msg, quiet;
     long max_connections;
@@ -106,6 +106,8 @@ static int parse(int argc, char **argv, struct options *o)
             o->alpn = v;
         else if (strcmp(a, "--keylog") == 0)
             o->keylog = v;
+        else if (strcmp(a, "--verify-client") == 0)
+            o->verify_client = v;
         else if (strcmp(a, "--max-connections") == 0 || strcmp(a, "--timeout") == 0) {
             char *end;
             long n = strtol(v, &end, 10);
@@ -355,6 +357,7 @@ int cmd_serve(int argc, char **argv)
     char list[1024], alpn_buf[512], err[320], *save = NULL;
     struct tls_server_ctx *ctx = NULL;
     NCRYPT_PROV_HANDLE prov = 0;
+    X509_STORE *client_ca = NULL;
     struct sigaction sa = {.sa_handler = on_signal};
     SECURITY_STATUS st;
     int rc, fd = -1;
@@ -399,6 +402,11 @@ int cmd_serve(int argc, char **argv)
             alpn[n_alpn++] = t;
     }
     rc = CLI_FAIL;
+    if (o.verify_client != NULL &&
+        ((client_ca = X509_STORE_new()) == NULL || X509_STORE_load_file(client_ca, o.verify_client) != 1)) {
+        fail("--verify-client %s: cannot load the CA certificates", o.verify_client);
+        goto out;
+    }
     for (int i = 0; i < MAX_CREDS; i++) {
         if (o.key[i] == NULL)
             continue;
@@ -412,6 +420,7 @@ int cmd_serve(int argc, char **argv)
             .suites = n_suites != 0 ? suites : NULL, .n_suites = n_suites,
             .groups = n_groups != 0 ? groups : NULL, .n_groups = n_groups,
             .alpn = alpn, .n_alpn = n_alpn, .creds = creds, .n_creds = n_creds,
+            .verify_client = client_ca,
             .trace = o.msg ? trace_line : NULL,
         };
 
@@ -439,6 +448,7 @@ out:
         SslProvFreeCertificateContext(creds[i].cert);
         sk_X509_pop_free(creds[i].chain, X509_free);
     }
+    X509_STORE_free(client_ca);
     SslFreeObject(prov, 0);
     return rc;
 }

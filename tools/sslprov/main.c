@@ -22,7 +22,8 @@ static const struct command commands[] = {
      cmd_derive},
     {"connect",
      "HOST:PORT [--tls1.2|--tls1.3] [--suite LIST] [--group LIST] [--sni NAME]\n"
-     "           [--alpn LIST] [--cafile FILE | --insecure] [--keylog FILE] [--resume]\n"
+     "           [--alpn LIST] [--cafile FILE | --insecure] [--cert FILE --key FILE|URI]\n"
+     "           [--keylog FILE] [--resume]\n"
      "           [--no-ticket] [--no-ems] [--key-update] [--msg|-v] [--timeout SEC]\n"
      "           [--idle MS] [--quiet]",
      "a TLS 1.3/1.2 client on the reference engine: every secret behind the provider's\n"
@@ -31,7 +32,8 @@ static const struct command commands[] = {
     {"serve",
      "--cert FILE --key FILE|URI [--cert2 FILE --key2 FILE|URI] [--host H] [--port N]\n"
      "           [--tls1.2|--tls1.3] [--suites LIST] [--groups LIST] [--alpn LIST]\n"
-     "           [--keylog FILE] [--www | --echo] [--max-connections N] [--timeout SEC]\n"
+     "           [--verify-client CAFILE] [--keylog FILE] [--www | --echo]\n"
+     "           [--max-connections N] [--timeout SEC]\n"
      "           [--msg|-v] [--quiet]",
      "a TLS 1.3/1.2 server on the reference engine: the key only through SslOpenPrivateKey\n"
      "           and SslSignHash; prints ACCEPT HOST:PORT once listening",
