@@ -108,6 +108,14 @@ struct tls_server_ctx {
     struct tls_session *cache[SERVER_CACHE];
     size_t cache_next;
     X509_STORE *client_ca;              /* request and require a client certificate */
+    /* RFC 5077 ticket keys, the engine's own (not the provider's): AES-256-GCM, the current
+     * one and the one before it (tickets it sealed still open); rotated every hour, wiped */
+    struct ticket_key {
+        uint8_t name[16];
+        uint8_t key[32];
+        uint64_t created_ms;
+        bool set;
+    } ticket_keys[2];
 };
 
 struct tls_conn {

@@ -19,6 +19,8 @@
 #define HS_CLIENT_KEY_EXCHANGE 16
 #define HS_MESSAGE_HASH 254
 #define TICKET_LIFETIME 7200 /* seconds */
+#define TICKET_KEY_ROTATE_MS (3600 * 1000)
+#define TICKET_MAX 1024      /* a sealed RFC 5077 ticket: name, iv, opaque master blob, tag */
 #define TICKETS_PER_HANDSHAKE 2
 
 static const uint8_t hrr_random[32] = {
@@ -123,7 +125,130 @@ void tls_server_ctx_free(struct tls_server_ctx *x)
     }
     for (size_t i = 0; i < SERVER_CACHE; i++)
         tls_session_free(x->cache[i]);
+    OPENSSL_cleanse(x->ticket_keys, sizeof(x->ticket_keys));
     free(x);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* RFC 5077 tickets (TLS 1.2)                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The current ticket key, made or rotated as needed: the previous one is kept to open the
+ * tickets it sealed, the one before that is wiped. */
+static struct ticket_key *ticket_key_current(struct tls_server_ctx *x)
+{
+    struct ticket_key *k = &x->ticket_keys[0];
+
+    if (!k->set || tls_now_ms() - k->created_ms > TICKET_KEY_ROTATE_MS) {
+        OPENSSL_cleanse(&x->ticket_keys[1], sizeof(x->ticket_keys[1]));
+        x->ticket_keys[1] = *k;
+        if (RAND_bytes(k->name, sizeof(k->name)) != 1 || RAND_bytes(k->key, sizeof(k->key)) != 1)
+            return NULL;
+        k->created_ms = tls_now_ms();
+        k->set = true;
+    }
+    return k;
+}
+
+/* AES-256-GCM with libcrypto (the engine's protection of its own tickets; RFC 5077 §4's
+ * layout: key_name || iv || encrypted_state || tag, the key name authenticated). */
+static bool ticket_aead(bool seal, const struct ticket_key *k, const uint8_t *iv,
+                        const uint8_t *in, size_t n, uint8_t *out, uint8_t *tag)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int len = 0, fin = 0;
+    bool ok = ctx != NULL &&
+              EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, k->key, iv, seal ? 1 : 0) == 1 &&
+              EVP_CipherUpdate(ctx, NULL, &len, k->name, sizeof(k->name)) == 1 &&
+              EVP_CipherUpdate(ctx, out, &len, in, (int)n) == 1 &&
+              (seal || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) == 1) &&
+              EVP_CipherFinal_ex(ctx, out + len, &fin) == 1 &&
+              (!seal || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1);
+
+    EVP_CIPHER_CTX_free(ctx);
+    return ok;
+}
+
+/* The session's master key as an OpaqueKeyBlob (SslExportKey: the secret in the clear,
+ * which is why it is sealed at once and the buffer wiped), with suite and EMS. */
+static int ticket_seal(struct tls_conn *c, uint8_t *out, size_t cap, size_t *out_len)
+{
+    struct ticket_key *k = ticket_key_current(c->sctx);
+    uint8_t state[TICKET_MAX];
+    DWORD blob_len = 0;
+    size_t n;
+    SECURITY_STATUS st;
+    int rc = -1;
+
+    if (k == NULL)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "ticket", "no randomness");
+    state[0] = (uint8_t)(c->suite->id >> 8);
+    state[1] = (uint8_t)c->suite->id;
+    state[2] = c->ems;
+    st = SSLCALL(c, SslExportKey, c->prov, c->sess->secret, BCRYPT_OPAQUE_KEY_BLOB, state + 3,
+                 sizeof(state) - 3, &blob_len, 0);
+    n = 3 + blob_len;
+    if (FAILED(st)) {
+        tls_fail_status(c, "SslExportKey (ticket)", st);
+    } else if (cap < 16 + 12 + n + 16 || RAND_bytes(out + 16, 12) != 1) {
+        tls_fail(c, ALERT_INTERNAL_ERROR, "ticket", "no room or no randomness");
+    } else {
+        memcpy(out, k->name, 16);
+        if (ticket_aead(true, k, out + 16, state, n, out + 28, out + 28 + n)) {
+            *out_len = 28 + n + 16;
+            rc = 0;
+        } else {
+            tls_fail(c, ALERT_INTERNAL_ERROR, "ticket", "AES-GCM");
+        }
+    }
+    OPENSSL_cleanse(state, sizeof(state));
+    return rc;
+}
+
+/* A session from a ticket we sealed, or NULL (unknown key, forged, expired key: a full
+ * handshake follows, RFC 5077 §3.4). */
+static struct tls_session *ticket_open(struct tls_conn *c, struct tls_rd t)
+{
+    struct tls_server_ctx *x = c->sctx;
+    const struct ticket_key *k = NULL;
+    uint8_t state[TICKET_MAX], tag[16];
+    struct tls_session *s = NULL;
+    size_t n;
+
+    if (t.n < 16 + 12 + 3 + 16 || t.n > TICKET_MAX)
+        return NULL;
+    for (int i = 0; i < 2 && k == NULL; i++)
+        if (x->ticket_keys[i].set && CRYPTO_memcmp(x->ticket_keys[i].name, t.p, 16) == 0)
+            k = &x->ticket_keys[i];
+    n = t.n - 28 - 16;
+    memcpy(tag, t.p + t.n - 16, 16);
+    if (k != NULL && tls_now_ms() - k->created_ms < 2 * TICKET_KEY_ROTATE_MS &&
+        ticket_aead(false, k, t.p + 16, t.p + 28, n, state, tag) && (s = tls_session_new()) != NULL) {
+        if (FAILED(SSLCALL(c, SslImportKey, c->prov, &s->secret, BCRYPT_OPAQUE_KEY_BLOB,
+                           state + 3, (DWORD)(n - 3), 0))) {
+            tls_session_free(s);
+            s = NULL;
+        } else {
+            s->version = 0x0303;
+            s->suite = (uint16_t)(state[0] << 8 | state[1]);
+            s->ems = state[2] != 0;
+        }
+    }
+    OPENSSL_cleanse(state, sizeof(state));
+    return s;
+}
+
+static int send_ticket12(struct tls_conn *c)
+{
+    uint8_t body[4 + 2 + TICKET_MAX];
+    size_t len = 0;
+
+    if (ticket_seal(c, body + 6, sizeof(body) - 6, &len) != 0)
+        return -1;
+    body[0] = 0, body[1] = 0, body[2] = TICKET_LIFETIME >> 8, body[3] = TICKET_LIFETIME & 0xFF;
+    body[4] = (uint8_t)(len >> 8);
+    body[5] = (uint8_t)len;
+    return hs_send(c, HS_NEW_SESSION_TICKET, body, 6 + len);
 }
 
 struct tls_conn *tls_server_accept(struct tls_server_ctx *x, struct tls_io io, char *err,
@@ -788,6 +913,10 @@ static int send_server_hello12(struct tls_conn *c, const struct client_hello_msg
         ext_open(&w, EXT_EXTENDED_MASTER_SECRET);
         wr_close(&w);
     }
+    if (c->ticket_expected) { /* a NewSessionTicket will follow (RFC 5077 §3.2) */
+        ext_open(&w, EXT_SESSION_TICKET);
+        wr_close(&w);
+    }
     if (c->suite->kx == KX_ECDHE && hs_ext_find(&ch->exts, EXT_EC_POINT_FORMATS) != NULL) {
         ext_open(&w, EXT_EC_POINT_FORMATS);
         wr_u8(&w, 1), wr_u8(&w, 0);
@@ -1046,17 +1175,23 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
     /* RFC 8446 §4.1.3: a server that could do TLS 1.3 says so in a TLS 1.2 random */
     if (c->ctx->cfg.max_version >= 0x0304)
         memcpy(c->srandom + 24, "DOWNGRD\x01", 8);
-    if (ch->session_id.n == 32)
-        s = cache_find(c->sctx, ch->session_id, 0x0303);
-    if (s != NULL && list_has16(ch->suites, s->suite) && tls_suite_find(c, s->suite) != NULL &&
-        s->ems == ch->ems) {
+    /* a ticket (RFC 5077 §3.4: accepted only with a session id to echo), else the cache */
+    if (ch->has_ticket && ch->ticket.n != 0 && ch->session_id.n != 0)
+        s = ticket_open(c, ch->ticket);
+    else if (ch->session_id.n == 32)
+        s = cache_find(c->sctx, ch->session_id, 0x0303), s != NULL ? (void)s->refs++ : (void)0;
+    if (s != NULL && !(list_has16(ch->suites, s->suite) && tls_suite_find(c, s->suite) != NULL &&
+                       s->ems == ch->ems)) {
+        tls_session_free(s);
+        s = NULL;
+    }
+    if (s != NULL) {
         /* resumption by session ID (RFC 5246 §7.3): ServerHello, CCS, Finished first */
         c->suite = tls_suite_find(c, s->suite);
         c->resumed = true;
-        c->sess = s;
-        s->refs++;
-        memcpy(c->session_id, s->session_id, 32);
-        c->session_id_len = 32;
+        c->sess = s; /* (our reference) */
+        memcpy(c->session_id, ch->session_id.p, ch->session_id.n);
+        c->session_id_len = ch->session_id.n;
         if (choose_alpn(c, ch) != 0 || transcript_feed_first(c, chmsg) != 0 ||
             send_server_hello12(c, ch) != 0 || session_keys12(c) != 0 ||
             send_finished12(c) != 0 || receive_finished12(c) != 0)
@@ -1081,6 +1216,7 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
     if ((c->sess = tls_session_new()) == NULL)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
     c->cert_requested = c->sctx->client_ca != NULL;
+    c->ticket_expected = ch->has_ticket;
     if (send_server_hello12(c, ch) != 0 || send_certificate(c, false) != 0 ||
         (c->suite->kx != KX_RSA && send_server_key_exchange(c, scheme) != 0) ||
         (c->cert_requested && send_certificate_request12(c) != 0) ||
@@ -1088,7 +1224,8 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
         (c->cert_requested && client_certificate12(c) != 0) ||
         client_key_exchange(c, ch->legacy_version) != 0 ||
         (c->cert_requested && client_certificate_verify12(c) != 0) || session_keys12(c) != 0 ||
-        receive_finished12(c) != 0 || send_finished12(c) != 0)
+        receive_finished12(c) != 0 || (c->ticket_expected && send_ticket12(c) != 0) ||
+        send_finished12(c) != 0)
         return -1;
     c->sess->version = 0x0303;
     c->sess->suite = c->suite->id;
