@@ -71,9 +71,12 @@ static bool suite_describe(NCRYPT_PROV_HANDLE prov, uint16_t id, struct suite *s
     if (s->tls13)
         return s->hash_len != 0;
     s->kx = strcmp(kx, "ECDH") == 0 ? KX_ECDHE : strcmp(kx, "DH") == 0 ? KX_DHE
-            : strcmp(kx, "RSA") == 0 ? KX_RSA : KX_ANY;
+            : strcmp(kx, "RSA") == 0 ? KX_RSA : strcmp(kx, "PSK") == 0 ? KX_PSK : KX_ANY;
     s->auth = strcmp(au, "RSA") == 0 ? AUTH_RSA : strcmp(au, "ECDSA") == 0 ? AUTH_ECDSA : AUTH_ANY;
-    /* what this client implements: certificate-authenticated (EC)DHE and RSA exchanges */
+    /* what the engine implements: certificate-authenticated (EC)DHE and RSA exchanges, and
+     * plain PSK with a cipher (no NULL suites) */
+    if (s->kx == KX_PSK)
+        return s->hash_len != 0 && strstr(s->name, "_NULL_") == NULL;
     return s->kx != KX_ANY && s->auth != AUTH_ANY && s->hash_len != 0;
 }
 
@@ -115,7 +118,8 @@ static void suite_add(struct tls_client_ctx *x, uint16_t id)
             return;
     if (x->n_suites == MAX_SUITES || v < x->cfg.min_version || v > x->cfg.max_version)
         return;
-    if (suite_describe(x->cfg.provider, id, &x->suites[x->n_suites]))
+    if (suite_describe(x->cfg.provider, id, &x->suites[x->n_suites]) &&
+        (x->suites[x->n_suites].kx != KX_PSK || x->allow_psk))
         x->n_suites++;
 }
 
@@ -136,6 +140,14 @@ int tls_suites_init(struct tls_client_ctx *x)
         }
         if (state != NULL)
             SslFreeBuffer(state);
+        /* the RFC 4279 / 5487 PSK suites are not enabled by default: a server given
+         * identities offers them after the others */
+        if (x->allow_psk) {
+            static const uint16_t psk_suites[] = {0x00A8, 0x00A9, 0x00AE, 0x00AF};
+
+            for (size_t i = 0; i < sizeof(psk_suites) / sizeof(psk_suites[0]); i++)
+                suite_add(x, psk_suites[i]);
+        }
     }
     return x->n_suites != 0 ? 0 : -1;
 }

@@ -153,6 +153,12 @@ struct tls_server_cred {
     STACK_OF(X509) *chain;     /* or NULL */
 };
 
+struct tls_psk {
+    const char *identity;
+    const uint8_t *key;
+    size_t key_len;
+};
+
 struct tls_server_config {
     NCRYPT_PROV_HANDLE provider;
     uint16_t min_version, max_version;  /* 0x0303..0x0304; 0 = TLS 1.2..1.3 */
@@ -167,6 +173,9 @@ struct tls_server_config {
     size_t n_creds;
     X509_STORE *verify_client;          /* non-NULL: request, require and check a client
                                            certificate chaining to these anchors */
+    const struct tls_psk *psks;         /* RFC 4279 plain PSK identities (TLS 1.2); with
+                                           them the PSK suites are offered too */
+    size_t n_psks;
     void (*trace)(void *arg, const char *line);
     void *trace_arg;
 };

@@ -42,7 +42,7 @@ enum {
 };
 
 /* A suite as the provider describes it (SslLookupCipherSuiteInfo), decided once. */
-enum kx { KX_ANY, KX_ECDHE, KX_DHE, KX_RSA };
+enum kx { KX_ANY, KX_ECDHE, KX_DHE, KX_RSA, KX_PSK };
 enum auth { AUTH_ANY, AUTH_RSA, AUTH_ECDSA };
 struct suite {
     uint16_t id;
@@ -77,6 +77,7 @@ struct tls_session {
  * decided once (SSL_CTX's, or a credentials handle's, role). */
 struct tls_client_ctx {
     struct tls_client_config cfg;
+    bool allow_psk;                     /* plain PSK suites (a server with identities) */
     NCRYPT_KEY_HANDLE client_key;       /* SslOpenPrivateKey of cfg.cert, once */
     enum auth client_auth;
     int client_bits;
@@ -110,6 +111,10 @@ struct tls_server_ctx {
     X509_STORE *client_ca;              /* request and require a client certificate */
     /* RFC 5077 ticket keys, the engine's own (not the provider's): AES-256-GCM, the current
      * one and the one before it (tickets it sealed still open); rotated every hour, wiped */
+    /* RFC 4279 identities and their PSKs, imported once (SslImportKey) */
+    char *psk_ids[8];
+    NCRYPT_KEY_HANDLE psk_keys[8];
+    size_t n_psks;
     struct ticket_key {
         uint8_t name[16];
         uint8_t key[32];

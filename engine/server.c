@@ -98,12 +98,30 @@ struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_config *cfg, c
         snprintf(err, err_len, "configuration: TLS 1.2 and 1.3 only");
         goto fail;
     }
+    b->allow_psk = cfg->n_psks != 0;
+    if (cfg->n_psks > sizeof(x->psk_keys) / sizeof(x->psk_keys[0])) {
+        snprintf(err, err_len, "configuration: at most 8 PSK identities");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->n_psks; i++) {
+        SECURITY_STATUS st = SslImportKey(cfg->provider, &x->psk_keys[i], TLS_13_PRE_SHARED_KEY,
+                                          (PBYTE)cfg->psks[i].key, (DWORD)cfg->psks[i].key_len, 0);
+
+        if (FAILED(st) || (x->psk_ids[i] = strdup(cfg->psks[i].identity)) == NULL) {
+            if (SUCCEEDED(st))
+                SslFreeObject(x->psk_keys[i], 0);
+            snprintf(err, err_len, "configuration: PSK %s refused (0x%08X)", cfg->psks[i].identity,
+                     (unsigned)st);
+            goto fail;
+        }
+        x->n_psks++;
+    }
     if (tls_suites_init(b) != 0 || b->n_groups == 0) {
         snprintf(err, err_len, "configuration: no cipher suite or group this server can use");
         goto fail;
     }
-    if (cfg->n_creds == 0 || cfg->n_creds > sizeof(x->keys) / sizeof(x->keys[0])) {
-        snprintf(err, err_len, "configuration: 1 to 4 certificates");
+    if ((cfg->n_creds == 0 && cfg->n_psks == 0) || cfg->n_creds > sizeof(x->keys) / sizeof(x->keys[0])) {
+        snprintf(err, err_len, "configuration: 1 to 4 certificates (or PSK identities alone)");
         goto fail;
     }
     for (size_t i = 0; i < cfg->n_creds; i++)
@@ -125,6 +143,10 @@ void tls_server_ctx_free(struct tls_server_ctx *x)
     }
     for (size_t i = 0; i < SERVER_CACHE; i++)
         tls_session_free(x->cache[i]);
+    for (size_t i = 0; i < x->n_psks; i++) {
+        SslFreeObject(x->psk_keys[i], 0);
+        free(x->psk_ids[i]);
+    }
     OPENSSL_cleanse(x->ticket_keys, sizeof(x->ticket_keys));
     free(x);
 }
@@ -491,7 +513,7 @@ static const struct suite *choose_suite(struct tls_conn *c, const struct client_
         if (psk_suite != 0 && tls_suite_find(c, psk_suite) != NULL &&
             tls_suite_find(c, psk_suite)->hash_len != s->hash_len)
             continue;
-        if (!tls13 && choose_scheme(c, ch, false, s->auth, &key) == 0)
+        if (!tls13 && s->kx != KX_PSK && choose_scheme(c, ch, false, s->auth, &key) == 0)
             continue;
         if (!tls13 && s->kx == KX_ECDHE) {
             bool common = false;
@@ -1114,13 +1136,25 @@ static int client_key_exchange(struct tls_conn *c, uint16_t client_version)
     uint8_t session_hash[TLS_MAX_HASH];
     DWORD hl = 0, highest = client_version;
     SECURITY_STATUS st;
+    /* (a PSK identity has the RSA form: a uint16-prefixed vector) */
     int kind = c->suite->kx == KX_ECDHE ? CKE_ECDHE : c->suite->kx == KX_DHE ? CKE_DHE : CKE_RSA;
+    NCRYPT_KEY_HANDLE psk = 0;
 
     if (tls_expect(c, HS_CLIENT_KEY_EXCHANGE, "ClientKeyExchange", &body, &msg) != 0)
         return -1;
     if (hs_parse_client_key_exchange(body, kind, &value) != HS_OK)
         return tls_fail(c, ALERT_DECODE_ERROR, "client key exchange", "malformed");
-    if (kind != CKE_RSA) {
+    if (c->suite->kx == KX_PSK) {
+        /* psk_identity (RFC 4279 §2), found in our table */
+        psk = 0;
+        for (size_t i = 0; i < c->sctx->n_psks && psk == 0; i++)
+            if (strlen(c->sctx->psk_ids[i]) == value.n &&
+                memcmp(c->sctx->psk_ids[i], value.p, value.n) == 0)
+                psk = c->sctx->psk_keys[i];
+        if (psk == 0)
+            return tls_fail(c, 115 /* unknown_psk_identity */, "client key exchange",
+                            "an unknown PSK identity");
+    } else if (kind != CKE_RSA) {
         uint8_t ys[1024];
         struct tls_rd share = value;
 
@@ -1150,7 +1184,10 @@ static int client_key_exchange(struct tls_conn *c, uint16_t client_version)
         params_add(&p, NCRYPTBUFFER_SSL_SERVER_RANDOM, c->srandom, 32);
     }
     params_add(&p, NCRYPTBUFFER_SSL_HIGHEST_VERSION, &highest, sizeof(highest));
-    if (kind == CKE_RSA)
+    if (psk != 0)
+        st = SSLCALL(c, SslGenerateMasterKey, c->prov, psk, 0, &c->sess->secret,
+                     TLS1_2_PROTOCOL_VERSION, c->suite->id, d, NULL, 0, NULL, NCRYPT_SSL_SERVER_FLAG);
+    else if (kind == CKE_RSA)
         st = SSLCALL(c, SslImportMasterKey, c->prov, c->sctx->keys[c->key_index].key,
                      &c->sess->secret, TLS1_2_PROTOCOL_VERSION, c->suite->id, d, (PBYTE)value.p,
                      (DWORD)value.n, NCRYPT_SSL_SERVER_FLAG);
@@ -1215,10 +1252,14 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
     c->session_id_len = 32;
     if ((c->sess = tls_session_new()) == NULL)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
-    c->cert_requested = c->sctx->client_ca != NULL;
+    /* (RFC 4279 §2: no certificates with plain PSK) */
+    c->cert_requested = c->sctx->client_ca != NULL && c->suite->kx != KX_PSK;
+    c->log_on = c->cert_requested;
     c->ticket_expected = ch->has_ticket;
-    if (send_server_hello12(c, ch) != 0 || send_certificate(c, false) != 0 ||
-        (c->suite->kx != KX_RSA && send_server_key_exchange(c, scheme) != 0) ||
+    if (send_server_hello12(c, ch) != 0 ||
+        (c->suite->kx != KX_PSK && send_certificate(c, false) != 0) ||
+        (c->suite->kx != KX_RSA && c->suite->kx != KX_PSK &&
+         send_server_key_exchange(c, scheme) != 0) ||
         (c->cert_requested && send_certificate_request12(c) != 0) ||
         hs_send(c, HS_SERVER_HELLO_DONE, NULL, 0) != 0 ||
         (c->cert_requested && client_certificate12(c) != 0) ||

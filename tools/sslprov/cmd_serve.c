@@ -29,6 +29,8 @@ struct options {
     const char *host, *port;
     uint16_t min_version, max_version;
     const char *suites, *groups, *alpn, *keylog, *verify_client;
+    const char *psk[8];
+    size_t n_psk;
     const char *cert[MAX_CREDS], *key[MAX_CREDS];
     bool www, echo, msg, quiet;
     long max_connections;
@@ -108,6 +110,11 @@ static int parse(int argc, char **argv, struct options *o)
             o->keylog = v;
         else if (strcmp(a, "--verify-client") == 0)
             o->verify_client = v;
+        else if (strcmp(a, "--psk") == 0) {
+            if (o->n_psk == 8)
+                return cli_usage_error("serve", "at most 8 --psk"), -1;
+            o->psk[o->n_psk++] = v;
+        }
         else if (strcmp(a, "--max-connections") == 0 || strcmp(a, "--timeout") == 0) {
             char *end;
             long n = strtol(v, &end, 10);
@@ -123,8 +130,8 @@ static int parse(int argc, char **argv, struct options *o)
         if (takes)
             i++;
     }
-    if (o->key[0] == NULL)
-        return cli_usage_error("serve", "--key FILE|URI is required (with --cert, unless PKCS#12)"), -1;
+    if (o->key[0] == NULL && o->n_psk == 0)
+        return cli_usage_error("serve", "--key FILE|URI is required (with --cert, unless PKCS#12), or --psk"), -1;
     if (o->www && o->echo)
         return cli_usage_error("serve", "--www or --echo, not both"), -1;
     return 0;
@@ -358,6 +365,9 @@ int cmd_serve(int argc, char **argv)
     struct tls_server_ctx *ctx = NULL;
     NCRYPT_PROV_HANDLE prov = 0;
     X509_STORE *client_ca = NULL;
+    struct tls_psk psks[8] = {0};
+    uint8_t psk_keys[8][64];
+    size_t n_psks = 0;
     struct sigaction sa = {.sa_handler = on_signal};
     SECURITY_STATUS st;
     int rc, fd = -1;
@@ -401,6 +411,30 @@ int cmd_serve(int argc, char **argv)
              t = strtok_r(NULL, ",", &save))
             alpn[n_alpn++] = t;
     }
+    for (size_t i = 0; i < o.n_psk; i++) {
+        /* ID:HEX, as openssl s_server -psk_identity ID -psk HEX */
+        const char *colon = strrchr(o.psk[i], ':');
+        size_t hex_len = colon != NULL ? strlen(colon + 1) : 0;
+
+        if (colon == NULL || colon == o.psk[i] || hex_len == 0 || hex_len % 2 != 0 ||
+            hex_len / 2 > sizeof(psk_keys[i])) {
+            cli_usage_error("serve", "--psk ID:HEX (1..64 bytes of hex)");
+            goto out;
+        }
+        psks[i].identity = strndup(o.psk[i], (size_t)(colon - o.psk[i]));
+        for (size_t k = 0; k < hex_len / 2; k++) {
+            unsigned v;
+
+            if (sscanf(colon + 1 + 2 * k, "%2x", &v) != 1) {
+                cli_usage_error("serve", "--psk: not hex");
+                goto out;
+            }
+            psk_keys[i][k] = (uint8_t)v;
+        }
+        psks[i].key = psk_keys[i];
+        psks[i].key_len = hex_len / 2;
+        n_psks++;
+    }
     rc = CLI_FAIL;
     if (o.verify_client != NULL &&
         ((client_ca = X509_STORE_new()) == NULL || X509_STORE_load_file(client_ca, o.verify_client) != 1)) {
@@ -420,7 +454,7 @@ int cmd_serve(int argc, char **argv)
             .suites = n_suites != 0 ? suites : NULL, .n_suites = n_suites,
             .groups = n_groups != 0 ? groups : NULL, .n_groups = n_groups,
             .alpn = alpn, .n_alpn = n_alpn, .creds = creds, .n_creds = n_creds,
-            .verify_client = client_ca,
+            .verify_client = client_ca, .psks = psks, .n_psks = n_psks,
             .trace = o.msg ? trace_line : NULL,
         };
 
@@ -449,6 +483,9 @@ out:
         sk_X509_pop_free(creds[i].chain, X509_free);
     }
     X509_STORE_free(client_ca);
+    for (size_t i = 0; i < 8; i++)
+        free((char *)psks[i].identity);
+    OPENSSL_cleanse(psk_keys, sizeof(psk_keys));
     SslFreeObject(prov, 0);
     return rc;
 }
