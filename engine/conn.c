@@ -353,12 +353,19 @@ int rec_recv(struct tls_conn *c, uint8_t *type, struct tls_rd *frag)
             st = SslDecryptPacket(c->prov, c->rkey, c->in, (DWORD)rec_len, c->rec,
                                   sizeof(c->rec), &result, c->rseq, 0);
             in_consume(c, rec_len);
+            if (FAILED(st) && c->skip_early != 0 && rec_len - TLS_HDR <= c->skip_early) {
+                /* RFC 8446 §4.2.10: 0-RTT data we declined, under keys we do not have: skip
+                 * it, up to the bound, until the client's handshake records begin */
+                c->skip_early -= rec_len - TLS_HDR;
+                continue;
+            }
             if (FAILED(st)) {
                 tls_called(c, "SslDecryptPacket", st);
                 return tls_fail(c, ALERT_BAD_RECORD_MAC, "record",
                                 "SslDecryptPacket returned 0x%08X", (unsigned)st);
             }
             c->rseq++;
+            c->skip_early = 0; /* the first record that opens ends the early data */
             n = result;
             if (n > c->rec_used)
                 c->rec_used = n;

@@ -129,6 +129,7 @@ struct tls_conn {
     struct tls_client_ctx *own_ctx;     /* tls_client_new's private context */
     bool server;                        /* the server side (issue 14) */
     bool ccs_sent;                      /* server: the compatibility ChangeCipherSpec */
+    size_t skip_early;                  /* server: bytes of declined 0-RTT records to skip */
     uint16_t client_scheme;             /* client: how our CertificateVerify is signed */
     bool log_on;                        /* TLS 1.2 client auth: keep the handshake messages */
     uint8_t *log;

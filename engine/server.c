@@ -816,6 +816,10 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
         return tls_fail_status(c, "SslExpandTrafficKeys (handshake)", st);
     if (tls_set_traffic_key(c, true, c->s_hs) != 0 || tls_set_traffic_key(c, false, c->c_hs) != 0)
         return -1;
+    /* 0-RTT is declined (no early_data in EncryptedExtensions; our tickets never invite it):
+     * what a client sent anyway is skipped, at most 2^14 + 256 bytes per record times 4 */
+    if (ch->has_early_data)
+        c->skip_early = 4 * (TLS_MAX_PLAIN + 256);
 
     /* EncryptedExtensions, Certificate, CertificateVerify, Finished */
     {
