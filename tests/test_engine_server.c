@@ -21,7 +21,8 @@
  * SessionTicket extension). Twins: suites we do not enable, no group in common, no signature
  * scheme in common, a TLS 1.1 client, TLS_FALLBACK_SCSV, the client's Finished record
  * corrupted. Then: ALPN (our preference, none in common, none asked); a client that rejects
- * our certificate (its unknown_ca reported by our handshake); PSK after HelloRetryRequest; a
+ * our certificate (its unknown_ca reported by our handshake); a client's renegotiation refused
+ * (no_renegotiation warning); PSK after HelloRetryRequest; a
  * ticket of another server context (a full handshake) and a flipped PSK binder
  * (decrypt_error); EMS across session-ID resumption (RFC 7627 §5.3; one direction is a known
  * engine bug, reported as xfail until fixed).
@@ -1001,6 +1002,39 @@ static void run_ems_resumption(bool first_ems)
            : xfail ? "xfail (full handshake; RFC 7627 §5.3: abort)" : "pass");
 }
 
+/* A TLS 1.2 client that asks to renegotiate (a ClientHello after the handshake): we never
+ * renegotiate and say so with a no_renegotiation warning (RFC 5246 §7.2.2, §7.4.1.2); libssl,
+ * having asked, answers with handshake_failure, which our next read reports. */
+static void run_client_reneg(void)
+{
+    struct tls_server_ctx *x = server_ctx(C_ALL, NULL, false, NULL);
+    SSL_CTX *cctx = client_ctx(&(struct copt){TLS1_2_VERSION, TLS1_2_VERSION});
+    struct pair p;
+    uint8_t b;
+    long got = TLS_AGAIN;
+    unsigned before = check_failed;
+
+    CHECK(x != NULL && cctx != NULL);
+    CHECK(pair_connect(&p, x, cctx, NULL) && exchange(&p, 100));
+    if (p.rc == 0) {
+        CHECK(SSL_renegotiate(p.cl.ssl) == 1);
+        CHECK(SSL_do_handshake(p.cl.ssl) <= 0); /* its ClientHello goes out */
+        ERR_clear_error();
+        for (unsigned i = 0; i < READ_CALLS && got == TLS_AGAIN; i++)
+            got = tls_read(p.c, &b, 1);
+        CHECK_EQ(got, -1);
+        CHECK_EQ(p.cl.alert_received, SSL_AD_NO_RENEGOTIATION);
+        CHECK_EQ(p.cl.alert_sent, SSL_AD_HANDSHAKE_FAILURE);
+        CHECK(strstr(tls_error(p.c), "alert handshake_failure") != NULL);
+        if (getenv("SSLPROV_TEST_VERBOSE") != NULL)
+            fprintf(stderr, "  error: %s\n", tls_error(p.c));
+    }
+    pair_free(&p);
+    SSL_CTX_free(cctx);
+    tls_server_ctx_free(x);
+    printf("%-48s %s\n", "1.2 client renegotiation refused", check_failed == before ? "pass" : "FAIL");
+}
+
 /* A TLS 1.3 ticket our server does not know (another context's) gives a full handshake; one
  * whose binder was flipped on the wire is refused with decrypt_error (RFC 8446 §4.2.11, §6.2). */
 static void run_psk_twins(void)
@@ -1241,6 +1275,7 @@ int main(void)
         run_alpn();
         run_client_alert(TLS1_3_VERSION);
         run_client_alert(TLS1_2_VERSION);
+        run_client_reneg();
         run_psk_twins();
         run_ems_resumption(false);
         run_ems_resumption(true);
