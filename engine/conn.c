@@ -251,10 +251,12 @@ static int io_fill(struct tls_conn *c, size_t n)
         got = c->io.recv(c->io.ctx, c->in + c->in_n, sizeof(c->in) - c->in_n);
         if (got <= 0) {
             if (got == 0 && c->hs_done)
-                return tls_fail(c, ALERT_NONE, "network", "the server closed the connection "
-                                "without close_notify");
-            return tls_fail(c, ALERT_NONE, "network", got == 0 ? "the server closed the connection"
-                                                             : "read failed or timed out");
+                return tls_fail(c, ALERT_NONE, "network", "the %s closed the connection "
+                                "without close_notify", c->server ? "client" : "server");
+            if (got == 0)
+                return tls_fail(c, ALERT_NONE, "network", "the %s closed the connection",
+                                c->server ? "client" : "server");
+            return tls_fail(c, ALERT_NONE, "network", "read failed or timed out");
         }
         c->in_n += (size_t)got;
     }
@@ -314,8 +316,9 @@ static int alert_received(struct tls_conn *c, struct tls_rd frag, bool *skip)
         return 0;
     }
     c->failed = true;
-    snprintf(c->err, sizeof(c->err), "%s: server sent alert %s",
-             c->hs_done ? "connection" : "handshake", tls_alert_name(desc));
+    snprintf(c->err, sizeof(c->err), "%s: %s sent alert %s",
+             c->hs_done ? "connection" : "handshake", c->server ? "client" : "server",
+             tls_alert_name(desc));
     return -1;
 }
 
@@ -424,7 +427,8 @@ int hs_read(struct tls_conn *c, uint8_t *type, struct tls_rd *body, struct tls_r
         if (rec_recv(c, &rtype, &frag) != 0)
             return -1;
         if (rtype == REC_ALERT) /* close_notify */
-            return tls_fail(c, ALERT_NONE, "handshake", "the server closed the connection");
+            return tls_fail(c, ALERT_NONE, "handshake", "the %s closed the connection",
+                            c->server ? "client" : "server");
         if (rtype != REC_HANDSHAKE)
             return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
                             "a record of type %u where a handshake message belongs", rtype);

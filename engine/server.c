@@ -513,8 +513,17 @@ static const struct suite *choose_suite(struct tls_conn *c, const struct client_
         if (psk_suite != 0 && tls_suite_find(c, psk_suite) != NULL &&
             tls_suite_find(c, psk_suite)->hash_len != s->hash_len)
             continue;
-        if (!tls13 && s->kx != KX_PSK && choose_scheme(c, ch, false, s->auth, &key) == 0)
+        /* RSA key exchange signs nothing: any RSA certificate will do */
+        if (!tls13 && s->kx == KX_RSA) {
+            bool have = false;
+
+            for (unsigned k = 0; k < c->sctx->n_keys && !have; k++)
+                have = c->sctx->keys[k].auth == AUTH_RSA;
+            if (!have)
+                continue;
+        } else if (!tls13 && s->kx != KX_PSK && choose_scheme(c, ch, false, s->auth, &key) == 0) {
             continue;
+        }
         if (!tls13 && s->kx == KX_ECDHE) {
             bool common = false;
 
@@ -1221,6 +1230,13 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
         s = ticket_open(c, ch->ticket);
     else if (ch->session_id.n == 32)
         s = cache_find(c->sctx, ch->session_id, 0x0303), s != NULL ? (void)s->refs++ : (void)0;
+    /* RFC 7627 §5.3: a session made with EMS offered without it is an attack or a broken
+     * client: abort; one made without EMS is not resumed by a client that now offers it */
+    if (s != NULL && s->ems && !ch->ems) {
+        tls_session_free(s);
+        return tls_fail(c, ALERT_HANDSHAKE_FAILURE, "handshake",
+                        "an extended-master-secret session offered without the extension");
+    }
     if (s != NULL && !(list_has16(ch->suites, s->suite) && tls_suite_find(c, s->suite) != NULL &&
                        s->ems == ch->ems)) {
         tls_session_free(s);
@@ -1242,6 +1258,12 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
     if ((c->suite = choose_suite(c, ch, false, 0)) == NULL)
         return tls_fail(c, ALERT_HANDSHAKE_FAILURE, "handshake", "no TLS 1.2 suite in common");
     scheme = choose_scheme(c, ch, false, c->suite->auth, &c->key_index);
+    if (c->suite->kx == KX_RSA) /* (the certificate must hold the RSA key we decrypt with) */
+        for (unsigned i = 0; i < c->sctx->n_keys; i++)
+            if (c->sctx->keys[i].auth == AUTH_RSA) {
+                c->key_index = i;
+                break;
+            }
     if (c->suite->kx == KX_ECDHE)
         for (size_t g = 0; g < c->ctx->n_groups && c->group == 0; g++)
             if (c->ctx->groups[g] < 256 && (!ch->has_groups || list_has16(ch->groups, c->ctx->groups[g])))

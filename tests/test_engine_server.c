@@ -24,8 +24,9 @@
  * our certificate (its unknown_ca reported by our handshake); a client's renegotiation refused
  * (no_renegotiation warning); PSK after HelloRetryRequest; a
  * ticket of another server context (a full handshake) and a flipped PSK binder
- * (decrypt_error); EMS across session-ID resumption (RFC 7627 §5.3; one direction is a known
- * engine bug, reported as xfail until fixed).
+ * (decrypt_error); EMS across session-ID resumption (RFC 7627 §5.3: an EMS session offered
+ * without EMS is aborted with handshake_failure, a non-EMS one offered with EMS gets a full
+ * handshake).
  *
  * RSA key exchange robustness (issue 14): the ClientKeyExchange of a TLS_RSA_WITH_AES_128_GCM
  * client is replaced on the wire by RSA_NO_PADDING ciphertexts of bad PKCS#1 blocks (block type
@@ -965,7 +966,6 @@ static void run_ems_resumption(bool first_ems)
     unsigned before = check_failed;
     const char *name = first_ems ? "1.2 EMS session resumed without EMS"
                                  : "1.2 non-EMS session resumed with EMS";
-    bool xfail = false;
 
     without.options |= SSL_OP_NO_EXTENDED_MASTER_SECRET;
     c1 = client_ctx(first_ems ? &with : &without);
@@ -984,13 +984,8 @@ static void run_ems_resumption(bool first_ems)
         if (!first_ems) {
             CHECK(ok && p.info.ems && SSL_get_extms_support(p.cl.ssl) == 1);
             CHECK(ok && exchange(&p, 100));
-        } else if (ok && !p.info.resumed) {
-            /* KNOWN ENGINE BUG (reported, issue 14): a full handshake instead of the abort
-             * RFC 7627 §5.3 requires; not counted as a failure until the engine is fixed,
-             * when the branch below takes over */
-            xfail = true;
         } else {
-            CHECK(p.rc == -1 && strstr(tls_error(p.c), "handshake_failure") != NULL);
+            CHECK(!ok && p.rc == -1 && strstr(tls_error(p.c), "handshake_failure") != NULL);
         }
         pair_free(&p);
     }
@@ -998,8 +993,7 @@ static void run_ems_resumption(bool first_ems)
     SSL_CTX_free(c1);
     SSL_CTX_free(c2);
     tls_server_ctx_free(x);
-    printf("%-48s %s\n", name, check_failed != before ? "FAIL"
-           : xfail ? "xfail (full handshake; RFC 7627 §5.3: abort)" : "pass");
+    printf("%-48s %s\n", name, check_failed != before ? "FAIL" : "pass");
 }
 
 /* A TLS 1.2 client that asks to renegotiate (a ClientHello after the handshake): we never
