@@ -19,6 +19,7 @@
 # server's line for each connection. Every column has its own servers, one per configuration,
 # and the columns run in parallel. Prints a table case x client (pass / FAIL / n/a) and exits
 # 1 on any FAIL.
+# shellcheck disable=SC2317  # run_CLIENT, the feeders and the stand-in are called by name
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -119,7 +120,7 @@ tls12-client-rsa              1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256         
 tls12-client-ecdsa            1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256        secp256r1         secp256r1  certec
 EOF
 )
-CLIENTS=(${INTEROP_CLIENTS:-openssl gnutls nss curl sslprov})
+read -r -a CLIENTS <<<"${INTEROP_CLIENTS:-openssl gnutls nss curl sslprov}"
 CONFS=(main hrr auth psk echo)
 
 # The server's suites: the cases' own (an explicit list, since the provider's default leaves
@@ -298,7 +299,7 @@ gnutls_description() { # gnutls_description N DESCRIPTION
         mac=$cipher cipher=$sig sig=""
     fi
     case $kx in
-    ECDHE-* | DHE-*) echo "$n group $(tr 'A-Z' 'a-z' <<<"${kx#*-}")" ;;
+    ECDHE-* | DHE-*) k=${kx#*-}; echo "$n group ${k,,}" ;;
     esac
     c=${cipher//-/_}
     case $c in
@@ -339,16 +340,26 @@ feed_rekey_get() { printf '^rekey^\n'; sleep 0.3; cat "$PEER_TMP/payload/get"; }
 # Echo clients stop at the end of their input: the echo has a second to come back.
 feed_echo() { cat "$PEER_TMP/payload/echo"; sleep 1; }
 
-# The page the contract's --www gives for this case's connection (RESUMED yes|no): the values
-# the case implies, or, where the case leaves them to the defaults, the client's report.
-expected_page() { # expected_page RESUMED REPORT
+# What the case leaves to the defaults (the "default" case): the client's report says, or,
+# for what this client does not name (tstclnt the suite, curl the group), the page itself.
+negotiated() { # negotiated KEY: the value of KEY for connection 1
+    local v
+    v=$(rep_get "$out.rep" 1 "$1")
+    if [ -z "$v" ] && [ -f "$out.data" ]; then
+        v=$(page_normalize <"$out.data" | awk -v k="$1" '$1 == k { print $2; exit }')
+    fi
+    echo "${v:-?}"
+}
+
+# The page the contract's --www gives for this case's connection (RESUMED yes|no).
+expected_page() { # expected_page RESUMED
     local proto=TLSv1.3 ems=n/a grp=$want s=$suite hrr=no client=- ku=0
     [ "$ver" = 1.2 ] && proto=TLSv1.2 ems=yes
-    [ "$ver" = - ] && proto=$(rep_get "$2" 1 protocol)
+    [ "$ver" = - ] && proto=$(negotiated protocol)
     [ "$proto" = TLSv1.2 ] && ems=yes
     has "$flags" noems && ems=no
-    [ "$s" = - ] && s=$(rep_get "$2" 1 suite)
-    [ "$grp" = - ] && [ "$ver" = - ] && grp=$(rep_get "$2" 1 group)
+    [ "$s" = - ] && s=$(negotiated suite)
+    [ "$grp" = - ] && [ "$ver" = - ] && grp=$(negotiated group)
     # A resumed TLS 1.2 session runs no key exchange.
     [ "$proto" = TLSv1.2 ] && [ "$1" = yes ] && grp=-
     has "$flags" hrr && hrr=yes
@@ -411,7 +422,9 @@ run_openssl() {
     CLIENT_RC=0
     for ((n = 1; n <= NCONN; n++)); do
         local -a so=("${o[@]}" -msgfile "$out.trace$n")
-        has "$flags" resume && so+=($([ "$n" = 1 ] && echo -sess_out || echo -sess_in) "$out.sess")
+        if has "$flags" resume; then
+            if [ "$n" = 1 ]; then so+=(-sess_out "$out.sess"); else so+=(-sess_in "$out.sess"); fi
+        fi
         client_feed "$feeder" "$hold" env "${env[@]}" openssl s_client "${so[@]}" >"$out.so$n" 2>"$out.se$n"
         cat "$out.so$n" >>"$out.data"
         [ "$CLIENT_RC" = 0 ] || { rc=$CLIENT_RC; cat "$out.se$n" >>"$out.err"; break; }
@@ -456,8 +469,9 @@ run_gnutls() {
     has "$flags" resume && NCONN=2 PAGES=yes
     has "$flags" echo && PAGES=""
     client_feed "$feeder" "$hold" gnutls-cli "${o[@]}" >"$out.so" 2>"$out.err"
-    perl -0777 -ne 'if (/^- Simple Client Mode:\n\n(.*)\z/ms) { $d = $1; $d =~ s/^- Peer has closed the GnuTLS connection\n\z//m; print $d }' \
-        "$out.so" >"$out.data"
+    # gnutls-cli writes its own notes among the data: the close, and a rekey's completion.
+    perl -0777 -ne 'if (/^- Simple Client Mode:\n\n(.*)\z/ms) { $d = $1; $d =~ s/^- Peer has closed the GnuTLS connection\n\z//m;
+                    $d =~ s/^- Rekey was completed\n//mg; print $d }' "$out.so" >"$out.data"
     awk '/^- Description: / { n++; sub(/^- Description: /, ""); print n, $0 }
          /^\*\*\* This is a resumed session/ { r[n] = 1 }
          /^- Options:/ { o[n] = $0 }
@@ -473,11 +487,13 @@ run_gnutls() {
         esac
     done <"$out.raw" >>"$out.rep"
     # EMS shows in "- Options:" (TLS 1.2 only).
+    local ems=""
     while read -r n k v; do
         [ "$k" = @options ] || continue
         [ "$(rep_get "$out.rep" "$n" protocol)" = TLSv1.2 ] || continue
-        echo "$n ems $([[ $v == *"extended master secret"* ]] && echo yes || echo no)"
-    done <"$out.raw" >>"$out.rep"
+        ems+="$n ems $([[ $v == *"extended master secret"* ]] && echo yes || echo no)"$'\n'
+    done <"$out.raw"
+    printf '%s' "$ems" >>"$out.rep"
 }
 
 run_nss() {
@@ -684,7 +700,7 @@ check_data() { # check_data OUTPREFIX
         return 0
     fi
     : >"$out.expected"
-    for r in $PAGES; do expected_page "$r" "$out.rep" >>"$out.expected"; done
+    for r in $PAGES; do expected_page "$r" >>"$out.expected"; done
     page_normalize <"$out.data" >"$out.got"
     if ! cmp -s "$out.expected" "$out.got"; then
         fail "page differs: $(diff <(cat -A "$out.expected") <(cat -A "$out.got") | grep '^[<>]' | head -n 6 | tr '\n' ' ')"
@@ -744,15 +760,17 @@ check_server() { # check_server LOGNAME OFFSET
         [ "$n" = 2 ] && r=yes
         proto=TLSv1.3
         [ "$ver" = 1.2 ] && proto=TLSv1.2
-        [ "$ver" = - ] && proto=$(rep_get "$out.rep" 1 protocol)
+        [ "$ver" = - ] && proto=$(negotiated protocol)
         s=$suite
-        [ "$s" = - ] && s=$(rep_get "$out.rep" 1 suite)
+        [ "$s" = - ] && s=$(negotiated suite)
         g=$want
-        [ "$g" = - ] && [ "$ver" = - ] && g=$(rep_get "$out.rep" 1 group)
+        [ "$g" = - ] && [ "$ver" = - ] && g=$(negotiated group)
         [ "$proto" = TLSv1.2 ] && [ "$r" = yes ] && g=-
         cl=-
         has "$flags" certrsa && cl=$CLIENT_SUBJECT_rsa
         has "$flags" certec && cl=$CLIENT_SUBJECT_ec
+        # The line names the group as the page does: a TLS 1.2 DHE prime as dhN (or ffdheN),
+        # not "-", which the page keeps for key exchanges without one (RSA, PSK, resumption).
         want_line="$proto $s ${g:-?} resumed=$r client=$cl"
         expect "server line $n" "$(sed -n "${n}p" <<<"$lines" | sed -E 's/ dh([0-9]+) / ffdhe\1 /')" "$want_line"
     done
