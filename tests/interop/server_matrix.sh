@@ -501,8 +501,9 @@ run_nss() {
     local -a o=(-h localhost -4 -p "$PORT" -d "sql:$PEER_TMP/pki/clientdb" -v)
     [ "$ver" = 1.3 ] && o+=(-V tls1.3:tls1.3)
     [ "$ver" = 1.2 ] && o+=(-V tls1.2:tls1.2)
-    # tstclnt 3.87 frees its -c list twice when it reconnects (-L): a resumed case lets the
-    # server choose among the defaults and checks that both sides name the same suite.
+    # tstclnt 3.87 frees its -c list twice when it reconnects (-L): a resumed case offers
+    # NSS's defaults, and the server's first choice (the order of SERVER_SUITES, the table's)
+    # is the case's suite, which the page must name.
     if [ "$suite" != - ] && ! has "$flags" resume; then
         o+=(-c ":$(openssl ciphers -V -stdname -ciphersuites "$OPENSSL_TLS13_SUITES" 'ALL:@SECLEVEL=0' |
             awk -v s="$suite" '$3 == s { gsub(/0x|,/, "", $1); print $1; exit }')")
