@@ -82,7 +82,6 @@ EOF
 )
 PEERS=(openssl gnutls nss)
 
-has() { [[ ",$1," == *",$2,"* ]]; }
 
 # Why PEER cannot run a case (empty: it can).
 not_applicable() { # not_applicable PEER SUITE GROUP
@@ -94,63 +93,7 @@ not_applicable() { # not_applicable PEER SUITE GROUP
     esac
 }
 
-# --- what each peer calls a suite or a group ---------------------------------------------------
-
-gnutls_cipher() {
-    case $1 in
-    *AES_128_GCM*) echo AES-128-GCM ;; *AES_256_GCM*) echo AES-256-GCM ;;
-    *CHACHA20_POLY1305*) echo CHACHA20-POLY1305 ;;
-    *AES_128_CCM_8*) echo AES-128-CCM-8 ;; *AES_128_CCM*) echo AES-128-CCM ;;
-    *AES_128_CBC*) echo AES-128-CBC ;; *AES_256_CBC*) echo AES-256-CBC ;;
-    esac
-}
-
-gnutls_mac() {
-    case $1 in
-    *_CBC_SHA) echo SHA1 ;; *_CBC_SHA256) echo SHA256 ;; *_CBC_SHA384) echo SHA384 ;; *) echo AEAD ;;
-    esac
-}
-
-gnutls_group() {
-    case $1 in
-    x25519 | x448) echo "ECDHE-${1^^}" ;; secp*) echo "ECDHE-${1^^}" ;; ffdhe*) echo "DHE-${1^^}" ;;
-    esac
-}
-
-# TLS 1.2 key exchange as gnutls names it: TLS_ECDHE_RSA_WITH_... -> ECDHE-RSA.
-kx12() { local k=${1#TLS_}; k=${k%%_WITH_*}; echo "${k//_/-}"; }
-
-nss_cipher() {
-    case $1 in
-    *AES_128_GCM*) echo "128-bit AES-GCM with 128-bit AEAD MAC" ;;
-    *AES_256_GCM*) echo "256-bit AES-GCM with 128-bit AEAD MAC" ;;
-    *CHACHA20_POLY1305*) echo "256-bit CHACHA20POLY1305 with 128-bit AEAD MAC" ;;
-    *AES_128_CBC_SHA) echo "128-bit AES with 160-bit SHA1 MAC" ;;
-    *AES_256_CBC_SHA) echo "256-bit AES with 160-bit SHA1 MAC" ;;
-    *AES_256_CBC_SHA384) echo "256-bit AES with 384-bit SHA384 MAC" ;;
-    esac
-}
-
-nss_bits() {
-    case $1 in
-    x25519) echo 255 ;; secp256r1) echo 256 ;; secp384r1) echo 384 ;; secp521r1) echo 521 ;;
-    ffdhe*) echo "${1#ffdhe}" ;;
-    esac
-}
-
 # --- checks ------------------------------------------------------------------------------------
-
-# Every check that fails adds a line to $why; a case passes when $why stays empty.
-why=""
-fail() { why+="$*"$'\n'; }
-
-expect() { # expect LABEL GOT WANT
-    [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
-}
-
-expect_re() { # expect_re LABEL GOT REGEX
-    [[ $2 =~ $3 ]] || fail "$1: got '$2', want /$3/"
-}
 
 # The client's reports (one per connection) against the case.
 check_report() { # check_report ERRFILE NCONN

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # CA, CLIENT_RC, PORT, ECHO_IDLE_MS are read by the sourcing scripts
-# The interop harness's shared pieces, sourced by client_matrix.sh and keylog_tshark.sh:
+# The interop harness's shared pieces, sourced by client_matrix.sh, server_matrix.sh and
+# keylog_tshark.sh:
 # a private network namespace, a throw-away PKI, the three peer servers (openssl s_server,
 # gnutls-serv, NSS selfserv), the client runner (sslprov connect, or openssl s_client as a
 # stand-in) and the parsing of the client's report (the contract of `sslprov connect`: one
@@ -134,11 +135,38 @@ pki_nssdb() {
     done
 }
 
-pki_leaf() { # pki_leaf NAME ORG KEYUSAGE
+# Client certificates for the servers' --verify-client, RSA-2048 and ECDSA P-256, issued by
+# pki_make's CA (call it first): client-rsa.{pem,key}, client-ec.{pem,key}. Their subjects
+# are CLIENT_SUBJECT_rsa / CLIENT_SUBJECT_ec (X509_NAME_oneline's form).
+pki_client_leaves() {
     local d=$PEER_TMP/pki
-    printf '%s\n' "basicConstraints=CA:FALSE" "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-        "keyUsage=critical,$3" "extendedKeyUsage=serverAuth" >"$d/$1.ext"
-    openssl req -new -key "$d/$1.key" -subj "/O=$2/CN=localhost" -out "$d/$1.csr"
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$d/client-rsa.key" 2>/dev/null
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/client-ec.key" 2>/dev/null
+    pki_leaf client-rsa "sslprov client RSA" digitalSignature clientAuth client
+    pki_leaf client-ec "sslprov client ECDSA" digitalSignature clientAuth client
+    CLIENT_SUBJECT_rsa="/O=sslprov client RSA/CN=client"
+    CLIENT_SUBJECT_ec="/O=sslprov client ECDSA/CN=client"
+}
+
+# An NSS database for the clients (tstclnt): the CA trusted for servers, the two client
+# certificates with their keys under the nicknames client-rsa and client-ec.
+pki_nss_clientdb() {
+    local d=$PEER_TMP/pki k
+    mkdir -p "$d/clientdb"
+    certutil -N -d "sql:$d/clientdb" --empty-password
+    certutil -A -d "sql:$d/clientdb" -n ca -t CT,C,C -i "$d/ca.pem"
+    for k in client-rsa client-ec; do
+        openssl pkcs12 -export -in "$d/$k.pem" -inkey "$d/$k.key" -name "$k" \
+            -passout pass:interop -out "$d/$k.p12"
+        pk12util -i "$d/$k.p12" -d "sql:$d/clientdb" -W interop >/dev/null
+    done
+}
+
+pki_leaf() { # pki_leaf NAME ORG KEYUSAGE [EXTENDEDKEYUSAGE [CN]]
+    local d=$PEER_TMP/pki
+    printf '%s\n' "basicConstraints=CA:FALSE" "subjectAltName=DNS:${5:-localhost},IP:127.0.0.1" \
+        "keyUsage=critical,$3" "extendedKeyUsage=${4:-serverAuth}" >"$d/$1.ext"
+    openssl req -new -key "$d/$1.key" -subj "/O=$2/CN=${5:-localhost}" -out "$d/$1.csr"
     openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
         -days 2 -extfile "$d/$1.ext" -out "$d/$1.pem" 2>/dev/null
 }
@@ -179,6 +207,31 @@ server_start() {
         sleep 0.1
     done
     note "server $name did not start listening on $PORT: $*"
+    sed 's/^/    /' "$PEER_TMP/$name.log" >&2
+    return 1
+}
+
+# server_start_accept NAME CMD...: starts CMD, which listens on a port the kernel picks and
+# announces it with a line "ACCEPT 127.0.0.1:PORT" (openssl s_server -accept 127.0.0.1:0 and
+# `sslprov serve` do), output line-buffered into $PEER_TMP/NAME.log. Waits, bounded, for that
+# line; sets PORT and SERVER_PID.
+server_start_accept() {
+    local name=$1 i
+    shift
+    stdbuf -oL -eL "$@" >"$PEER_TMP/$name.log" 2>&1 </dev/null &
+    SERVER_PID=$!
+    PEER_PIDS+=("$SERVER_PID")
+    for ((i = 0; i < 100; i++)); do
+        PORT=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$PEER_TMP/$name.log" 2>/dev/null | head -n 1)
+        if [ -n "$PORT" ]; then
+            return 0
+        fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    note "server $name announced no ACCEPT line: $*"
     sed 's/^/    /' "$PEER_TMP/$name.log" >&2
     return 1
 }
@@ -261,6 +314,67 @@ log_since() { # log_since NAME OFFSET MARKER COUNT
 
 log_size() { stat -c %s "$PEER_TMP/$1.log"; }
 
+# --- checks and names, shared by the matrices ---------------------------------------------------
+
+# has LIST WORD: WORD is one of the comma-separated LIST.
+has() { [[ ",$1," == *",$2,"* ]]; }
+
+gnutls_cipher() {
+    case $1 in
+    *AES_128_GCM*) echo AES-128-GCM ;; *AES_256_GCM*) echo AES-256-GCM ;;
+    *CHACHA20_POLY1305*) echo CHACHA20-POLY1305 ;;
+    *AES_128_CCM_8*) echo AES-128-CCM-8 ;; *AES_128_CCM*) echo AES-128-CCM ;;
+    *AES_128_CBC*) echo AES-128-CBC ;; *AES_256_CBC*) echo AES-256-CBC ;;
+    esac
+}
+
+gnutls_mac() {
+    case $1 in
+    *_CBC_SHA) echo SHA1 ;; *_CBC_SHA256) echo SHA256 ;; *_CBC_SHA384) echo SHA384 ;; *) echo AEAD ;;
+    esac
+}
+
+gnutls_group() {
+    case $1 in
+    x25519 | x448) echo "ECDHE-${1^^}" ;; secp*) echo "ECDHE-${1^^}" ;; ffdhe*) echo "DHE-${1^^}" ;;
+    esac
+}
+
+# TLS 1.2 key exchange as gnutls names it: TLS_ECDHE_RSA_WITH_... -> ECDHE-RSA.
+kx12() { local k=${1#TLS_}; k=${k%%_WITH_*}; echo "${k//_/-}"; }
+
+nss_cipher() {
+    case $1 in
+    *AES_128_GCM*) echo "128-bit AES-GCM with 128-bit AEAD MAC" ;;
+    *AES_256_GCM*) echo "256-bit AES-GCM with 128-bit AEAD MAC" ;;
+    *CHACHA20_POLY1305*) echo "256-bit CHACHA20POLY1305 with 128-bit AEAD MAC" ;;
+    *AES_128_CBC_SHA) echo "128-bit AES with 160-bit SHA1 MAC" ;;
+    *AES_256_CBC_SHA) echo "256-bit AES with 160-bit SHA1 MAC" ;;
+    *AES_128_CBC_SHA256) echo "128-bit AES with 256-bit SHA256 MAC" ;;
+    *AES_256_CBC_SHA256) echo "256-bit AES with 256-bit SHA256 MAC" ;;
+    *AES_256_CBC_SHA384) echo "256-bit AES with 384-bit SHA384 MAC" ;;
+    esac
+}
+
+nss_bits() {
+    case $1 in
+    x25519) echo 255 ;; secp256r1) echo 256 ;; secp384r1) echo 384 ;; secp521r1) echo 521 ;;
+    ffdhe*) echo "${1#ffdhe}" ;;
+    esac
+}
+
+# Every check that fails adds a line to $why; a case passes when $why stays empty.
+why=""
+fail() { why+="$*"$'\n'; }
+
+expect() { # expect LABEL GOT WANT
+    [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+expect_re() { # expect_re LABEL GOT REGEX
+    [[ $2 =~ $3 ]] || fail "$1: got '$2', want /$3/"
+}
+
 # --- the client ------------------------------------------------------------------------------
 
 # client_run OUTPREFIX connect HOST:PORT [options] < payload: runs the client bounded by
@@ -274,6 +388,29 @@ client_run() {
     else
         timeout -k 2 "$CLIENT_TIMEOUT" "$SSLPROV" "$@" >"$out.out" 2>"$out.err" || CLIENT_RC=$?
     fi
+}
+
+# client_feed FEEDER HOLD CMD...: runs CMD (bounded by CLIENT_TIMEOUT) with the bytes the
+# shell function FEEDER writes on its stdin; HOLD=1 keeps stdin open after them until CMD
+# exits. Clients that stop at the end of their input before the server has answered
+# (gnutls-cli; s_client when it reads its command letters) need it held. Status in CLIENT_RC.
+client_feed() {
+    local feeder=$1 hold=$2 fifo pid
+    shift 2
+    fifo=$(mktemp -u "$PEER_TMP/feed.XXXXXX")
+    mkfifo "$fifo"
+    if [ "$hold" = 1 ]; then
+        ( "$feeder"; exec sleep "$CLIENT_TIMEOUT" ) >"$fifo" &
+    else
+        ( "$feeder" ) >"$fifo" &
+    fi
+    pid=$!
+    CLIENT_RC=0
+    timeout -k 2 "$CLIENT_TIMEOUT" "$@" <"$fifo" || CLIENT_RC=$?
+    # The feeder is the subshell itself (exec) or blocked writing to, or opening, the fifo.
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -f "$fifo"
 }
 
 # report_get ERRFILE KEY [N]: the value of KEY in the Nth report (1: the first connection).
