@@ -249,6 +249,17 @@ static int listen_on(const char *host, const char *port)
     return fd;
 }
 
+/* The group as the report and the page give it: its name, dhN for TLS 1.2 DHE, - for none. */
+static void group_of(const struct tls_info *in, char *buf, size_t n)
+{
+    if (in->group != 0)
+        snprintf(buf, n, "%s", tls_group_name(in->group));
+    else if (in->dh_bits != 0)
+        snprintf(buf, n, "dh%u", in->dh_bits);
+    else
+        snprintf(buf, n, "-");
+}
+
 static void name_of(X509 *x, char *buf, size_t n)
 {
     if (x == NULL)
@@ -270,18 +281,15 @@ static int www(struct tls_conn *c)
         n = tls_read(c, req + have, sizeof(req) - 1 - have);
         if (n == TLS_AGAIN)
             continue;
+        if (n == 0 && have == 0)
+            return 0; /* a client that only handshakes (e.g. to get a session) and closes */
         if (n <= 0)
             return -1;
         have += (size_t)n;
         req[have] = '\0';
     }
     tls_get_info(c, &in);
-    if (in.group != 0)
-        snprintf(group, sizeof(group), "%s", tls_group_name(in.group));
-    else if (in.dh_bits != 0)
-        snprintf(group, sizeof(group), "dh%u", in.dh_bits);
-    else
-        snprintf(group, sizeof(group), "-");
+    group_of(&in, group, sizeof(group));
     name_of(in.peer, client, sizeof(client));
     n = snprintf(page, sizeof(page),
                  "HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n"
@@ -336,15 +344,15 @@ static void serve_one(struct tls_server_ctx *ctx, int fd, const struct options *
     }
     rc = tls_handshake(c);
     if (rc == 0) {
-        char client[300];
+        char client[300], group[32];
 
         tls_get_info(c, &in);
         name_of(in.peer, client, sizeof(client));
+        group_of(&in, group, sizeof(group));
         if (!o->quiet)
             fprintf(stderr, "sslprov serve: %s: %s %s %s resumed=%s client=%s\n", peer,
-                    in.version == 0x0304 ? "TLSv1.3" : "TLSv1.2", in.suite_name,
-                    in.group != 0 ? tls_group_name(in.group) : "-", in.resumed ? "yes" : "no",
-                    client);
+                    in.version == 0x0304 ? "TLSv1.3" : "TLSv1.2", in.suite_name, group,
+                    in.resumed ? "yes" : "no", client);
         rc = o->www ? www(c) : o->echo ? echo(c) : 0;
         tls_close(c);
     }
