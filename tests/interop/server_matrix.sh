@@ -154,7 +154,6 @@ not_applicable() { # not_applicable CLIENT SUITE GROUP FLAGS
         ;;
     sslprov)
         has "$f" psk && { echo "sslprov connect has no PSK option"; return; }
-        { has "$f" certrsa || has "$f" certec; } && { echo "sslprov connect sends no client certificate yet"; return; }
         ;;
     esac
     return 0
@@ -602,6 +601,8 @@ run_sslprov() {
     has "$flags" noticket && o+=(--no-ticket)
     has "$flags" noems && o+=(--no-ems)
     has "$flags" keyupdate && o+=(--key-update)
+    has "$flags" certrsa && o+=(--cert "$PEER_TMP/pki/client-rsa.pem" --key "$PEER_TMP/pki/client-rsa.key")
+    has "$flags" certec && o+=(--cert "$PEER_TMP/pki/client-ec.pem" --key "$PEER_TMP/pki/client-ec.key")
     NCONN=1 PAGES=no
     has "$flags" resume && NCONN=2 PAGES="no yes"
     if has "$flags" echo; then
