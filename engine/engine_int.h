@@ -137,6 +137,7 @@ struct tls_conn {
     struct tls_server_ctx *sctx;
     char sni[256];
     unsigned key_index;                 /* server: the credential chosen */
+    unsigned key_mask;                  /* server: the credentials for the client's SNI */
     NCRYPT_PROV_HANDLE prov;
     struct tls_io io;
     char err[320];

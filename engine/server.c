@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/x509v3.h>
 
 #include "engine_int.h"
 #include "tls_writer.h"
@@ -366,7 +367,7 @@ static uint16_t choose_scheme(struct tls_conn *c, const struct client_hello_msg 
 
     if (!ch->has_sig_algs && !tls13) {
         for (unsigned i = 0; i < x->n_keys; i++)
-            if (auth == AUTH_ANY || x->keys[i].auth == auth) {
+            if ((auth == AUTH_ANY || x->keys[i].auth == auth) && (c->key_mask >> i & 1)) {
                 *key = i;
                 return x->keys[i].auth == AUTH_RSA ? 0x0401 : 0x0403;
             }
@@ -378,7 +379,8 @@ static uint16_t choose_scheme(struct tls_conn *c, const struct client_hello_msg 
         if (scheme_hash(s, &len) == NULL)
             continue;
         for (unsigned i = 0; i < x->n_keys; i++)
-            if ((auth == AUTH_ANY || x->keys[i].auth == auth) && tls_key_can(x->keys[i].auth, x->keys[i].bits, s, tls13)) {
+            if ((auth == AUTH_ANY || x->keys[i].auth == auth) && (c->key_mask >> i & 1) &&
+                tls_key_can(x->keys[i].auth, x->keys[i].bits, s, tls13)) {
                 *key = i;
                 return s;
             }
@@ -518,7 +520,7 @@ static const struct suite *choose_suite(struct tls_conn *c, const struct client_
             bool have = false;
 
             for (unsigned k = 0; k < c->sctx->n_keys && !have; k++)
-                have = c->sctx->keys[k].auth == AUTH_RSA;
+                have = c->sctx->keys[k].auth == AUTH_RSA && (c->key_mask >> k & 1);
             if (!have)
                 continue;
         } else if (!tls13 && s->kx != KX_PSK && choose_scheme(c, ch, false, s->auth, &key) == 0) {
@@ -1260,7 +1262,7 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
     scheme = choose_scheme(c, ch, false, c->suite->auth, &c->key_index);
     if (c->suite->kx == KX_RSA) /* (the certificate must hold the RSA key we decrypt with) */
         for (unsigned i = 0; i < c->sctx->n_keys; i++)
-            if (c->sctx->keys[i].auth == AUTH_RSA) {
+            if (c->sctx->keys[i].auth == AUTH_RSA && (c->key_mask >> i & 1)) {
                 c->key_index = i;
                 break;
             }
@@ -1340,6 +1342,13 @@ int tls_server_handshake(struct tls_conn *c)
         memcpy(c->sni, ch.server_name.p, ch.server_name.n);
         c->sni[ch.server_name.n] = '\0';
     }
+    /* the certificates for the name the client asked for (RFC 6066 §3), if any match; else
+     * all of them (a default certificate, as most servers do) */
+    for (unsigned i = 0; i < c->sctx->n_keys; i++)
+        if (c->sni[0] != '\0' && X509_check_host(c->sctx->keys[i].x509, c->sni, 0, 0, NULL) == 1)
+            c->key_mask |= 1u << i;
+    if (c->key_mask == 0)
+        c->key_mask = (1u << c->sctx->n_keys) - 1;
     /* RFC 8446 §4.2.1: supported_versions decides; without it, legacy_version */
     if (ch.has_versions) {
         v13 = list_has16(ch.versions, 0x0304);
