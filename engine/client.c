@@ -901,70 +901,72 @@ static int master_key12(struct tls_conn *c, NCRYPT_KEY_HANDLE priv, NCRYPT_KEY_H
     return FAILED(st) ? tls_fail_status(c, "SslGenerateMasterKey", st) : 0;
 }
 
-static int session_keys12(struct tls_conn *c)
+/* Record keys from the master key and both randoms (the side is the master key's);
+ * they take effect at each direction's ChangeCipherSpec. */
+int tls12_session_keys(struct tls_conn *c)
 {
     struct params p;
     PNCryptBufferDesc d = params_init(&p);
-    NCRYPT_KEY_HANDLE r = 0, w = 0;
     SECURITY_STATUS st;
 
     params_add(&p, NCRYPTBUFFER_SSL_CLIENT_RANDOM, c->crandom, 32);
     params_add(&p, NCRYPTBUFFER_SSL_SERVER_RANDOM, c->srandom, 32);
-    st = SSLCALL(c, SslGenerateSessionKeys, c->prov, c->sess->secret, &r, &w, d, 0);
-    if (FAILED(st))
-        return tls_fail_status(c, "SslGenerateSessionKeys", st);
-    c->pending_read = r;
-    c->pending_write = w;
-    return 0;
+    st = SSLCALL(c, SslGenerateSessionKeys, c->prov, c->sess->secret, &c->pending_read,
+                 &c->pending_write, d, 0);
+    return FAILED(st) ? tls_fail_status(c, "SslGenerateSessionKeys", st) : 0;
 }
 
-static int send_finished12(struct tls_conn *c)
+/* Our ChangeCipherSpec and Finished: SslComputeFinishedHash with the flag naming the sender. */
+int tls12_send_finished(struct tls_conn *c)
 {
     static const uint8_t ccs[1] = {1};
     uint8_t verify[TLS12_FINISHED_LEN];
     SECURITY_STATUS st;
 
     st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->sess->secret, c->th, verify,
-                 sizeof(verify), NCRYPT_SSL_CLIENT_FLAG);
+                 sizeof(verify), c->server ? NCRYPT_SSL_SERVER_FLAG : NCRYPT_SSL_CLIENT_FLAG);
     if (FAILED(st))
-        return tls_fail_status(c, "SslComputeFinishedHash (client)", st);
+        return tls_fail_status(c, "SslComputeFinishedHash (ours)", st);
     if (rec_send(c, REC_CHANGE_CIPHER_SPEC, ccs, 1) != 0 || rec_set_key(c, true, c->pending_write) != 0)
         return -1;
     c->pending_write = 0;
     return hs_send(c, HS_FINISHED, verify, sizeof(verify));
 }
 
-/* [NewSessionTicket], ChangeCipherSpec, Finished from the server. */
-static int receive_finished12(struct tls_conn *c)
+/* A client's NewSessionTicket (RFC 5077 §3.3), kept in the session for the next connection. */
+static int new_session_ticket12(struct tls_conn *c)
 {
+    struct tls_rd body, msg;
+    struct hs_ticket12 t;
+
+    if (tls_expect(c, HS_NEW_SESSION_TICKET, "NewSessionTicket", &body, &msg) != 0)
+        return -1;
+    if (hs_parse_new_session_ticket12(body, &t) != HS_OK)
+        return tls_fail(c, ALERT_DECODE_ERROR, "handshake", "a malformed NewSessionTicket");
+    if (t.ticket.n != 0) {
+        uint8_t *copy = malloc(t.ticket.n);
+
+        if (copy == NULL)
+            return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
+        memcpy(copy, t.ticket.p, t.ticket.n);
+        free(c->sess->ticket);
+        c->sess->ticket = copy;
+        c->sess->ticket_len = t.ticket.n;
+        c->tickets++;
+    }
+    return hs_hash(c, msg.p, msg.n);
+}
+
+/* The peer's [NewSessionTicket (a client's, when announced)], ChangeCipherSpec and Finished. */
+int tls12_receive_finished(struct tls_conn *c)
+{
+    const char *peer = c->server ? "client Finished" : "server Finished";
     uint8_t type, want[TLS12_FINISHED_LEN];
     struct tls_rd body, msg, frag;
     SECURITY_STATUS st;
 
-    if (c->ticket_expected) {
-        struct hs_ticket12 t;
-
-        if (hs_read(c, &type, &body, &msg) != 0)
-            return -1;
-        if (type != HS_NEW_SESSION_TICKET)
-            return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                            "a %s where NewSessionTicket belongs", tls_hs_name(type));
-        if (hs_parse_new_session_ticket12(body, &t) != HS_OK)
-            return tls_fail(c, ALERT_DECODE_ERROR, "handshake", "a malformed NewSessionTicket");
-        if (t.ticket.n != 0) {
-            uint8_t *copy = malloc(t.ticket.n);
-
-            if (copy == NULL)
-                return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
-            memcpy(copy, t.ticket.p, t.ticket.n);
-            free(c->sess->ticket);
-            c->sess->ticket = copy;
-            c->sess->ticket_len = t.ticket.n;
-            c->tickets++;
-        }
-        if (hs_hash(c, msg.p, msg.n) != 0)
-            return -1;
-    }
+    if (!c->server && c->ticket_expected && new_session_ticket12(c) != 0)
+        return -1;
     if (c->hs_n != 0)
         return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake", "ChangeCipherSpec expected");
     if (rec_recv(c, &type, &frag) != 0)
@@ -977,16 +979,13 @@ static int receive_finished12(struct tls_conn *c)
         return -1;
     c->pending_read = 0;
     st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->sess->secret, c->th, want, sizeof(want),
-                 NCRYPT_SSL_SERVER_FLAG);
+                 c->server ? NCRYPT_SSL_CLIENT_FLAG : NCRYPT_SSL_SERVER_FLAG);
     if (FAILED(st))
-        return tls_fail_status(c, "SslComputeFinishedHash (server)", st);
-    if (hs_read(c, &type, &body, &msg) != 0)
+        return tls_fail_status(c, "SslComputeFinishedHash (peer)", st);
+    if (tls_expect(c, HS_FINISHED, "the peer's Finished", &body, &msg) != 0)
         return -1;
-    if (type != HS_FINISHED)
-        return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                        "a %s where the server's Finished belongs", tls_hs_name(type));
     if (body.n != sizeof(want) || CRYPTO_memcmp(want, body.p, body.n) != 0)
-        return tls_fail(c, ALERT_DECRYPT_ERROR, "server Finished", "it does not verify");
+        return tls_fail(c, ALERT_DECRYPT_ERROR, peer, "it does not verify");
     return hs_hash(c, msg.p, msg.n);
 }
 
@@ -1077,9 +1076,9 @@ static int handshake12_full(struct tls_conn *c)
     /* CertificateVerify after the ClientKeyExchange (RFC 5246 §7.3), over all before it */
     if (rc == 0 && c->cert_requested && c->client_scheme != 0)
         rc = send_certificate_verify(c, c->client_scheme, false);
-    if (rc != 0 || session_keys12(c) != 0 || send_finished12(c) != 0)
+    if (rc != 0 || tls12_session_keys(c) != 0 || tls12_send_finished(c) != 0)
         return -1;
-    return receive_finished12(c);
+    return tls12_receive_finished(c);
 }
 
 static int handshake12(struct tls_conn *c, const struct server_hello *sh)
@@ -1120,7 +1119,7 @@ static int handshake12(struct tls_conn *c, const struct server_hello *sh)
         c->sess->refs++;
         if (c->alpn[0] == '\0')
             memcpy(c->alpn, s->alpn, sizeof(c->alpn));
-        if (session_keys12(c) != 0 || receive_finished12(c) != 0 || send_finished12(c) != 0)
+        if (tls12_session_keys(c) != 0 || tls12_receive_finished(c) != 0 || tls12_send_finished(c) != 0)
             return -1;
         return 0;
     }

@@ -268,6 +268,9 @@ int tls_digest12(struct tls_conn *c, const WCHAR *hname, const uint8_t *data, si
                  uint8_t *out, DWORD *out_len);
 int tls_expect(struct tls_conn *c, uint8_t want, const char *what, struct tls_rd *body,
                struct tls_rd *msg);
+int tls12_session_keys(struct tls_conn *c);
+int tls12_send_finished(struct tls_conn *c);
+int tls12_receive_finished(struct tls_conn *c);
 int tls_check_solicited(struct tls_conn *c, const struct hs_exts *x, const uint16_t *allowed,
                         size_t n, const char *step);
 

@@ -1083,63 +1083,6 @@ static int client_certificate_verify12(struct tls_conn *c)
     return hs_hash(c, msg.p, msg.n);
 }
 
-static int session_keys12(struct tls_conn *c)
-{
-    struct params p;
-    PNCryptBufferDesc d = params_init(&p);
-    SECURITY_STATUS st;
-
-    params_add(&p, NCRYPTBUFFER_SSL_CLIENT_RANDOM, c->crandom, 32);
-    params_add(&p, NCRYPTBUFFER_SSL_SERVER_RANDOM, c->srandom, 32);
-    st = SSLCALL(c, SslGenerateSessionKeys, c->prov, c->sess->secret, &c->pending_read,
-                 &c->pending_write, d, 0);
-    return FAILED(st) ? tls_fail_status(c, "SslGenerateSessionKeys", st) : 0;
-}
-
-static int send_finished12(struct tls_conn *c)
-{
-    static const uint8_t ccs[1] = {1};
-    uint8_t verify[12];
-    SECURITY_STATUS st;
-
-    st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->sess->secret, c->th, verify, 12,
-                 NCRYPT_SSL_SERVER_FLAG);
-    if (FAILED(st))
-        return tls_fail_status(c, "SslComputeFinishedHash (server)", st);
-    if (rec_send(c, REC_CHANGE_CIPHER_SPEC, ccs, 1) != 0 ||
-        rec_set_key(c, true, c->pending_write) != 0)
-        return -1;
-    c->pending_write = 0;
-    return hs_send(c, HS_FINISHED, verify, 12);
-}
-
-static int receive_finished12(struct tls_conn *c)
-{
-    uint8_t type, want[12];
-    struct tls_rd frag, body, msg;
-    SECURITY_STATUS st;
-
-    if (c->hs_n != 0)
-        return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake", "ChangeCipherSpec expected");
-    if (rec_recv(c, &type, &frag) != 0)
-        return -1;
-    if (type != REC_CHANGE_CIPHER_SPEC || frag.n != 1 || frag.p[0] != 1)
-        return tls_fail(c, ALERT_UNEXPECTED_MESSAGE, "handshake",
-                        "a record of type %u where ChangeCipherSpec belongs", type);
-    if (rec_set_key(c, false, c->pending_read) != 0)
-        return -1;
-    c->pending_read = 0;
-    st = SSLCALL(c, SslComputeFinishedHash, c->prov, c->sess->secret, c->th, want, 12,
-                 NCRYPT_SSL_CLIENT_FLAG);
-    if (FAILED(st))
-        return tls_fail_status(c, "SslComputeFinishedHash (client)", st);
-    if (tls_expect(c, HS_FINISHED, "the client's Finished", &body, &msg) != 0)
-        return -1;
-    if (body.n != 12 || CRYPTO_memcmp(want, body.p, 12) != 0)
-        return tls_fail(c, ALERT_DECRYPT_ERROR, "client Finished", "it does not verify");
-    return hs_hash(c, msg.p, msg.n);
-}
-
 /* The master key from the ClientKeyExchange: ECDHE/DHE through SslGenerateMasterKey with our
  * key and the client's share; RSA through SslImportMasterKey, whose implicit rejection makes a
  * bad pre-master fail only at Finished (RFC 5246 §7.4.7.1). */
@@ -1252,8 +1195,8 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
         memcpy(c->session_id, ch->session_id.p, ch->session_id.n);
         c->session_id_len = ch->session_id.n;
         if (choose_alpn(c, ch) != 0 || transcript_feed_first(c, chmsg) != 0 ||
-            send_server_hello12(c, ch) != 0 || session_keys12(c) != 0 ||
-            send_finished12(c) != 0 || receive_finished12(c) != 0)
+            send_server_hello12(c, ch) != 0 || tls12_session_keys(c) != 0 ||
+            tls12_send_finished(c) != 0 || tls12_receive_finished(c) != 0)
             return -1;
         return 0;
     }
@@ -1292,9 +1235,9 @@ static int server12(struct tls_conn *c, const struct client_hello_msg *ch, struc
         hs_send(c, HS_SERVER_HELLO_DONE, NULL, 0) != 0 ||
         (c->cert_requested && client_certificate12(c) != 0) ||
         client_key_exchange(c, ch->legacy_version) != 0 ||
-        (c->cert_requested && client_certificate_verify12(c) != 0) || session_keys12(c) != 0 ||
-        receive_finished12(c) != 0 || (c->ticket_expected && send_ticket12(c) != 0) ||
-        send_finished12(c) != 0)
+        (c->cert_requested && client_certificate_verify12(c) != 0) || tls12_session_keys(c) != 0 ||
+        tls12_receive_finished(c) != 0 || (c->ticket_expected && send_ticket12(c) != 0) ||
+        tls12_send_finished(c) != 0)
         return -1;
     c->sess->version = 0x0303;
     c->sess->suite = c->suite->id;
