@@ -31,6 +31,12 @@ int cli_command_help(const char *command);
 /* "sslprov: <what> failed: 0x%08x" on stderr; returns CLI_FAIL. */
 int cli_api_error(const char *what, SECURITY_STATUS st);
 
+/* "sslprov <command>: <message>" on stderr (the one-line failure of connect and serve);
+ * returns CLI_FAIL. */
+int cli_fail(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An engine trace line on stderr (--msg). */
+void cli_trace_line(void *arg, const char *line);
+
 /* A UTF-16 field of at most cap units as ASCII ('?' for anything else), NUL-terminated. */
 void cli_ascii(char *dst, size_t dst_len, const WCHAR *src, size_t cap);
 

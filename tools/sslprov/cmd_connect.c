@@ -38,24 +38,7 @@ struct lists {
     size_t n_alpn;
 };
 
-static void trace_line(void *arg, const char *line)
-{
-    (void)arg;
-    fprintf(stderr, "%s\n", line);
-}
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "sslprov connect: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return CLI_FAIL;
-}
+#define fail(...) cli_fail("connect", __VA_ARGS__)
 
 /* Split a comma list into items; each item goes through take(). */
 static int split(char *list, int (*take)(void *ctx, const char *item), void *ctx)
@@ -415,7 +398,7 @@ int cmd_connect(int argc, char **argv)
         .server_name = o.sni != NULL ? o.sni : o.host,
         .alpn = l.alpn, .n_alpn = l.n_alpn, .trust = store, .insecure = o.insecure,
         .no_ems = o.no_ems, .no_ticket = o.no_ticket,
-        .trace = o.msg ? trace_line : NULL, .cert = client_cert, .chain = chain,
+        .trace = o.msg ? cli_trace_line : NULL, .cert = client_cert, .chain = chain,
     };
     ctx = tls_client_ctx_new(&cfg, err, sizeof(err));
     if (ctx == NULL) {

@@ -45,24 +45,7 @@ static void on_signal(int sig)
     stop = 1;
 }
 
-static void trace_line(void *arg, const char *line)
-{
-    (void)arg;
-    fprintf(stderr, "%s\n", line);
-}
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "sslprov serve: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return CLI_FAIL;
-}
+#define fail(...) cli_fail("serve", __VA_ARGS__)
 
 static int parse(int argc, char **argv, struct options *o)
 {
@@ -463,7 +446,7 @@ int cmd_serve(int argc, char **argv)
             .groups = n_groups != 0 ? groups : NULL, .n_groups = n_groups,
             .alpn = alpn, .n_alpn = n_alpn, .creds = creds, .n_creds = n_creds,
             .verify_client = client_ca, .psks = psks, .n_psks = n_psks,
-            .trace = o.msg ? trace_line : NULL,
+            .trace = o.msg ? cli_trace_line : NULL,
         };
 
         ctx = tls_server_ctx_new(&cfg, err, sizeof(err));

@@ -90,6 +90,24 @@ int cli_api_error(const char *what, SECURITY_STATUS st)
     return CLI_FAIL;
 }
 
+int cli_fail(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "sslprov %s: ", command);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_FAIL;
+}
+
+void cli_trace_line(void *arg, const char *line)
+{
+    (void)arg;
+    fprintf(stderr, "%s\n", line);
+}
+
 void cli_ascii(char *dst, size_t dst_len, const WCHAR *src, size_t cap)
 {
     size_t i = 0;
