@@ -360,7 +360,7 @@ struct plan {
     const struct secret_key *psk;
     const struct pkey_object *key;
     const struct group_info *g;
-    BIGNUM *bn[3]; /* RSA: e, n; EC: x, y; DH: p, g, y */
+    BIGNUM *bn[3]; /* RSA: e, n; DH: p, g, y (EC points are read at write time) */
     uint8_t xdh[56];
     size_t elem;   /* bytes per number after the header (EC, DH) */
 };
@@ -417,8 +417,8 @@ static SECURITY_STATUS plan_pkey(const struct pkey_object *k, enum blob_type t, 
             pl->fmt = FMT_SSL_ECC;
         else
             return NTE_NOT_SUPPORTED;
-        if (!get_bns(k->pkey, pl, OSSL_PKEY_PARAM_EC_PUB_X, OSSL_PKEY_PARAM_EC_PUB_Y, NULL))
-            return NTE_INTERNAL_ERROR;
+        /* the point is read once, when it is written (ec_xy): a size query needs the group
+         * alone */
         pl->elem = g->elem_len;
         pl->len = ECC_HDR_LEN + (pl->fmt == FMT_ECC ? 2 * g->elem_len : group_wire_len(g));
         return SEC_E_OK;
@@ -477,6 +477,29 @@ static bool put_bn(const BIGNUM *bn, uint8_t *out, size_t len)
     return BN_bn2binpad(bn, out, (int)len) == (int)len;
 }
 
+/* A NIST key's X || Y, each elem bytes: the encoded point in one call (0x04 || X || Y, the
+ * form every key made or imported here has), else the coordinates one by one. */
+static bool ec_xy(const struct plan *pl, uint8_t *out)
+{
+    uint8_t pt[1 + 2 * 66];
+    size_t n = 0;
+    BIGNUM *x = NULL, *y = NULL;
+    bool ok;
+
+    if (EVP_PKEY_get_octet_string_param(pl->key->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt),
+                                        &n) == 1 &&
+        n == 1 + 2 * pl->elem && pt[0] == EC_POINT_UNCOMPRESSED) {
+        memcpy(out, pt + 1, 2 * pl->elem);
+        return true;
+    }
+    ok = EVP_PKEY_get_bn_param(pl->key->pkey, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+         EVP_PKEY_get_bn_param(pl->key->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 &&
+         put_bn(x, out, pl->elem) && put_bn(y, out + pl->elem, pl->elem);
+    BN_free(x);
+    BN_free(y);
+    return ok;
+}
+
 static SECURITY_STATUS plan_write(const struct plan *pl, uint8_t *out)
 {
     size_t cb_e, cb_n;
@@ -506,10 +529,7 @@ static SECURITY_STATUS plan_write(const struct plan *pl, uint8_t *out)
     case FMT_ECC:
         put32(out, pl->key->hdr.cls == OBJ_PRIVATE ? pl->g->ecdsa_magic : pl->g->ecdh_magic);
         put32(out + 4, (uint32_t)pl->elem);
-        return put_bn(pl->bn[0], out + ECC_HDR_LEN, pl->elem) &&
-                       put_bn(pl->bn[1], out + ECC_HDR_LEN + pl->elem, pl->elem)
-                   ? SEC_E_OK
-                   : NTE_INTERNAL_ERROR;
+        return ec_xy(pl, out + ECC_HDR_LEN) ? SEC_E_OK : NTE_INTERNAL_ERROR;
     case FMT_SSL_ECC:
         put32(out, pl->g->id);
         put32(out + 4, (uint32_t)(pl->len - ECC_HDR_LEN));
@@ -518,10 +538,7 @@ static SECURITY_STATUS plan_write(const struct plan *pl, uint8_t *out)
             return SEC_E_OK;
         }
         out[ECC_HDR_LEN] = EC_POINT_UNCOMPRESSED;
-        return put_bn(pl->bn[0], out + ECC_HDR_LEN + 1, pl->elem) &&
-                       put_bn(pl->bn[1], out + ECC_HDR_LEN + 1 + pl->elem, pl->elem)
-                   ? SEC_E_OK
-                   : NTE_INTERNAL_ERROR;
+        return ec_xy(pl, out + ECC_HDR_LEN + 1) ? SEC_E_OK : NTE_INTERNAL_ERROR;
     case FMT_DH:
         put32(out, BCRYPT_DH_PUBLIC_MAGIC);
         put32(out + 4, (uint32_t)pl->elem);
