@@ -159,6 +159,12 @@ struct tls_psk {
     size_t key_len;
 };
 
+/* When a TLS 1.3 server resumes (or uses an external PSK) without a key exchange: psk_ke
+ * gives up forward secrecy for the connection, so by default only a client that offers nothing
+ * else gets it (RFC 8446 §4.2.9); PREFER also picks it over psk_dhe_ke (as OpenSSL 3.3's
+ * SSL_OP_PREFER_NO_DHE_KEX), NEVER answers such a client with a full handshake. */
+enum tls_psk_ke { TLS_PSK_KE_ALLOW, TLS_PSK_KE_PREFER, TLS_PSK_KE_NEVER };
+
 struct tls_server_config {
     NCRYPT_PROV_HANDLE provider;
     uint16_t min_version, max_version;  /* 0x0303..0x0304; 0 = TLS 1.2..1.3 */
@@ -173,9 +179,11 @@ struct tls_server_config {
     size_t n_creds;
     X509_STORE *verify_client;          /* non-NULL: request, require and check a client
                                            certificate chaining to these anchors */
-    const struct tls_psk *psks;         /* RFC 4279 plain PSK identities (TLS 1.2); with
-                                           them the PSK suites are offered too */
+    const struct tls_psk *psks;         /* PSK identities: TLS 1.2 RFC 4279 plain PSK suites
+                                           (offered when there are some) and TLS 1.3 external
+                                           PSKs (SHA-256 suites, RFC 8446 §4.2.11) */
     size_t n_psks;
+    enum tls_psk_ke psk_ke;             /* TLS 1.3 psk_ke (a PSK without (EC)DHE) */
     void (*trace)(void *arg, const char *line);
     void *trace_arg;
 };

@@ -109,12 +109,13 @@ struct tls_server_ctx {
     struct tls_session *cache[SERVER_CACHE];
     size_t cache_next;
     X509_STORE *client_ca;              /* request and require a client certificate */
-    /* RFC 5077 ticket keys, the engine's own (not the provider's): AES-256-GCM, the current
-     * one and the one before it (tickets it sealed still open); rotated every hour, wiped */
-    /* RFC 4279 identities and their PSKs, imported once (SslImportKey) */
+    /* PSK identities (RFC 4279, RFC 8446 external) and their keys, imported once (SslImportKey) */
     char *psk_ids[8];
     NCRYPT_KEY_HANDLE psk_keys[8];
     size_t n_psks;
+    enum tls_psk_ke psk_ke;
+    /* RFC 5077 ticket keys, the engine's own (not the provider's): AES-256-GCM, the current
+     * one and the one before it (tickets it sealed still open); rotated every hour, wiped */
     struct ticket_key {
         uint8_t name[16];
         uint8_t key[32];

@@ -100,6 +100,11 @@ struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_config *cfg, c
         goto fail;
     }
     b->allow_psk = cfg->n_psks != 0;
+    if ((unsigned)cfg->psk_ke > TLS_PSK_KE_NEVER) {
+        snprintf(err, err_len, "configuration: psk_ke is ALLOW, PREFER or NEVER");
+        goto fail;
+    }
+    x->psk_ke = cfg->psk_ke;
     if (cfg->n_psks > sizeof(x->psk_keys) / sizeof(x->psk_keys[0])) {
         snprintf(err, err_len, "configuration: at most 8 PSK identities");
         goto fail;
@@ -503,8 +508,10 @@ static void write_alpn(struct tls_wr *w, const struct tls_conn *c)
     wr_close(w);
 }
 
+/* Our first suite the client offers that we can serve; hash_len != 0: only suites of that hash
+ * (a TLS 1.3 PSK's). */
 static const struct suite *choose_suite(struct tls_conn *c, const struct client_hello_msg *ch,
-                                        bool tls13, uint16_t psk_suite)
+                                        bool tls13, uint32_t hash_len)
 {
     for (size_t i = 0; i < c->ctx->n_suites; i++) {
         const struct suite *s = &c->ctx->suites[i];
@@ -512,8 +519,7 @@ static const struct suite *choose_suite(struct tls_conn *c, const struct client_
 
         if (s->tls13 != tls13 || !list_has16(ch->suites, s->id))
             continue;
-        if (psk_suite != 0 && tls_suite_find(c, psk_suite) != NULL &&
-            tls_suite_find(c, psk_suite)->hash_len != s->hash_len)
+        if (hash_len != 0 && s->hash_len != hash_len)
             continue;
         /* RSA key exchange signs nothing: any RSA certificate will do */
         if (!tls13 && s->kx == KX_RSA) {
@@ -544,43 +550,54 @@ static const struct suite *choose_suite(struct tls_conn *c, const struct client_
 /* TLS 1.3                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
-/* The binder of the client's first PSK identity (RFC 8446 §4.2.11.2): SslComputeFinishedHash
- * with the binder key over the transcript up to the binders; an identity we do not know is
- * not an error (a full handshake follows), a wrong binder is (decrypt_error). */
+/* The client's first PSK identity (RFC 8446 §4.2.11), if it offers it for key exchange mode
+ * `mode` (0 psk_ke, 1 psk_dhe_ke): one of our external PSKs (SHA-256, RFC 8446 §4.2.11) or
+ * a ticket we issued (its suite's hash). The suite is chosen here, among those of the PSK's
+ * hash (after an HRR it is already chosen and must have it); the early secret is extracted for
+ * that suite, which every later secret inherits. The binder is SslComputeFinishedHash with the
+ * binder key over the transcript up to the binders. An identity we do not know, or whose hash
+ * no suite in common has, is not an error (a full handshake follows); a wrong binder is
+ * (decrypt_error). *found says whether the PSK is accepted. */
 static int check_psk(struct tls_conn *c, const struct client_hello_msg *ch, struct tls_rd chmsg,
-                     struct tls_session **out)
+                     uint8_t mode, bool *found)
 {
     struct tls_rd ids = ch->psk_identities, id, binders = ch->psk_binders, binder;
-    uint32_t age;
-    struct tls_session *s;
-    NCRYPT_KEY_HANDLE bk = 0;
+    uint32_t age, hash_len = 32;
+    const struct suite *suite;
+    struct tls_session *s = NULL;
+    NCRYPT_KEY_HANDLE psk = 0, bk = 0;
     NCRYPT_HASH_HANDLE h = 0;
     uint8_t want[TLS_MAX_HASH];
     SECURITY_STATUS st;
     int rc = -1;
 
-    *out = NULL;
-    if (!ch->has_psk || !ch->has_psk_modes || !list_has8(ch->psk_modes, 1 /* psk_dhe_ke */))
+    *found = false;
+    if (!ch->has_psk || !ch->has_psk_modes || !list_has8(ch->psk_modes, mode))
         return 0;
     if (!rd_vec(&ids, 2, 1, 0xFFFF, &id) || !rd_u32(&ids, &age) ||
         !rd_vec(&binders, 1, 32, 255, &binder))
         return tls_fail(c, ALERT_DECODE_ERROR, "handshake", "a malformed pre_shared_key");
-    s = cache_find(c->sctx, id, 0x0304);
-    /* unknown, or (after an HRR, whose transcript has the chosen suite's hash) of another hash */
-    if (s == NULL || tls_suite_find(c, s->suite) == NULL ||
-        tls_suite_find(c, s->suite)->hash_len != binder.n ||
-        (c->th != 0 && c->suite->hash_len != binder.n))
+    for (size_t i = 0; i < c->sctx->n_psks && psk == 0; i++)
+        if (strlen(c->sctx->psk_ids[i]) == id.n && memcmp(c->sctx->psk_ids[i], id.p, id.n) == 0)
+            psk = c->sctx->psk_keys[i];
+    if (psk == 0 && (s = cache_find(c->sctx, id, 0x0304)) != NULL &&
+        tls_suite_find(c, s->suite) != NULL) {
+        psk = s->secret;
+        hash_len = tls_suite_find(c, s->suite)->hash_len;
+    }
+    suite = c->th != 0 ? c->suite : choose_suite(c, ch, true, hash_len);
+    if (psk == 0 || suite == NULL || suite->hash_len != hash_len || binder.n != hash_len)
         return 0;
     tls_free_handle(c, &c->early);
-    st = SSLCALL(c, SslExtractEarlyKey, c->prov, s->secret, &c->early, TLS1_3_PROTOCOL_VERSION,
-                 s->suite, NULL, 0);
+    st = SSLCALL(c, SslExtractEarlyKey, c->prov, psk, &c->early, TLS1_3_PROTOCOL_VERSION,
+                 suite->id, NULL, 0);
     if (SUCCEEDED(st))
         st = SSLCALL(c, SslExpandBinderKey, c->prov, c->early, &bk, NULL,
-                     NCRYPT_SSL_RESUMPTION_PSK_FLAG);
+                     s != NULL ? NCRYPT_SSL_RESUMPTION_PSK_FLAG : NCRYPT_SSL_EXTERNAL_PSK_FLAG);
     if (SUCCEEDED(st))
         st = c->th != 0 ? SSLCALL(c, SslDuplicateTranscriptHash, c->prov, c->th, &h, 0)
                         : SSLCALL(c, SslCreateHandshakeHash, c->prov, &h, TLS1_3_PROTOCOL_VERSION,
-                                  s->suite, 0);
+                                  suite->id, 0);
     if (SUCCEEDED(st))
         st = SSLCALL(c, SslHashHandshake, c->prov, h, (PBYTE)chmsg.p,
                      (DWORD)(4 + ch->binders_offset), 0);
@@ -594,7 +611,9 @@ static int check_psk(struct tls_conn *c, const struct client_hello_msg *ch, stru
         tls_fail(c, ALERT_DECRYPT_ERROR, "handshake", "the PSK binder does not verify");
         goto out;
     }
-    *out = s;
+    c->suite = suite;
+    c->resumed = s != NULL;
+    *found = true;
     rc = 0;
 out:
     tls_free_handle(c, &bk);
@@ -651,14 +670,16 @@ static int send_server_hello13(struct tls_conn *c, const struct client_hello_msg
     ext_open(&w, EXT_SUPPORTED_VERSIONS);
     wr_u16(&w, 0x0304);
     wr_close(&w);
-    ext_open(&w, EXT_KEY_SHARE);
-    wr_u16(&w, c->group);
-    if (!hrr) {
-        wr_open(&w, 2);
-        wr_bytes(&w, share, share_len);
+    if (c->group != 0) { /* (none under psk_ke) */
+        ext_open(&w, EXT_KEY_SHARE);
+        wr_u16(&w, c->group);
+        if (!hrr) {
+            wr_open(&w, 2);
+            wr_bytes(&w, share, share_len);
+            wr_close(&w);
+        }
         wr_close(&w);
     }
-    wr_close(&w);
     if (psk) {
         ext_open(&w, EXT_PRE_SHARED_KEY);
         wr_u16(&w, 0);
@@ -740,21 +761,30 @@ static int tickets13(struct tls_conn *c)
 static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_rd chmsg)
 {
     struct tls_rd share = {0}, body, msg;
-    struct tls_session *psk = NULL;
     uint8_t our_share[1024], sig[600], digest[TLS_MAX_HASH], verify[TLS_MAX_HASH];
     size_t our_len = 0, sig_len = 0;
     DWORD dlen = 0;
-    uint16_t scheme;
+    uint16_t scheme = 0;
     uint32_t hlen;
-    bool found = false;
+    bool found = false, psk = false, no_dhe = false;
     SECURITY_STATUS st;
 
+    /* psk_ke (RFC 8446 §4.2.9): a PSK with no key exchange, when it is all the client offers
+     * or, if we prefer it, when it offers psk_dhe_ke too; no key_share, no HRR */
+    if (c->sctx->psk_ke != TLS_PSK_KE_NEVER && ch->has_psk_modes && list_has8(ch->psk_modes, 0) &&
+        (c->sctx->psk_ke == TLS_PSK_KE_PREFER || !list_has8(ch->psk_modes, 1))) {
+        if (check_psk(c, ch, chmsg, 0, &no_dhe) != 0)
+            return -1;
+        psk = no_dhe;
+    }
+    if (!no_dhe && !ch->has_key_share)
+        return tls_fail(c, ALERT_MISSING_EXTENSION, "handshake", "TLS 1.3 without key_share");
     /* a key share for the first of our groups the client sent one for; else ask (HRR) for the
      * first of ours it supports */
-    for (size_t g = 0; g < c->ctx->n_groups && !found; g++)
+    for (size_t g = 0; g < c->ctx->n_groups && !found && !no_dhe; g++)
         if ((found = find_share(ch, c->ctx->groups[g], &share)))
             c->group = c->ctx->groups[g];
-    if (!found) {
+    if (!found && !no_dhe) {
         for (size_t g = 0; g < c->ctx->n_groups && c->group == 0; g++)
             if (ch->has_groups && list_has16(ch->groups, c->ctx->groups[g]))
                 c->group = c->ctx->groups[g];
@@ -779,17 +809,17 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
                             "the second ClientHello dropped the suite chosen");
         chmsg = msg;
     }
-    if (check_psk(c, ch, chmsg, &psk) != 0)
+    if (!no_dhe && check_psk(c, ch, chmsg, 1, &psk) != 0)
         return -1;
     if (!c->hrr) {
-        if ((c->suite = choose_suite(c, ch, true, psk != NULL ? psk->suite : 0)) == NULL)
+        if (!psk && (c->suite = choose_suite(c, ch, true, 0)) == NULL)
             return tls_fail(c, ALERT_HANDSHAKE_FAILURE, "handshake", "no TLS 1.3 suite in common");
         if (transcript_feed_first(c, chmsg) != 0)
             return -1;
     } else if (hs_hash(c, chmsg.p, chmsg.n) != 0) {
         return -1;
     }
-    if (psk == NULL) {
+    if (!psk) {
         if ((scheme = choose_scheme(c, ch, true, AUTH_ANY, &c->key_index)) == 0)
             return tls_fail(c, ALERT_HANDSHAKE_FAILURE, "handshake",
                             "no signature scheme in common for our certificates");
@@ -798,9 +828,6 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
                      c->suite->id, NULL, 0);
         if (FAILED(st))
             return tls_fail_status(c, "SslExtractEarlyKey", st);
-    } else {
-        c->resumed = true;
-        scheme = 0;
     }
     if (choose_alpn(c, ch) != 0)
         return -1;
@@ -808,9 +835,11 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
     /* our share, theirs, the handshake secret, ServerHello */
     if (RAND_bytes(c->srandom, 32) != 1)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "no randomness");
-    if (tls_make_share(c, TLS1_3_PROTOCOL_VERSION, c->suite->id, c->group, NULL, 0, 0, our_share,
-                       sizeof(our_share), &our_len) != 0 ||
-        tls_import_share(c, c->group, share, "handshake") != 0)
+    /* (psk_ke: both exchange handles 0) */
+    if (!no_dhe &&
+        (tls_make_share(c, TLS1_3_PROTOCOL_VERSION, c->suite->id, c->group, NULL, 0, 0, our_share,
+                        sizeof(our_share), &our_len) != 0 ||
+         tls_import_share(c, c->group, share, "handshake") != 0))
         return -1;
     st = SSLCALL(c, SslExtractHandshakeKey, c->prov, c->eph, c->peer_share, c->early,
                  &c->hs_secret, NULL, 0);
@@ -820,7 +849,7 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
     tls_free_handle(c, &c->early);
     tls_free_handle(c, &c->eph);
     tls_free_handle(c, &c->peer_share);
-    if (send_server_hello13(c, ch, our_share, our_len, psk != NULL, false) != 0)
+    if (send_server_hello13(c, ch, our_share, our_len, psk, false) != 0)
         return -1;
     st = SSLCALL(c, SslExpandTrafficKeys, c->prov, c->hs_secret, c->th, &c->c_hs, &c->s_hs, NULL, 0);
     if (FAILED(st))
@@ -848,7 +877,7 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
         if (send_built(c, HS_ENCRYPTED_EXTENSIONS, &w) != 0)
             return -1;
     }
-    if (psk == NULL && c->sctx->client_ca != NULL) {
+    if (!psk && c->sctx->client_ca != NULL) {
         /* CertificateRequest (RFC 8446 §4.3.2): an empty context, our signature schemes */
         uint8_t cr[64];
         struct tls_wr w;
@@ -868,7 +897,7 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
             return -1;
         c->cert_requested = true;
     }
-    if (psk == NULL) {
+    if (!psk) {
         if (send_certificate(c, true) != 0)
             return -1;
         st = SSLCALL(c, SslComputeClientAuthHash, c->prov, c->hs_secret, c->th,
@@ -1307,8 +1336,6 @@ int tls_server_handshake(struct tls_conn *c)
     if (!v13 && ch.fallback_scsv && c->ctx->cfg.max_version >= 0x0304)
         return tls_fail(c, 86 /* inappropriate_fallback */, "handshake", "TLS_FALLBACK_SCSV");
     c->version = v13 ? 0x0304 : 0x0303;
-    if (v13 && !ch.has_key_share)
-        return tls_fail(c, ALERT_MISSING_EXTENSION, "handshake", "TLS 1.3 without key_share");
     rc = v13 ? server13(c, &ch, msg) : server12(c, &ch, msg);
     if (rc != 0)
         return -1;

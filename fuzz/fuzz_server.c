@@ -6,8 +6,10 @@
  * negotiation (version, suite, group, certificate and scheme, HelloRetryRequest and the
  * second ClientHello), the signing through SslSignHash, and the ClientKeyExchange of TLS 1.2
  * (ECDHE, DHE, RSA through SslImportMasterKey). The server has an RSA-2048 and an ECDSA P-256
- * certificate. The first input byte picks the versions served and how the transport cuts the
- * rest into reads; what the server sends is dropped. Client messages after the key exchange
+ * certificate and an external PSK "fuzz" (TLS 1.3 external PSK, psk_ke, TLS 1.2 PSK suites).
+ * The first input byte picks the server — TLS 1.2 and 1.3; 1.3 alone preferring psk_ke; 1.2
+ * alone; both requiring a client certificate (TLS 1.2's comes in the clear) — and how the
+ * transport cuts the rest into reads; what the server sends is dropped. Client messages after the key exchange
  * are out of reach of random bytes (the server's randomness keys them).
  * Invariants: the handshake ends (a failure names its step, at most one alert per failure,
  * a failed connection refuses every later call), never a crash, a hang or a leak. */
@@ -15,7 +17,8 @@
 #include "engine_feed.h"
 
 static NCRYPT_PROV_HANDLE prov;
-static struct tls_server_ctx *ctxs[3];
+static struct tls_server_ctx *ctxs[4];
+static X509_STORE *client_ca;
 static struct tls_server_cred creds[2];
 
 /* A self-signed certificate for key, its key associated for SslOpenPrivateKey. */
@@ -40,8 +43,9 @@ static void make_cred(EVP_PKEY *key, struct tls_server_cred *cr)
 /* (at exit, so that valgrind's replay sees every block returned) */
 static void release(void)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         tls_server_ctx_free(ctxs[i]);
+    X509_STORE_free(client_ca);
     for (int i = 0; i < 2; i++)
         SslProvFreeCertificateContext(creds[i].cert);
     SslFreeObject(prov, 0);
@@ -49,7 +53,9 @@ static void release(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    static const uint16_t versions[3][2] = {{0x0303, 0x0304}, {0x0304, 0x0304}, {0x0303, 0x0303}};
+    static const uint16_t versions[4][2] = {{0x0303, 0x0304}, {0x0304, 0x0304}, {0x0303, 0x0303},
+                                            {0x0303, 0x0304}};
+    static const struct tls_psk psk = {"fuzz", (const uint8_t *)"sslprov fuzz_server PSK 32 bytes", 32};
     char err[320];
 
     (void)argc, (void)argv;
@@ -58,11 +64,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         FZ_FAIL("SslOpenProvider failed");
     make_cred(cert_rsa_key(0), &creds[0]);
     make_cred(cert_keygen("P-256"), &creds[1]);
-    for (int i = 0; i < 3; i++) {
+    /* (any anchor: a client certificate the fuzzer sends is parsed and checked against it) */
+    if ((client_ca = X509_STORE_new()) == NULL)
+        FZ_FAIL("X509_STORE_new");
+    for (int i = 0; i < 4; i++) {
         static const char *const alpn[] = {"h2", "http/1.1"};
         struct tls_server_config cfg = {.provider = prov, .min_version = versions[i][0],
                                         .max_version = versions[i][1], .alpn = alpn,
-                                        .n_alpn = 2, .creds = creds, .n_creds = 2};
+                                        .n_alpn = 2, .creds = creds, .n_creds = 2,
+                                        .psks = &psk, .n_psks = 1,
+                                        .psk_ke = i == 1 ? TLS_PSK_KE_PREFER : TLS_PSK_KE_ALLOW,
+                                        .verify_client = i == 3 ? client_ca : NULL};
 
         if ((ctxs[i] = tls_server_ctx_new(&cfg, err, sizeof(err))) == NULL)
             FZ_FAIL("tls_server_ctx_new: %s", err);
@@ -73,7 +85,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const int offer[4] = {0, 1, 2, 0};
     struct feed f;
     struct tls_conn *c;
     char err[320];
@@ -81,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     f = feed_of(data, size);
-    c = tls_server_accept(ctxs[offer[data[0] & 3]], feed_io(&f), err, sizeof(err));
+    c = tls_server_accept(ctxs[data[0] & 3], feed_io(&f), err, sizeof(err));
     if (c == NULL)
         FZ_FAIL("tls_server_accept: %s", err);
     feed_run(c, &f);

@@ -165,7 +165,8 @@ struct client {
     BIO *in, *out;              /* in: what we sent it; out: what it wrote for us */
     bool failed;
     int alert_sent, alert_received;  /* the last alert each way, -1 none */
-    unsigned ku_sent, ku_received, hellos, tickets;
+    unsigned ku_sent, ku_received, hellos, tickets, certificates;
+    bool sh_key_share;          /* the last ServerHello had a key_share (psk_ke has none) */
     uint8_t got[2 * BIG];
     size_t got_n;
     /* the wire: the client's bytes staged (so whole records can be rewritten) */
@@ -200,6 +201,20 @@ static void on_message(int write_p, int version, int content_type, const void *b
         cl->hellos++;
     if (p[0] == SSL3_MT_NEWSESSION_TICKET && !write_p)
         cl->tickets++;
+    if (p[0] == SSL3_MT_CERTIFICATE && !write_p)
+        cl->certificates++;
+    if (p[0] == SSL3_MT_SERVER_HELLO && !write_p && len > 4 + 2 + 32 + 1) {
+        /* version, random, session ID, suite, compression, then the extensions */
+        size_t at = 4 + 2 + 32 + 1 + p[4 + 2 + 32] + 2 + 1 + 2;
+
+        cl->sh_key_share = false;
+        while (at + 4 <= len) {
+            size_t n = (size_t)p[at + 2] << 8 | p[at + 3];
+
+            cl->sh_key_share |= (p[at] << 8 | p[at + 1]) == 51;
+            at += 4 + n;
+        }
+    }
 }
 
 static bool client_new(struct client *cl, SSL_CTX *ctx)
@@ -413,6 +428,8 @@ static const uint16_t with_ccm8[] = {0x1305, 0x1301, 0x1302, 0x1303, 0x1304};
 /* Our server's context: the credentials in mask (in the enum's order), the groups (0: the
  * defaults), CCM_8 enabled by value when asked. */
 static const char *const *server_alpn; /* the next server_ctx's ALPN list (NULL-terminated) */
+static const struct tls_psk *server_psk; /* and its one PSK identity, and psk_ke */
+static enum tls_psk_ke server_psk_ke;
 
 static struct tls_server_ctx *server_ctx(unsigned creds, const uint16_t *groups, bool ccm8,
                                          struct trace *trace)
@@ -435,6 +452,8 @@ static struct tls_server_ctx *server_ctx(unsigned creds, const uint16_t *groups,
                                .provider = prov, .creds = cr, .n_creds = n,
                                .alpn = server_alpn, .n_alpn = na,
                                .groups = ng != 0 ? groups : NULL, .n_groups = ng,
+                               .psks = server_psk, .n_psks = server_psk != NULL,
+                               .psk_ke = server_psk_ke,
                                .suites = ccm8 ? with_ccm8 : NULL,
                                .n_suites = ccm8 ? sizeof(with_ccm8) / sizeof(with_ccm8[0]) : 0,
                                .trace = trace != NULL ? on_trace : NULL, .trace_arg = trace},
@@ -1079,6 +1098,164 @@ out:
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* TLS 1.3 psk_ke and external PSKs (RFC 8446 §4.2.9, §4.2.11)                                */
+/* ------------------------------------------------------------------------------------------ */
+
+static const uint8_t ext_psk_key[32] = "sslprov external PSK, 32 bytes.";
+
+/* libssl's external PSK (SSL_CTX_set_psk_use_session_callback): a session of the identity's
+ * key on TLS_AES_128_GCM_SHA256, the SHA-256 every external PSK of ours has; the identity and
+ * key are the client context's app data. */
+struct ext_psk {
+    const char *identity;
+    const uint8_t *key;
+    size_t len;
+};
+
+static int use_ext_psk(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t *idlen,
+                       SSL_SESSION **sess)
+{
+    const struct ext_psk *e = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    static const unsigned char aes128gcm[2] = {0x13, 0x01};
+    const SSL_CIPHER *c = SSL_CIPHER_find(ssl, aes128gcm);
+    SSL_SESSION *s;
+
+    *sess = NULL;
+    if (c == NULL || (md != NULL && SSL_CIPHER_get_handshake_digest(c) != md))
+        return 1; /* (after an HRR, another hash: no PSK) */
+    if ((s = SSL_SESSION_new()) == NULL || !SSL_SESSION_set1_master_key(s, e->key, e->len) ||
+        !SSL_SESSION_set_cipher(s, c) || !SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION)) {
+        SSL_SESSION_free(s);
+        return 0;
+    }
+    *sess = s;
+    *id = (const unsigned char *)e->identity;
+    *idlen = strlen(e->identity);
+    return 1;
+}
+
+static SSL_CTX *psk_client_ctx(const struct ext_psk *e, bool allow_no_dhe)
+{
+    SSL_CTX *ctx = client_ctx(&(struct copt){TLS1_3_VERSION, TLS1_3_VERSION,
+                                             .suites13 = "TLS_AES_128_GCM_SHA256", .groups = "X25519",
+                                             .options = allow_no_dhe ? SSL_OP_ALLOW_NO_DHE_KEX : 0});
+
+    if (ctx != NULL && e != NULL) {
+        SSL_CTX_set_app_data(ctx, (void *)e);
+        SSL_CTX_set_psk_use_session_callback(ctx, use_ext_psk);
+    }
+    return ctx;
+}
+
+/* A TLS 1.3 connection from a client of cctx (resuming sess if any) to a server with our one
+ * PSK identity (creds: its certificates, maybe none) and psk_ke policy: what the handshake must
+ * give — psk (resumed or external), the group (0: psk_ke, and then no key_share in the
+ * ServerHello), whether the certificate was sent; or, want_alert >= 0, the alert the client
+ * must read and a word of our error. */
+struct psk_case {
+    const char *name;
+    unsigned creds;
+    enum tls_psk_ke policy;
+    bool allow_no_dhe;          /* the client offers psk_ke too (SSL_OP_ALLOW_NO_DHE_KEX) */
+    bool external;              /* the client uses an external PSK ... */
+    const struct ext_psk *psk;  /* ... this one (the server always has ext_good) */
+    bool resume;                /* a ticket of the first connection */
+    uint16_t group;             /* 0: psk_ke */
+    bool full;                  /* the PSK is not taken: a full handshake */
+    int want_alert;
+    const char *want_error;
+    bool resume_chacha;         /* the resumption offers TLS_CHACHA20_POLY1305_SHA256 alone */
+};
+
+static const struct ext_psk ext_good = {"sslprov-test", ext_psk_key, sizeof(ext_psk_key)};
+static const struct ext_psk ext_wrong_key = {"sslprov-test", (const uint8_t *)"another key of 32 bytes, wrong!", 32};
+static const struct ext_psk ext_unknown = {"someone-else", ext_psk_key, sizeof(ext_psk_key)};
+
+static const struct psk_case psk_cases[] = {
+    {"1.3 resumption psk_ke (server prefers)", C_ALL, TLS_PSK_KE_PREFER, true, false, NULL, true, 0, false, -1, NULL},
+    {"1.3 resumption psk_dhe_ke when both (allow)", C_ALL, TLS_PSK_KE_ALLOW, true, false, NULL, true, 29, false, -1, NULL},
+    {"1.3 resumption psk_dhe_ke offered alone", C_ALL, TLS_PSK_KE_PREFER, false, false, NULL, true, 29, false, -1, NULL},
+    {"1.3 resumption psk_dhe_ke when both (never)", C_ALL, TLS_PSK_KE_NEVER, true, false, NULL, true, 29, false, -1, NULL},
+    /* a ticket of an AES-128-GCM session resumes CHACHA20 (same hash, RFC 8446 §4.2.11):
+     * every secret from the early one on is the new suite's */
+    {"1.3 resumption on another suite, same hash", C_ALL, TLS_PSK_KE_ALLOW, false, false, NULL, true, 29, false, -1, NULL, true},
+    {"1.3 external PSK psk_dhe_ke", C_ALL, TLS_PSK_KE_ALLOW, false, true, &ext_good, false, 29, false, -1, NULL},
+    {"1.3 external PSK psk_ke (server prefers)", C_ALL, TLS_PSK_KE_PREFER, true, true, &ext_good, false, 0, false, -1, NULL},
+    {"1.3 external PSK, server of PSKs alone", 0, TLS_PSK_KE_PREFER, true, true, &ext_good, false, 0, false, -1, NULL},
+    {"1.3 external PSK wrong key: decrypt_error", C_ALL, TLS_PSK_KE_PREFER, true, true, &ext_wrong_key, false, 0, false, SSL_AD_DECRYPT_ERROR, "binder"},
+    {"1.3 external PSK unknown identity: full", C_ALL, TLS_PSK_KE_PREFER, true, true, &ext_unknown, false, 29, true, -1, NULL},
+    {"1.3 no PSK, server of PSKs alone: refused", 0, TLS_PSK_KE_PREFER, true, true, &ext_unknown, false, 0, true, SSL_AD_HANDSHAKE_FAILURE, "signature scheme"},
+};
+
+static void run_psk_case(const struct psk_case *t)
+{
+    static const struct tls_psk ours = {"sslprov-test", ext_psk_key, sizeof(ext_psk_key)};
+    struct tls_server_ctx *x;
+    SSL_CTX *cctx = psk_client_ctx(t->external ? t->psk : NULL, t->allow_no_dhe);
+    SSL_CTX *rctx = NULL;
+    SSL_SESSION *sess = NULL;
+    struct pair p;
+    unsigned before = check_failed;
+
+    server_psk = &ours;
+    server_psk_ke = t->policy;
+    x = server_ctx(t->creds, NULL, false, NULL);
+    server_psk = NULL;
+    server_psk_ke = TLS_PSK_KE_ALLOW;
+    CHECK(x != NULL && cctx != NULL);
+    if (t->resume) {
+        /* the ticket: a full handshake first */
+        CHECK(pair_connect(&p, x, cctx, NULL) && exchange(&p, 100) && pair_close(&p));
+        if (p.rc == 0)
+            sess = SSL_get1_session(p.cl.ssl);
+        pair_free(&p);
+        CHECK(sess != NULL);
+        if (t->resume_chacha && cctx != NULL) {
+            rctx = cctx;
+            cctx = client_ctx(&(struct copt){TLS1_3_VERSION, TLS1_3_VERSION,
+                                             .suites13 = "TLS_CHACHA20_POLY1305_SHA256",
+                                             .groups = "X25519"});
+            CHECK(cctx != NULL);
+        }
+    }
+    if (t->want_alert >= 0) {
+        CHECK(!pair_connect(&p, x, cctx, sess));
+        CHECK(p.rc == -1 && p.c != NULL && strstr(tls_error(p.c), t->want_error) != NULL);
+        for (unsigned i = 0; i < DATA_STEPS && !p.cl.failed; i++)
+            client_step(&p.cl);
+        CHECK_EQ(p.cl.alert_received, t->want_alert);
+    } else if (pair_connect(&p, x, cctx, sess)) {
+        bool psk = !t->full;
+
+        CHECK_EQ(p.info.group, t->group);
+        CHECK_EQ(p.cl.sh_key_share, t->group != 0);
+        if (t->group != 0)
+            CHECK_EQ(SSL_get_negotiated_group(p.cl.ssl), nid_of(t->group));
+        CHECK_EQ(p.info.suite, t->resume_chacha ? 0x1303 : 0x1301);
+        CHECK_EQ(SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(p.cl.ssl)), p.info.suite);
+        CHECK_EQ(p.info.resumed, t->resume);
+        CHECK_EQ(SSL_session_reused(p.cl.ssl), psk); /* (libssl: an external PSK too) */
+        /* a PSK handshake sends no certificate; a full one is verified */
+        CHECK_EQ(p.cl.certificates, psk ? 0 : 1);
+        if (!psk)
+            CHECK_EQ(SSL_get_verify_result(p.cl.ssl), X509_V_OK);
+        CHECK(exchange(&p, 100));
+        check_exporter(&p);
+        CHECK_EQ(p.cl.tickets, 2);
+        CHECK(pair_close(&p));
+    } else {
+        CHECK(!"handshake");
+        fprintf(stderr, "  handshake: %s\n", p.c != NULL ? tls_error(p.c) : "-");
+    }
+    pair_free(&p);
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(rctx);
+    tls_server_ctx_free(x);
+    printf("%-48s %s\n", t->name, check_failed == before ? "pass" : "FAIL");
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* RSA key exchange robustness (RFC 5246 §7.4.7.1)                                            */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -1271,6 +1448,8 @@ int main(void)
         run_client_alert(TLS1_2_VERSION);
         run_client_reneg();
         run_psk_twins();
+        for (size_t i = 0; i < sizeof(psk_cases) / sizeof(psk_cases[0]); i++)
+            run_psk_case(&psk_cases[i]);
         run_ems_resumption(false);
         run_ems_resumption(true);
         run_rsa_robustness();

@@ -97,6 +97,14 @@ SSLPROV_P12_PASS=wrong refuses p12-password "password" --key "$tmp/leaf.p12"
 refuses other-key "does not match" --cert "$tmp/leaf.pem" --key "$tmp/other.key"
 refuses no-key "no key associated\|NTE_NO_KEY\|0x8009000D" --cert "$tmp/leaf.pem" --key "file:$tmp/none.key"
 
+# a bad option value is a usage error (exit 2) that names the option
+timeout 10 "$bin" serve --www --cert "$tmp/leaf.pem" --key "$tmp/leaf.key" --psk-ke sometimes \
+    >"$tmp/usage.out" 2>"$tmp/usage.err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q -- "--psk-ke allow|prefer|never" "$tmp/usage.err"; then ok; else
+    bad "psk-ke usage: exit $rc, want 2: $(cat "$tmp/usage.err")"
+fi
+
 # SIGTERM: a serving server stops cleanly
 if start sigterm --cert "$tmp/leaf.pem" --key "$tmp/leaf.key"; then
     kill -TERM "$PID"

@@ -62,8 +62,10 @@ suite_abbr() {
 # The cases. ver: 1.3 / 1.2 / - (no version option). suite, group: what the client offers
 # (- its defaults). want: the group the server must use (- none: RSA key exchange, PSK).
 # flags: hrr (a P-384-only server), resume, noticket, noems, keyupdate, psk, echo,
-# certrsa / certec (a client certificate; the server has --verify-client). The configuration
-# a case runs against follows from its flags: hrr, auth, psk, echo or main. TLS 1.2 ECDHE-ECDSA
+# certrsa / certec (a client certificate; the server has --verify-client), pskke (TLS 1.3
+# psk_ke: the client allows a PSK without (EC)DHE, the server prefers it; the external PSK's
+# connection or the resumption then has no group). The configuration a case runs against
+# follows from its flags: hrr, auth, psk (also pskke), echo or main. TLS 1.2 ECDHE-ECDSA
 # offers P-256: the curve of the server's ECDSA certificate must be among the client's groups
 # (RFC 8422 §5.1), so an x25519-only offer leaves the server nothing to sign with.
 tls13_cases() {
@@ -112,6 +114,9 @@ tls12-rsa-no-ems              1.2 TLS_RSA_WITH_AES_128_CBC_SHA                  
 tls12-resume-ticket           1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256          x25519            x25519     resume
 tls12-resume-session-id       1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256          x25519            x25519     resume,noticket
 tls12-resume-no-ems           1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256        secp256r1         secp256r1  resume,noems
+tls13-psk                     1.3 TLS_AES_128_GCM_SHA256                         x25519            x25519     psk
+tls13-psk-ke                  1.3 TLS_AES_128_GCM_SHA256                         x25519            -          psk,pskke
+tls13-resume-psk-ke           1.3 TLS_AES_128_GCM_SHA256                         x25519            x25519     resume,pskke
 tls12-psk-aes128gcm           1.2 TLS_PSK_WITH_AES_128_GCM_SHA256                -                 -          psk
 tls12-psk-aes256gcm           1.2 TLS_PSK_WITH_AES_256_GCM_SHA384                -                 -          psk
 tls12-psk-cbc-sha256          1.2 TLS_PSK_WITH_AES_128_CBC_SHA256                -                 -          psk
@@ -130,7 +135,7 @@ SERVER_SUITES=$(awk '!/^#/ && $3 != "-" { print $3 }' <<<"$CASES" | awk '!seen[$
 case_conf() { # case_conf FLAGS
     if has "$1" hrr; then echo hrr
     elif has "$1" certrsa || has "$1" certec; then echo auth
-    elif has "$1" psk; then echo psk
+    elif has "$1" psk || has "$1" pskke; then echo psk
     elif has "$1" echo; then echo echo
     else echo main
     fi
@@ -144,7 +149,8 @@ not_applicable() { # not_applicable CLIENT SUITE GROUP FLAGS
         case $s in TLS_AES_128_CCM*) echo "NSS has no TLS 1.3 CCM suites"; return ;; esac
         [ "$g" = x448 ] && { echo "NSS has no X448"; return; }
         has "$f" keyupdate && { echo "tstclnt cannot send a KeyUpdate"; return; }
-        has "$f" psk && { echo "NSS has no RFC 4279 PSK suites"; return; }
+        has "$f" psk && { echo "tstclnt has no PSK option"; return; }
+        has "$f" pskke && { echo "NSS offers psk_dhe_ke only"; return; }
         has "$f" noems && { echo "tstclnt always offers EMS"; return; }
         ;;
     curl)
@@ -154,6 +160,7 @@ not_applicable() { # not_applicable CLIENT SUITE GROUP FLAGS
         ;;
     sslprov)
         has "$f" psk && { echo "sslprov connect has no PSK option"; return; }
+        has "$f" pskke && { echo "sslprov connect offers psk_dhe_ke only"; return; }
         ;;
     esac
     return 0
@@ -170,7 +177,7 @@ serve_args() { # serve_args CONF
     main) a+=(--groups "$SERVER_GROUPS" --www) ;;
     hrr) a+=(--tls1.3 --groups secp384r1 --www) ;;
     auth) a+=(--groups "$SERVER_GROUPS" --www --verify-client "$CA") ;;
-    psk) a+=(--groups "$SERVER_GROUPS" --www --psk "$PSK_ID:$PSK_HEX") ;;
+    psk) a+=(--groups "$SERVER_GROUPS" --www --psk "$PSK_ID:$PSK_HEX" --psk-ke prefer) ;;
     echo) a+=(--groups "$SERVER_GROUPS" --echo) ;;
     esac
     printf '%s\n' "${a[@]}"
@@ -200,6 +207,8 @@ standin_serve() { # standin_serve [serve options]
         --groups) o+=(-groups "${2//,/:}"); shift ;;
         --verify-client) o+=(-Verify 1 -CAfile "$2" -verify_return_error); shift ;;
         --psk) o+=(-psk_identity "${2%%:*}" -psk "${2#*:}"); shift ;;
+        # (OpenSSL 3.0's server takes psk_ke only when the client offers nothing else)
+        --psk-ke) [ "$2" = never ] || o+=(-allow_no_dhe_kex); shift ;;
         --www) o+=(-www) ;;
         --echo) o+=(-rev) ;;
         --timeout) shift ;;
@@ -281,6 +290,10 @@ gnutls_priority() {
         for g in ${group//,/ }; do p+=":+GROUP-${g^^}"; done
     fi
     has "$flags" noems && p+=:%NO_SESSION_HASH
+    # TLS 1.3 PSK: psk_dhe_ke (ECDHE-PSK), or psk_ke alone (PSK)
+    if [ "$ver" = 1.3 ] && has "$flags" psk; then
+        if has "$flags" pskke; then p+=:-KX-ALL:+PSK; else p+=:+ECDHE-PSK; fi
+    fi
     echo "$p"
 }
 
@@ -359,8 +372,9 @@ expected_page() { # expected_page RESUMED
     has "$flags" noems && ems=no
     [ "$s" = - ] && s=$(negotiated suite)
     [ "$grp" = - ] && [ "$ver" = - ] && grp=$(negotiated group)
-    # A resumed TLS 1.2 session runs no key exchange.
+    # A resumed TLS 1.2 session runs no key exchange, nor does psk_ke.
     [ "$proto" = TLSv1.2 ] && [ "$1" = yes ] && grp=-
+    psk_ke_conn "$1" && grp=-
     has "$flags" hrr && hrr=yes
     has "$flags" certrsa && client=$CLIENT_SUBJECT_rsa
     has "$flags" certec && client=$CLIENT_SUBJECT_ec
@@ -370,6 +384,10 @@ expected_page() { # expected_page RESUMED
         ems "$ems" alpn - sni localhost client "$client"
     printf 'keyupdate received %s\n' "$ku"
 }
+
+# Whether the case's connection (RESUMED yes|no) runs psk_ke: the external PSK's, or the
+# resumption.
+psk_ke_conn() { has "$flags" pskke && { has "$flags" psk || [ "$1" = yes ]; }; }
 
 # The contract names a TLS 1.2 DHE group neither way for sure: "dh2048" (connect's report says
 # so for any 2048-bit prime) and "ffdhe2048" (the RFC 7919 group it is) both pass.
@@ -400,6 +418,8 @@ run_openssl() {
     has "$flags" noticket && o+=(-no_ticket)
     has "$flags" noems && env=(OPENSSL_CONF="$(standin_noems_conf)")
     has "$flags" psk && o+=(-psk "$PSK_HEX" -psk_identity "$PSK_ID")
+    # (it then offers psk_ke and psk_dhe_ke; the server prefers psk_ke)
+    has "$flags" pskke && o+=(-allow_no_dhe_kex)
     has "$flags" certrsa && o+=(-cert "$PEER_TMP/pki/client-rsa.pem" -key "$PEER_TMP/pki/client-rsa.key")
     has "$flags" certec && o+=(-cert "$PEER_TMP/pki/client-ec.pem" -key "$PEER_TMP/pki/client-ec.key")
     # The command letter K (KeyUpdate, update_requested) is read only when s_client does not
@@ -438,7 +458,9 @@ run_openssl() {
 openssl_report() { # openssl_report N TRACE STDERR
     local n=$1
     standin_report "$2" "$3" | awk -v n="$n" -v psk="$(has "$flags" psk && echo 1)" '
-        $1 == "group" && $2 == "-" { next }
+        $1 == "protocol" { p = $2 }
+        # (TLS 1.3 without a group is psk_ke, which the case checks)
+        $1 == "group" && $2 == "-" && p != "TLSv1.3" { next }
         # A PSK handshake has no server Certificate either: not a resumption.
         $1 == "resumed" && psk { next }
         $1 ~ /^(protocol|suite|group|hrr|resumed|ems)$/ { print n, $1, $2 }
@@ -559,6 +581,7 @@ run_curl() {
     # curl has no options for EMS or tickets, but its libssl reads OPENSSL_CONF.
     has "$flags" noems && conf+=(-ExtendedMasterSecret)
     has "$flags" noticket && conf+=(-SessionTicket)
+    has "$flags" pskke && conf+=(AllowNoDHEKEX)
     [ ${#conf[@]} -gt 0 ] && env=(OPENSSL_CONF="$(openssl_options_conf "${conf[@]}")")
     NCONN=1 PAGES=no
     # Two URLs: the server closes after the page, so the second is a new connection that
@@ -652,8 +675,11 @@ check_report() { # check_report REPORT
         if [ -n "$(rep_get "$rep" "$n" nss_kx)" ] && ! { [ "$proto" = TLSv1.2 ] && [ "$r" = yes ]; }; then
             check_nss_kx "$n" "$(rep_get "$rep" "$n" nss_kx)" "$proto"
         fi
-        # A resumed TLS 1.2 session runs no key exchange; a client that names none is silent.
-        if [ "$want" != - ] && [ -n "$(rep_get "$rep" "$n" group)" ] && ! { [ "$proto" = TLSv1.2 ] && [ "$r" = yes ]; }; then
+        # A resumed TLS 1.2 session runs no key exchange; a client that names none is silent;
+        # under psk_ke the client must name none.
+        if psk_ke_conn "$r"; then
+            [ -z "$(rep_get "$rep" "$n" group)" ] || expect "client $n group (psk_ke)" "$(rep_get "$rep" "$n" group)" -
+        elif [ "$want" != - ] && [ -n "$(rep_get "$rep" "$n" group)" ] && ! { [ "$proto" = TLSv1.2 ] && [ "$r" = yes ]; }; then
             expect "client $n group" "$(rep_get "$rep" "$n" group)" "$want"
         fi
         if [ -n "$(rep_get "$rep" "$n" hrr)" ]; then
@@ -768,6 +794,7 @@ check_server() { # check_server LOGNAME OFFSET
         g=$want
         [ "$g" = - ] && [ "$ver" = - ] && g=$(negotiated group)
         [ "$proto" = TLSv1.2 ] && [ "$r" = yes ] && g=-
+        psk_ke_conn "$r" && g=-
         cl=-
         has "$flags" certrsa && cl=$CLIENT_SUBJECT_rsa
         has "$flags" certec && cl=$CLIENT_SUBJECT_ec

@@ -33,6 +33,7 @@ struct options {
     size_t n_psk;
     const char *cert[MAX_CREDS], *key[MAX_CREDS];
     bool www, echo, msg, quiet;
+    enum tls_psk_ke psk_ke;
     long max_connections;
     int timeout_ms;
 };
@@ -98,7 +99,16 @@ static int parse(int argc, char **argv, struct options *o)
                 return cli_usage_error("serve", "at most 8 --psk"), -1;
             o->psk[o->n_psk++] = v;
         }
-        else if (strcmp(a, "--max-connections") == 0 || strcmp(a, "--timeout") == 0) {
+        else if (strcmp(a, "--psk-ke") == 0) {
+            if (strcmp(v, "allow") == 0)
+                o->psk_ke = TLS_PSK_KE_ALLOW;
+            else if (strcmp(v, "prefer") == 0)
+                o->psk_ke = TLS_PSK_KE_PREFER;
+            else if (strcmp(v, "never") == 0)
+                o->psk_ke = TLS_PSK_KE_NEVER;
+            else
+                return cli_usage_error("serve", "--psk-ke allow|prefer|never"), -1;
+        } else if (strcmp(a, "--max-connections") == 0 || strcmp(a, "--timeout") == 0) {
             char *end;
             long n = strtol(v, &end, 10);
 
@@ -445,7 +455,7 @@ int cmd_serve(int argc, char **argv)
             .suites = n_suites != 0 ? suites : NULL, .n_suites = n_suites,
             .groups = n_groups != 0 ? groups : NULL, .n_groups = n_groups,
             .alpn = alpn, .n_alpn = n_alpn, .creds = creds, .n_creds = n_creds,
-            .verify_client = client_ca, .psks = psks, .n_psks = n_psks,
+            .verify_client = client_ca, .psks = psks, .n_psks = n_psks, .psk_ke = o.psk_ke,
             .trace = o.msg ? cli_trace_line : NULL,
         };
 

@@ -32,8 +32,8 @@ static const struct command commands[] = {
     {"serve",
      "--cert FILE --key FILE|URI [--cert2 FILE --key2 FILE|URI] [--host H] [--port N]\n"
      "           [--tls1.2|--tls1.3] [--suites LIST] [--groups LIST] [--alpn LIST]\n"
-     "           [--verify-client CAFILE] [--psk ID:HEX] [--keylog FILE] [--www | --echo]\n"
-     "           [--max-connections N] [--timeout SEC]\n"
+     "           [--verify-client CAFILE] [--psk ID:HEX] [--psk-ke allow|prefer|never]\n"
+     "           [--keylog FILE] [--www | --echo] [--max-connections N] [--timeout SEC]\n"
      "           [--msg|-v] [--quiet]",
      "a TLS 1.3/1.2 server on the reference engine: the key only through SslOpenPrivateKey\n"
      "           and SslSignHash; prints ACCEPT HOST:PORT once listening",
