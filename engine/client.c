@@ -301,32 +301,32 @@ int tls_import_share(struct tls_conn *c, uint16_t group, struct tls_rd share, co
 /* ------------------------------------------------------------------------------------------ */
 
 /* TLS 1.3 PSK binder (RFC 8446 §4.2.11.2): HMAC over the transcript up to the binders, with
- * the binder key from the ticket PSK's early secret. The early secret is kept: it is the one
- * the handshake continues from if the server takes the PSK. */
+ * the binder key ("res binder" for a ticket, "ext binder" for an external PSK) from the PSK's
+ * early secret. The early secret is kept: it is the one the handshake continues from if the
+ * server takes the PSK on the same suite. */
 static int fill_binder(struct tls_conn *c, uint8_t *msg, size_t len)
 {
-    const struct tls_session *s = c->cfg.resume;
-    const struct suite *ps = tls_suite_find(c, s->suite);
-    size_t blen = ps->hash_len;
+    size_t blen = tls_suite_find(c, c->offer_suite)->hash_len;
     NCRYPT_KEY_HANDLE binder_key = 0;
     NCRYPT_HASH_HANDLE h = 0;
     SECURITY_STATUS st;
     int rc = -1;
 
     tls_free_handle(c, &c->early);
-    st = SSLCALL(c, SslExtractEarlyKey, c->prov, s->secret, &c->early, TLS1_3_PROTOCOL_VERSION,
-                 s->suite, NULL, 0);
+    st = SSLCALL(c, SslExtractEarlyKey, c->prov, c->offer_psk, &c->early, TLS1_3_PROTOCOL_VERSION,
+                 c->offer_suite, NULL, 0);
     if (FAILED(st))
         return tls_fail_status(c, "SslExtractEarlyKey (PSK)", st);
     st = SSLCALL(c, SslExpandBinderKey, c->prov, c->early, &binder_key, NULL,
-                 NCRYPT_SSL_RESUMPTION_PSK_FLAG);
+                 c->offer_external ? NCRYPT_SSL_EXTERNAL_PSK_FLAG : NCRYPT_SSL_RESUMPTION_PSK_FLAG);
     if (FAILED(st))
         return tls_fail_status(c, "SslExpandBinderKey", st);
     /* after a HelloRetryRequest the binder covers message_hash || HRR || the truncated CH2 */
     if (c->th != 0)
         st = SSLCALL(c, SslDuplicateTranscriptHash, c->prov, c->th, &h, 0);
     else
-        st = SSLCALL(c, SslCreateHandshakeHash, c->prov, &h, TLS1_3_PROTOCOL_VERSION, s->suite, 0);
+        st = SSLCALL(c, SslCreateHandshakeHash, c->prov, &h, TLS1_3_PROTOCOL_VERSION,
+                     c->offer_suite, 0);
     if (FAILED(st)) {
         tls_fail_status(c, "SslCreateHandshakeHash (binder)", st);
         goto out;
@@ -390,13 +390,37 @@ static int send_client_hello(struct tls_conn *c, const uint8_t *cookie, size_t c
         ch.ticket_len = s->ticket_len;
         c->offered_ticket12 = true;
     }
-    if (s != NULL && s->version == 0x0304 && c->cfg.max_version >= 0x0304 &&
-        tls_suite_find(c, s->suite) != NULL) {
-        ch.psk_identity = s->ticket;
-        ch.psk_identity_len = s->ticket_len;
-        ch.obfuscated_ticket_age = (uint32_t)(tls_now_ms() - s->received_ms) + s->age_add;
-        ch.binder_len = tls_suite_find(c, s->suite)->hash_len;
-        c->offered_psk = true;
+    /* TLS 1.3: the ticket to resume, else the external PSK (on our first SHA-256 suite);
+     * after a HelloRetryRequest only if the suite it chose has the PSK's hash (§4.1.4) */
+    c->offered_psk = false;
+    if (c->cfg.max_version >= 0x0304) {
+        if (s != NULL && s->version == 0x0304 && tls_suite_find(c, s->suite) != NULL) {
+            ch.psk_identity = s->ticket;
+            ch.psk_identity_len = s->ticket_len;
+            ch.obfuscated_ticket_age = (uint32_t)(tls_now_ms() - s->received_ms) + s->age_add;
+            c->offer_psk = s->secret;
+            c->offer_suite = s->suite;
+            c->offer_external = false;
+        } else if (c->ctx->psk_key != 0) {
+            for (size_t i = 0; i < c->ctx->n_suites && c->offer_suite == 0; i++)
+                if (c->ctx->suites[i].tls13 && c->ctx->suites[i].hash_len == 32)
+                    c->offer_suite = c->ctx->suites[i].id;
+            ch.psk_identity = (const uint8_t *)c->cfg.psk->identity;
+            ch.psk_identity_len = strlen(c->cfg.psk->identity);
+            c->offer_psk = c->ctx->psk_key;
+            c->offer_external = true;
+        }
+        if (c->offer_suite != 0 && ch.psk_identity != NULL &&
+            (!c->hrr || tls_suite_find(c, c->offer_suite)->hash_len == c->suite->hash_len)) {
+            if (c->hrr)
+                c->offer_suite = c->suite->id;
+            ch.binder_len = tls_suite_find(c, c->offer_suite)->hash_len;
+            ch.psk_ke = c->cfg.psk_modes != TLS_PSK_MODES_DHE;
+            ch.no_psk_dhe_ke = c->cfg.psk_modes == TLS_PSK_MODES_KE;
+            c->offered_psk = true;
+        } else {
+            ch.psk_identity = NULL;
+        }
     }
     msg = malloc(16384);
     if (msg == NULL)
@@ -535,9 +559,6 @@ static int hello_retry(struct tls_conn *c, const struct server_hello *sh, struct
         return tls_fail_status(c, "SslCreateHandshakeHash (after HelloRetryRequest)", st);
     if (hs_hash(c, mh, 4 + hl) != 0 || hs_hash(c, msg.p, msg.n) != 0)
         return -1;
-    /* the PSK stays offered only if its hash is the one the server chose */
-    if (c->offered_psk && tls_suite_find(c, c->cfg.resume->suite)->hash_len != c->suite->hash_len)
-        c->offered_psk = false;
     return send_client_hello(c, cookie_len != 0 ? cookie : NULL, cookie_len);
 }
 
@@ -558,19 +579,36 @@ static int server_hello13(struct tls_conn *c, const struct server_hello *sh)
 
     if (tls_check_solicited(c, &sh->exts, sh_exts, 3, "handshake") != 0)
         return -1;
-    if (!sh->has_key_share)
-        return tls_fail(c, ALERT_MISSING_EXTENSION, "handshake", "no key_share (psk_ke was not offered)");
-    if (sh->group != c->group)
+    /* no key_share: psk_ke, if we offered it and the server takes our PSK; a key_share with
+     * our PSK only if we offered psk_dhe_ke (RFC 8446 §4.2.9: a mode the client listed) */
+    if (!sh->has_key_share && !(sh->has_psk && c->cfg.psk_modes != TLS_PSK_MODES_DHE))
+        return tls_fail(c, ALERT_MISSING_EXTENSION, "handshake",
+                        c->cfg.psk_modes == TLS_PSK_MODES_DHE ? "no key_share (psk_ke was not offered)"
+                                                              : "no key_share, and our PSK not taken");
+    if (sh->has_key_share && sh->has_psk && c->cfg.psk_modes == TLS_PSK_MODES_KE)
+        return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
+                        "the server took our PSK with psk_dhe_ke, which we did not offer");
+    if (sh->has_key_share && sh->group != c->group)
         return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
                         "server chose a group we did not offer a key share for");
     if (sh->has_psk) {
         if (!c->offered_psk || sh->psk_identity != 0)
             return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
                             "the server selected a PSK we did not offer");
-        if (tls_suite_find(c, c->cfg.resume->suite)->hash_len != c->suite->hash_len)
+        if (tls_suite_find(c, c->offer_suite)->hash_len != c->suite->hash_len)
             return tls_fail(c, ALERT_ILLEGAL_PARAMETER, "handshake",
-                            "the server resumed with a suite of another hash");
-        c->resumed = true;
+                            "the server took the PSK with a suite of another hash");
+        c->psk_used = true;
+        c->resumed = !c->offer_external;
+        /* the same hash, maybe another suite (RFC 8446 §4.2.11): the early secret, which every
+         * later secret inherits its suite from, is the chosen suite's */
+        if (c->suite->id != c->offer_suite) {
+            tls_free_handle(c, &c->early);
+            st = SSLCALL(c, SslExtractEarlyKey, c->prov, c->offer_psk, &c->early,
+                         TLS1_3_PROTOCOL_VERSION, c->suite->id, NULL, 0);
+            if (FAILED(st))
+                return tls_fail_status(c, "SslExtractEarlyKey (PSK)", st);
+        }
     } else {
         tls_free_handle(c, &c->early);
         st = SSLCALL(c, SslExtractEarlyKey, c->prov, 0, &c->early, TLS1_3_PROTOCOL_VERSION,
@@ -578,8 +616,13 @@ static int server_hello13(struct tls_conn *c, const struct server_hello *sh)
         if (FAILED(st))
             return tls_fail_status(c, "SslExtractEarlyKey", st);
     }
-    if (tls_import_share(c, c->group, sh->key_exchange, "handshake") != 0)
+    if (!sh->has_key_share) {
+        /* psk_ke: both exchange handles 0 */
+        c->group = 0;
+        tls_free_handle(c, &c->eph);
+    } else if (tls_import_share(c, c->group, sh->key_exchange, "handshake") != 0) {
         return -1;
+    }
     st = SSLCALL(c, SslExtractHandshakeKey, c->prov, c->eph, c->peer_share, c->early,
                  &c->hs_secret, NULL, 0);
     if (FAILED(st))
@@ -684,7 +727,7 @@ static int handshake13(struct tls_conn *c)
 
     if (encrypted_extensions(c) != 0)
         return -1;
-    if (!c->resumed) {
+    if (!c->psk_used) {
         /* [CertificateRequest], Certificate, CertificateVerify (RFC 8446 §2, Figure 1) */
         if (hs_read(c, &type, &body, &msg) != 0)
             return -1;
@@ -720,18 +763,8 @@ static int handshake13(struct tls_conn *c)
     if (server_finished13(c, body) != 0 || hs_hash(c, msg.p, msg.n) != 0)
         return -1;
 
-    /* master secret and the application traffic secrets over the transcript through the
-     * server's Finished; the server's becomes our read key at once */
-    st = SSLCALL(c, SslExtractMasterKey, c->prov, c->hs_secret, &c->master, NULL, 0);
-    if (FAILED(st))
-        return tls_fail_status(c, "SslExtractMasterKey", st);
-    st = SSLCALL(c, SslExpandTrafficKeys, c->prov, c->master, c->th, &c->c_ap, &c->s_ap, NULL, 0);
-    if (FAILED(st))
-        return tls_fail_status(c, "SslExpandTrafficKeys (application)", st);
-    st = SSLCALL(c, SslExpandExporterMasterKey, c->prov, c->master, c->th, &c->exporter, NULL, 0);
-    if (FAILED(st))
-        return tls_fail_status(c, "SslExpandExporterMasterKey", st);
-    if (tls_set_traffic_key(c, false, c->s_ap) != 0)
+    /* the server's application secret becomes our read key at once */
+    if (tls13_app_secrets(c) != 0 || tls_set_traffic_key(c, false, c->s_ap) != 0)
         return -1;
 
     /* our flight: the middlebox-compatibility ChangeCipherSpec (we sent a session id, RFC 8446
@@ -753,8 +786,29 @@ static int handshake13(struct tls_conn *c)
     if (hs_send(c, HS_FINISHED, verify, c->suite->hash_len) != 0 ||
         tls_set_traffic_key(c, true, c->c_ap) != 0)
         return -1;
-    /* the resumption master secret covers our Finished; tickets derive their PSKs from it */
-    st = SSLCALL(c, SslExpandResumptionMasterKey, c->prov, c->master, c->th, &c->rms, NULL, 0);
+    return tls13_resumption_secret(c);
+}
+
+/* The master secret, and from it over the transcript through the server's Finished the
+ * application traffic secrets and the exporter master secret (RFC 8446 §7.1); both sides. */
+int tls13_app_secrets(struct tls_conn *c)
+{
+    SECURITY_STATUS st = SSLCALL(c, SslExtractMasterKey, c->prov, c->hs_secret, &c->master, NULL, 0);
+
+    if (SUCCEEDED(st))
+        st = SSLCALL(c, SslExpandTrafficKeys, c->prov, c->master, c->th, &c->c_ap, &c->s_ap, NULL, 0);
+    if (SUCCEEDED(st))
+        st = SSLCALL(c, SslExpandExporterMasterKey, c->prov, c->master, c->th, &c->exporter, NULL, 0);
+    return FAILED(st) ? tls_fail_status(c, "the application secrets", st) : 0;
+}
+
+/* The resumption master secret over the transcript through the client's Finished (tickets
+ * derive their PSKs from it); the handshake secrets go, as Schannel drops them. Both sides. */
+int tls13_resumption_secret(struct tls_conn *c)
+{
+    SECURITY_STATUS st = SSLCALL(c, SslExpandResumptionMasterKey, c->prov, c->master, c->th,
+                                 &c->rms, NULL, 0);
+
     if (FAILED(st))
         return tls_fail_status(c, "SslExpandResumptionMasterKey", st);
     tls_free_handle(c, &c->hs_secret);
@@ -989,6 +1043,40 @@ int tls12_receive_finished(struct tls_conn *c)
     return hs_hash(c, msg.p, msg.n);
 }
 
+/* Plain PSK (RFC 4279 §2): no certificates; a ServerKeyExchange carries only an identity
+ * hint (read and ignored: we have one PSK); the ClientKeyExchange is our identity and the
+ * master key SslGenerateMasterKey's from the PSK handle. */
+static int handshake12_psk(struct tls_conn *c)
+{
+    uint8_t type, cke[2 + TLS_MAX_PSK_IDENTITY];
+    size_t id_len = strlen(c->cfg.psk->identity);
+    struct tls_rd body, msg, hint;
+
+    if (hs_read(c, &type, &body, &msg) != 0)
+        return -1;
+    if (type == HS_SERVER_KEY_EXCHANGE) {
+        if (!rd_vec(&body, 2, 0, 0xFFFF, &hint) || body.n != 0)
+            return tls_fail(c, ALERT_DECODE_ERROR, "server key exchange", "a malformed PSK identity hint");
+        if (hs_hash(c, msg.p, msg.n) != 0 || hs_read(c, &type, &body, &msg) != 0)
+            return -1;
+    }
+    if (type != HS_SERVER_HELLO_DONE || hs_parse_empty(body) != HS_OK)
+        return tls_fail(c, type != HS_SERVER_HELLO_DONE ? ALERT_UNEXPECTED_MESSAGE : ALERT_DECODE_ERROR,
+                        "handshake", "a %s where ServerHelloDone belongs", tls_hs_name(type));
+    if (hs_hash(c, msg.p, msg.n) != 0)
+        return -1;
+    if ((c->sess = tls_session_new()) == NULL)
+        return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
+    cke[0] = (uint8_t)(id_len >> 8);
+    cke[1] = (uint8_t)id_len;
+    memcpy(cke + 2, c->cfg.psk->identity, id_len);
+    if (hs_send(c, HS_CLIENT_KEY_EXCHANGE, cke, 2 + id_len) != 0 ||
+        master_key12(c, c->ctx->psk_key, 0) != 0 || tls12_session_keys(c) != 0 ||
+        tls12_send_finished(c) != 0)
+        return -1;
+    return tls12_receive_finished(c);
+}
+
 static int handshake12_full(struct tls_conn *c)
 {
     uint8_t type, cke[2 + 1024];
@@ -1000,6 +1088,8 @@ static int handshake12_full(struct tls_conn *c)
     NCRYPT_KEY_HANDLE premaster = 0;
     int rc;
 
+    if (c->suite->kx == KX_PSK)
+        return handshake12_psk(c);
     /* Certificate */
     if (hs_read(c, &type, &body, &msg) != 0)
         return -1;
@@ -1454,6 +1544,7 @@ struct tls_client_ctx *tls_client_ctx_new(const struct tls_client_config *cfg, c
     }
     x->cfg = *cfg;
     x->cfg.resume = NULL; /* per connection */
+    x->allow_psk = cfg->psk != NULL;
     if (x->cfg.min_version == 0)
         x->cfg.min_version = 0x0303;
     if (x->cfg.max_version == 0)
@@ -1476,6 +1567,14 @@ struct tls_client_ctx *tls_client_ctx_new(const struct tls_client_config *cfg, c
         why = "no cipher suite this client can use";
     else if (x->n_groups == 0)
         why = "no group";
+    if ((unsigned)cfg->psk_modes > TLS_PSK_MODES_KE)
+        why = "psk_modes is DHE, BOTH or KE";
+    if (why == NULL && cfg->psk != NULL &&
+        (cfg->psk->identity == NULL || cfg->psk->identity[0] == '\0' ||
+         strlen(cfg->psk->identity) > TLS_MAX_PSK_IDENTITY ||
+         FAILED(SslImportKey(cfg->provider, &x->psk_key, TLS_13_PRE_SHARED_KEY,
+                             (PBYTE)cfg->psk->key, (DWORD)cfg->psk->key_len, 0))))
+        why = "the PSK: an identity of 1 to 256 bytes and a key SslImportKey takes";
     if (why == NULL && cfg->cert != NULL) {
         /* our certificate's key, opened once, reached only through SslSignHash */
         const unsigned char *p = cfg->cert->pbCertEncoded;
@@ -1504,6 +1603,8 @@ void tls_client_ctx_free(struct tls_client_ctx *x)
 {
     if (x != NULL && x->client_key != 0)
         SslFreeObject(x->client_key, 0);
+    if (x != NULL && x->psk_key != 0)
+        SslFreeObject(x->psk_key, 0);
     free(x);
 }
 

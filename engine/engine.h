@@ -41,6 +41,21 @@ struct tls_io tls_sock_io(struct tls_sock *s);
  * tls_session_free before the provider is closed. */
 struct tls_session;
 
+/* A PSK identity and its key (client and server). The identity is at most 256 bytes, as
+ * OpenSSL's (PSK_MAX_IDENTITY_LEN). */
+#define TLS_MAX_PSK_IDENTITY 256
+struct tls_psk {
+    const char *identity;
+    const uint8_t *key;
+    size_t key_len;
+};
+
+/* The PSK key exchange modes a TLS 1.3 client offers (RFC 8446 §4.2.9): psk_dhe_ke (the
+ * default), both, or psk_ke alone (a PSK without (EC)DHE, hence without forward secrecy). The
+ * key share is sent either way, so that a server that takes no PSK can still do a full
+ * handshake. */
+enum tls_psk_modes { TLS_PSK_MODES_DHE, TLS_PSK_MODES_BOTH, TLS_PSK_MODES_KE };
+
 struct tls_client_config {
     NCRYPT_PROV_HANDLE provider;        /* every secret lives behind its handles */
     uint16_t min_version, max_version;  /* 0x0303..0x0304; 0 = TLS 1.2..1.3 */
@@ -61,6 +76,10 @@ struct tls_client_config {
     PCCERT_CONTEXT cert;                /* our certificate for client authentication (its key
                                            associated as for a server credential), or NULL */
     STACK_OF(X509) *chain;              /* its intermediates, or NULL */
+    const struct tls_psk *psk;          /* an external PSK, or NULL: TLS 1.2 then offers the
+                                           RFC 4279 PSK suites, TLS 1.3 offers it (SHA-256,
+                                           RFC 8446 §4.2.11) unless a ticket is resumed */
+    enum tls_psk_modes psk_modes;       /* TLS 1.3 psk_key_exchange_modes offered */
     /* one line per handshake message and per provider call (--msg) */
     void (*trace)(void *arg, const char *line);
     void *trace_arg;
@@ -153,11 +172,6 @@ struct tls_server_cred {
     STACK_OF(X509) *chain;     /* or NULL */
 };
 
-struct tls_psk {
-    const char *identity;
-    const uint8_t *key;
-    size_t key_len;
-};
 
 /* When a TLS 1.3 server resumes (or uses an external PSK) without a key exchange: psk_ke
  * gives up forward secrecy for the connection, so by default only a client that offers nothing

@@ -77,7 +77,9 @@ struct tls_session {
  * decided once (SSL_CTX's, or a credentials handle's, role). */
 struct tls_client_ctx {
     struct tls_client_config cfg;
-    bool allow_psk;                     /* plain PSK suites (a server with identities) */
+    bool allow_psk;                     /* plain PSK suites (a server with identities, a
+                                           client with a PSK) */
+    NCRYPT_KEY_HANDLE psk_key;          /* the client's cfg.psk, imported once */
     NCRYPT_KEY_HANDLE client_key;       /* SslOpenPrivateKey of cfg.cert, once */
     enum auth client_auth;
     int client_bits;
@@ -189,6 +191,12 @@ struct tls_conn {
     uint8_t cr_context[255];
     size_t cr_context_len;
     bool offered_psk, offered_ticket12;
+    /* TLS 1.3: the PSK offered (a ticket's or the external one; not owned), the suite its
+     * binder's early secret was extracted for, and whether the server took it (no
+     * certificate then; a ticket's is a resumption) */
+    NCRYPT_KEY_HANDLE offer_psk;
+    uint16_t offer_suite;
+    bool offer_external, psk_used;
 
     /* TLS 1.3 secrets */
     NCRYPT_KEY_HANDLE early, hs_secret, master, c_hs, s_hs, c_ap, s_ap, rms, exporter;
@@ -207,6 +215,10 @@ struct tls_conn {
 #define TLS_HS_BUFFER (TLS_MAX_HS_MESSAGE + 4 + TLS_MAX_PLAIN)
 /* Room for n more handshake bytes in c->hs (compacting it first). */
 int hs_reserve(struct tls_conn *c, size_t n);
+
+/* client.c, both sides: the TLS 1.3 schedule after the server's Finished and the client's */
+int tls13_app_secrets(struct tls_conn *c);
+int tls13_resumption_secret(struct tls_conn *c);
 
 /* conn.c */
 const char *tls_hs_name(uint8_t type); /* "ServerHello", ... */

@@ -4,7 +4,8 @@
 #include "tls_writer.h"
 
 #define HS_CLIENT_HELLO 1
-#define PSK_DHE_KE 1          /* PskKeyExchangeMode (RFC 8446 §4.2.9) */
+#define PSK_KE 0              /* PskKeyExchangeMode (RFC 8446 §4.2.9) */
+#define PSK_DHE_KE 1
 #define HOST_NAME 0           /* NameType (RFC 6066 §3) */
 #define POINT_UNCOMPRESSED 0  /* ECPointFormat (RFC 8422 §5.1.2) */
 
@@ -54,7 +55,12 @@ static void tls13_extensions(struct tls_wr *w, const struct client_hello *ch)
     wr_close(w);
     wr_close(w);
     ext_begin(w, EXT_PSK_KEY_EXCHANGE_MODES);
-    wr_u8(w, 1), wr_u8(w, PSK_DHE_KE);
+    wr_open(w, 1);
+    if (ch->psk_ke)
+        wr_u8(w, PSK_KE);
+    if (!ch->no_psk_dhe_ke)
+        wr_u8(w, PSK_DHE_KE);
+    wr_close(w);
     wr_close(w);
     ext_begin(w, EXT_KEY_SHARE);
     wr_open(w, 2);

@@ -44,6 +44,7 @@ struct client_hello {
     size_t psk_identity_len;
     uint32_t obfuscated_ticket_age;
     size_t binder_len;
+    bool psk_ke, no_psk_dhe_ke;     /* psk_key_exchange_modes: psk_ke too; psk_dhe_ke not */
 };
 
 /* The whole handshake message (type, uint24 length, body) into out; its length, or 0 when it

@@ -110,8 +110,11 @@ struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_config *cfg, c
         goto fail;
     }
     for (size_t i = 0; i < cfg->n_psks; i++) {
-        SECURITY_STATUS st = SslImportKey(cfg->provider, &x->psk_keys[i], TLS_13_PRE_SHARED_KEY,
-                                          (PBYTE)cfg->psks[i].key, (DWORD)cfg->psks[i].key_len, 0);
+        size_t id_len = cfg->psks[i].identity != NULL ? strlen(cfg->psks[i].identity) : 0;
+        SECURITY_STATUS st = id_len == 0 || id_len > TLS_MAX_PSK_IDENTITY
+                                 ? NTE_INVALID_PARAMETER
+                                 : SslImportKey(cfg->provider, &x->psk_keys[i], TLS_13_PRE_SHARED_KEY,
+                                                (PBYTE)cfg->psks[i].key, (DWORD)cfg->psks[i].key_len, 0);
 
         if (FAILED(st) || (x->psk_ids[i] = strdup(cfg->psks[i].identity)) == NULL) {
             if (SUCCEEDED(st))
@@ -919,14 +922,7 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
         return tls_fail_status(c, "SslComputeFinishedHash (server)", st);
     if (hs_send(c, HS_FINISHED, verify, c->suite->hash_len) != 0)
         return -1;
-    st = SSLCALL(c, SslExtractMasterKey, c->prov, c->hs_secret, &c->master, NULL, 0);
-    if (SUCCEEDED(st))
-        st = SSLCALL(c, SslExpandTrafficKeys, c->prov, c->master, c->th, &c->c_ap, &c->s_ap, NULL, 0);
-    if (SUCCEEDED(st))
-        st = SSLCALL(c, SslExpandExporterMasterKey, c->prov, c->master, c->th, &c->exporter, NULL, 0);
-    if (FAILED(st))
-        return tls_fail_status(c, "the application secrets", st);
-    if (tls_set_traffic_key(c, true, c->s_ap) != 0)
+    if (tls13_app_secrets(c) != 0 || tls_set_traffic_key(c, true, c->s_ap) != 0)
         return -1;
 
     /* [the client's Certificate and CertificateVerify], its Finished (its CCS is skipped by
@@ -942,12 +938,8 @@ static int server13(struct tls_conn *c, struct client_hello_msg *ch, struct tls_
         return tls_fail(c, ALERT_DECRYPT_ERROR, "client Finished", "it does not verify");
     if (hs_hash(c, msg.p, msg.n) != 0 || tls_set_traffic_key(c, false, c->c_ap) != 0)
         return -1;
-    st = SSLCALL(c, SslExpandResumptionMasterKey, c->prov, c->master, c->th, &c->rms, NULL, 0);
-    if (FAILED(st))
-        return tls_fail_status(c, "SslExpandResumptionMasterKey", st);
-    tls_free_handle(c, &c->hs_secret);
-    tls_free_handle(c, &c->c_hs);
-    tls_free_handle(c, &c->s_hs);
+    if (tls13_resumption_secret(c) != 0)
+        return -1;
     c->hs_done = true; /* tickets go out under the application key */
     return tickets13(c);
 }

@@ -12,7 +12,39 @@ struct feed {
     size_t n;
     size_t chunk;    /* 0: all that is asked for */
     unsigned alerts; /* alert records sent */
+    uint8_t *own;    /* feed_echo_session_id: the input's copy, patched */
+    bool echo_sid;
 };
+
+/* A TLS 1.3 client refuses a ServerHello that does not echo its random legacy_session_id
+ * (RFC 8446 §4.1.3), which random bytes never do: so for fuzz_client the feed writes the
+ * client's session id, once its ClientHello is out, into every plaintext record of the input
+ * that starts with a ServerHello (or HelloRetryRequest) carrying a 32-byte session id —
+ * everything after that check becomes reachable. */
+static void feed_echo_session_id(struct feed *f)
+{
+    if (f->n == 0 || (f->own = malloc(f->n)) == NULL)
+        return;
+    memcpy(f->own, f->p, f->n);
+    f->p = f->own;
+    f->echo_sid = true;
+}
+
+static void feed_patch_session_id(struct feed *f, const uint8_t *ch, size_t n)
+{
+    /* record header 5, handshake header 4, version 2, random 32, then the session id */
+    enum { SID = 5 + 4 + 2 + 32 };
+    uint8_t *p = (uint8_t *)f->p;
+
+    f->echo_sid = false;
+    if (n < SID + 1 + 32 || ch[0] != 22 || ch[5] != 1 || ch[SID] != 32)
+        return;
+    for (size_t i = 0, len; i + 5 <= f->n; i += 5 + len) {
+        len = (size_t)p[i + 3] << 8 | p[i + 4];
+        if (p[i] == 22 && i + SID + 1 + 32 <= f->n && p[i + 5] == 2 && p[i + SID] == 32)
+            memcpy(p + i + SID + 1, ch + SID + 1, 32);
+    }
+}
 
 static long feed_recv(void *ctx, uint8_t *buf, size_t n)
 {
@@ -35,6 +67,8 @@ static long feed_send(void *ctx, const uint8_t *buf, size_t n)
 
     if (n >= 1 && buf[0] == 21)
         f->alerts++;
+    if (f->echo_sid)
+        feed_patch_session_id(f, buf, n);
     return (long)n;
 }
 
@@ -54,7 +88,7 @@ static struct tls_io feed_io(struct feed *f)
 
 /* The handshake, then reads to the end; a failure must name its step, send at most one
  * alert, and leave a connection that refuses everything. */
-static void feed_run(struct tls_conn *c, const struct feed *f)
+static void feed_run(struct tls_conn *c, struct feed *f)
 {
     uint8_t buf[512];
 
@@ -73,6 +107,7 @@ static void feed_run(struct tls_conn *c, const struct feed *f)
             FZ_FAIL("a failed connection still works");
     }
     tls_free(c);
+    free(f->own);
 }
 
 #endif

@@ -125,7 +125,8 @@ struct server {
     BIO *in, *out;              /* in: what we sent it; out: what it wrote for us */
     bool failed;
     int alert_sent, alert_received;  /* the last fatal or warning alert each way, -1 none */
-    unsigned ku_sent, ku_received;
+    unsigned ku_sent, ku_received, certificates;
+    bool sh_key_share;          /* its last ServerHello had a key_share (psk_ke has none) */
     uint8_t got[2 * BIG];
     size_t got_n;
 };
@@ -142,6 +143,17 @@ static void on_message(int write_p, int version, int content_type, const void *b
         *(write_p ? &s->alert_sent : &s->alert_received) = p[1];
     if (content_type == SSL3_RT_HANDSHAKE && len >= 1 && p[0] == SSL3_MT_KEY_UPDATE)
         (*(write_p ? &s->ku_sent : &s->ku_received))++;
+    if (content_type == SSL3_RT_HANDSHAKE && len >= 1 && p[0] == SSL3_MT_CERTIFICATE && write_p)
+        s->certificates++;
+    if (content_type == SSL3_RT_HANDSHAKE && write_p && p[0] == SSL3_MT_SERVER_HELLO &&
+        len > 4 + 2 + 32 + 1) {
+        /* version, random, session ID, suite, compression, then the extensions */
+        size_t at = 4 + 2 + 32 + 1 + p[4 + 2 + 32] + 2 + 1 + 2;
+
+        s->sh_key_share = false;
+        for (; at + 4 <= len; at += 4 + ((size_t)p[at + 2] << 8 | p[at + 3]))
+            s->sh_key_share |= (p[at] << 8 | p[at + 1]) == 51;
+    }
 }
 
 static bool server_new(struct server *s, SSL_CTX *ctx)
@@ -619,6 +631,139 @@ static void run_twin(const struct twin *w)
     printf("%-44s %s\n", w->name, check_failed == before ? "pass" : "FAIL");
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* PSKs: external (TLS 1.3 and RFC 4279 TLS 1.2) and psk_ke                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+static const uint8_t psk_key[32] = "sslprov external PSK, 32 bytes.";
+static const uint8_t psk_wrong[32] = "another key of 32 bytes, wrong!";
+static const char psk_identity[] = "sslprov-test";
+
+/* libssl's server side of an external PSK: TLS 1.3 (a session on TLS_AES_128_GCM_SHA256,
+ * SHA-256 as RFC 8446 §4.2.11 defaults) and TLS 1.2 (the key by identity). */
+static int find_psk(SSL *ssl, const unsigned char *id, size_t id_len, SSL_SESSION **sess)
+{
+    static const unsigned char aes128gcm[2] = {0x13, 0x01};
+    const SSL_CIPHER *c = SSL_CIPHER_find(ssl, aes128gcm);
+    SSL_SESSION *s;
+
+    *sess = NULL;
+    if (id_len != strlen(psk_identity) || memcmp(id, psk_identity, id_len) != 0 || c == NULL)
+        return 1; /* unknown: no PSK */
+    if ((s = SSL_SESSION_new()) == NULL || !SSL_SESSION_set1_master_key(s, psk_key, sizeof(psk_key)) ||
+        !SSL_SESSION_set_cipher(s, c) || !SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION)) {
+        SSL_SESSION_free(s);
+        return 0;
+    }
+    *sess = s;
+    return 1;
+}
+
+static unsigned int psk12(SSL *ssl, const char *id, unsigned char *psk, unsigned int max)
+{
+    (void)ssl;
+    if (strcmp(id, psk_identity) != 0 || max < sizeof(psk_key))
+        return 0;
+    memcpy(psk, psk_key, sizeof(psk_key));
+    return sizeof(psk_key);
+}
+
+struct psk_case {
+    const char *name;
+    uint16_t version;
+    const char *server_suites;  /* TLS 1.3 ciphersuites or the TLS 1.2 cipher list */
+    bool allow_no_dhe;          /* the server: SSL_OP_ALLOW_NO_DHE_KEX */
+    const uint8_t *key;         /* ours (NULL: no external PSK, a ticket is resumed) */
+    const char *identity;
+    enum tls_psk_modes modes;
+    uint16_t offer[2];          /* our suites (0: the defaults) */
+    uint16_t suite, group;      /* what must be negotiated (group 0: psk_ke or TLS 1.2 PSK) */
+    bool full;                  /* the PSK is not taken: a certificate handshake */
+    const char *want_error;     /* a failure, in tls_error */
+};
+
+static const struct psk_case psk_cases[] = {
+    {"1.3 external PSK psk_dhe_ke", 0x0304, "TLS_AES_128_GCM_SHA256", false, psk_key, psk_identity, TLS_PSK_MODES_DHE, {0}, 0x1301, 29},
+    {"1.3 external PSK psk_ke alone", 0x0304, "TLS_AES_128_GCM_SHA256", true, psk_key, psk_identity, TLS_PSK_MODES_KE, {0}, 0x1301, 0},
+    {"1.3 external PSK both modes: libssl takes dhe", 0x0304, "TLS_AES_128_GCM_SHA256", true, psk_key, psk_identity, TLS_PSK_MODES_BOTH, {0}, 0x1301, 29},
+    {"1.3 external PSK on another SHA-256 suite", 0x0304, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", false, psk_key, psk_identity, TLS_PSK_MODES_DHE, {0x1301, 0x1303}, 0x1303, 29},
+    {"1.3 psk_ke alone, server without it: full", 0x0304, "TLS_AES_128_GCM_SHA256", false, psk_key, psk_identity, TLS_PSK_MODES_KE, {0}, 0x1301, 29, true},
+    {"1.3 unknown PSK identity: full", 0x0304, "TLS_AES_128_GCM_SHA256", false, psk_key, "someone-else", TLS_PSK_MODES_DHE, {0}, 0x1301, 29, true},
+    {"1.3 server on a SHA-384 suite: full", 0x0304, "TLS_AES_256_GCM_SHA384", false, psk_key, psk_identity, TLS_PSK_MODES_DHE, {0}, 0x1302, 29, true},
+    /* OpenSSL 3.0 answers a bad binder with illegal_parameter (RFC 8446 §6.2 says decrypt_error) */
+    {"1.3 external PSK wrong key: refused", 0x0304, "TLS_AES_128_GCM_SHA256", false, psk_wrong, psk_identity, TLS_PSK_MODES_DHE, {0}, 0, 0, false, "server sent alert illegal_parameter"},
+    {"1.3 resumption psk_ke alone", 0x0304, "TLS_AES_128_GCM_SHA256", true, NULL, NULL, TLS_PSK_MODES_KE, {0}, 0x1301, 0},
+    {"1.3 resumption on another SHA-256 suite", 0x0304, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", false, NULL, NULL, TLS_PSK_MODES_DHE, {0x1301, 0x1303}, 0x1303, 29},
+    {"1.2 PSK AES-128-GCM", 0x0303, "PSK-AES128-GCM-SHA256", false, psk_key, psk_identity, TLS_PSK_MODES_DHE, {0x00A8}, 0x00A8, 0},
+    {"1.2 PSK AES-256-GCM", 0x0303, "PSK-AES256-GCM-SHA384", false, psk_key, psk_identity, TLS_PSK_MODES_DHE, {0x00A9}, 0x00A9, 0},
+    {"1.2 PSK wrong key: refused at Finished", 0x0303, "PSK-AES128-GCM-SHA256", false, psk_wrong, psk_identity, TLS_PSK_MODES_DHE, {0x00A8}, 0, 0, false, "server sent alert"},
+};
+
+static void run_psk_case(const struct psk_case *t)
+{
+    SSL_CTX *sctx = server_ctx(t->version, t->version == 0x0304 ? t->server_suites : NULL,
+                               t->version == 0x0303 ? t->server_suites : NULL, NULL, CERT_RSA);
+    struct tls_psk psk = {t->identity, t->key, 32};
+    uint16_t first = 0x1301;
+    struct tls_client_config cfg = {
+        .provider = prov, .server_name = NAME, .trust = trust, .psk_modes = t->modes,
+        .psk = t->key != NULL ? &psk : NULL,
+        .suites = t->offer[0] != 0 ? t->offer : NULL, .n_suites = t->offer[1] != 0 ? 2 : 1,
+    };
+    struct tls_session *sess = NULL;
+    struct pair p;
+    unsigned before = check_failed;
+
+    CHECK(sctx != NULL);
+    if (sctx == NULL)
+        goto out;
+    SSL_CTX_set_options(sctx, SSL_OP_CIPHER_SERVER_PREFERENCE |
+                              (t->allow_no_dhe ? SSL_OP_ALLOW_NO_DHE_KEX : 0));
+    SSL_CTX_set_psk_find_session_callback(sctx, find_psk);
+    SSL_CTX_set_psk_server_callback(sctx, psk12);
+    if (t->key == NULL) {
+        /* the ticket: a full handshake on TLS_AES_128_GCM_SHA256 first */
+        struct tls_client_config full = cfg;
+
+        full.suites = &first, full.n_suites = 1;
+        CHECK(pair_connect(&p, sctx, &full) && exchange(&p, 100) && pair_close(&p));
+        sess = p.c != NULL ? tls_get_session(p.c) : NULL;
+        pair_free(&p);
+        CHECK(sess != NULL);
+        cfg.resume = sess;
+    }
+    if (t->want_error != NULL) {
+        CHECK(!pair_connect(&p, sctx, &cfg));
+        CHECK(p.c != NULL && strstr(tls_error(p.c), t->want_error) != NULL);
+        if (p.c != NULL && strstr(tls_error(p.c), t->want_error) == NULL)
+            fprintf(stderr, "  error: %s\n", tls_error(p.c));
+    } else if (pair_connect(&p, sctx, &cfg)) {
+        bool psk_taken = !t->full;
+
+        check_agree(&p, t->version, t->suite, t->group);
+        CHECK_EQ(p.info.group, t->group);
+        if (t->version == 0x0304)
+            CHECK_EQ(p.srv.sh_key_share, t->group != 0);
+        /* a PSK handshake has no certificate; a full one is verified */
+        CHECK_EQ(p.srv.certificates, psk_taken ? 0 : 1);
+        CHECK_EQ(p.info.peer == NULL, psk_taken);
+        CHECK_EQ(p.info.resumed, psk_taken && t->key == NULL);
+        if (t->version == 0x0304)
+            CHECK_EQ(SSL_session_reused(p.srv.ssl), psk_taken); /* (libssl: an external PSK too) */
+        CHECK(exchange(&p, 100));
+        check_exporter(&p);
+        CHECK(pair_close(&p));
+    } else {
+        CHECK(!"handshake");
+        fprintf(stderr, "  handshake: %s\n", p.c != NULL ? tls_error(p.c) : "-");
+    }
+    pair_free(&p);
+out:
+    tls_session_free(sess);
+    SSL_CTX_free(sctx);
+    printf("%-44s %s\n", t->name, check_failed == before ? "pass" : "FAIL");
+}
+
 int main(void)
 {
     CHECK(credentials());
@@ -628,6 +773,8 @@ int main(void)
             run_case(&cases[i]);
         for (size_t i = 0; i < sizeof(twins) / sizeof(twins[0]); i++)
             run_twin(&twins[i]);
+        for (size_t i = 0; i < sizeof(psk_cases) / sizeof(psk_cases[0]); i++)
+            run_psk_case(&psk_cases[i]);
     }
     if (prov != 0)
         SslFreeObject(prov, 0);

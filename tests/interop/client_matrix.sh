@@ -35,7 +35,9 @@ started=$SECONDS
 
 # The cases. ver: 1.3 / 1.2 / - (no version option). suite, group: the client's --suite and
 # --group (- none). want: the group the report must name (- not checked: RSA key exchange has
-# none). flags: hrr (the peer's P-384-only configuration), resume, noticket, noems, keyupdate.
+# none). flags: hrr (the peer's P-384-only configuration), resume, noticket, noems, keyupdate,
+# psk (an external PSK: TLS 1.2 RFC 4279 suites, TLS 1.3 with a SHA-256 suite), pskke (TLS 1.3
+# psk_ke alone, --psk-modes ke: the PSK's connection, external or resumed, has no group).
 CASES=$(cat <<'EOF'
 # name                        ver suite                                          group             want       flags
 default                       -   -                                              -                 -          -
@@ -78,13 +80,25 @@ tls12-rsa-no-ems              1.2 TLS_RSA_WITH_AES_128_CBC_SHA                  
 tls12-resume-ticket           1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256          x25519            x25519     resume
 tls12-resume-session-id       1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256          x25519            x25519     resume,noticket
 tls12-resume-no-ems           1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256        secp256r1         secp256r1  resume,noems
+tls13-psk                     1.3 TLS_AES_128_GCM_SHA256                         x25519            x25519     psk
+tls13-psk-ke                  1.3 TLS_AES_128_GCM_SHA256                         x25519            -          psk,pskke
+tls13-resume-psk-ke           1.3 TLS_AES_128_GCM_SHA256                         x25519            x25519     resume,pskke
+tls12-psk-aes128gcm           1.2 TLS_PSK_WITH_AES_128_GCM_SHA256                -                 -          psk
+tls12-psk-cbc-sha256          1.2 TLS_PSK_WITH_AES_128_CBC_SHA256                -                 -          psk
 EOF
 )
 PEERS=(openssl gnutls nss)
 
 
+PSK_ID=sslprov-interop
+PSK_HEX=8c1d4e3f5a6b7c8d9e0f112233445566778899aabbccddeeff00112233445566
+
 # Why PEER cannot run a case (empty: it can).
-not_applicable() { # not_applicable PEER SUITE GROUP
+not_applicable() { # not_applicable PEER SUITE GROUP FLAGS
+    if [ "$1" = nss ] && { has "$4" psk || has "$4" pskke; }; then
+        echo "selfserv has no PSK option and NSS offers no psk_ke"
+        return
+    fi
     case $1:$2 in
     nss:TLS_AES_128_CCM_SHA256 | nss:TLS_AES_128_CCM_8_SHA256) echo "NSS has no TLS 1.3 CCM suites"; return ;;
     esac
@@ -106,8 +120,10 @@ check_report() { # check_report ERRFILE NCONN
     for ((n = 1; n <= $2; n++)); do
         expect "report $n protocol" "$(report_get "$err" protocol "$n")" "$proto"
         [ "$suite" = - ] || expect "report $n suite" "$(report_get "$err" suite "$n")" "$suite"
-        # A resumed TLS 1.2 session runs no key exchange: no group to name.
-        if [ "$want" != - ] && ! { [ "$ver" = 1.2 ] && [ "$n" = 2 ]; }; then
+        # A resumed TLS 1.2 session runs no key exchange: no group to name; nor does psk_ke.
+        if psk_ke_conn "$n"; then
+            expect "report $n group (psk_ke)" "$(report_get "$err" group "$n")" -
+        elif [ "$want" != - ] && ! { [ "$ver" = 1.2 ] && [ "$n" = 2 ]; }; then
             if [[ $suite == TLS_DHE_* ]]; then
                 # TLS 1.2 DHE: the ServerKeyExchange carries a prime, not a group; the contract
                 # does not say how the report names it (the CLI says dh2048 for the RFC 7919 prime).
@@ -141,9 +157,21 @@ check_report() { # check_report ERRFILE NCONN
             fail "keyupdate without --key-update: $(grep -m1 '^keyupdate' "$err")"
     fi
     # The contract does not say whether a resumed connection names the certificate again.
-    expect_re "report 1 subject" "$(report_get "$err" subject 1)" 'CN ?= ?localhost'
-    expect_re "report 1 issuer" "$(report_get "$err" issuer 1)" 'CN ?= ?sslprov test CA'
+    # An external PSK's handshake has no certificate.
+    if has "$flags" psk; then
+        expect "report 1 subject" "$(report_get "$err" subject 1)" -
+    else
+        expect_re "report 1 subject" "$(report_get "$err" subject 1)" 'CN ?= ?localhost'
+        expect_re "report 1 issuer" "$(report_get "$err" issuer 1)" 'CN ?= ?sslprov test CA'
+    fi
 }
+
+# Whether connection N of the case runs psk_ke: the external PSK's, or the resumption.
+psk_ke_conn() { has "$flags" pskke && { has "$flags" psk || [ "$1" = 2 ]; }; }
+
+# Whether connection N takes a PSK the server reports as a reuse: a TLS 1.3 external PSK (the
+# server's session comes from it) or a resumption.
+reused_conn() { [ "$1" = 2 ] || { has "$flags" psk && [ "$nproto" = 1.3 ]; }; }
 
 # What the negotiation must have been, for the peers' side: the case's values, or, where the
 # case leaves them to the defaults, the client's first report.
@@ -169,8 +197,8 @@ check_openssl() { # check_openssl OUTPREFIX NCONN LOG
         [ -f "$page" ] || continue
         grep -q '^</pre></BODY></HTML>' "$page" || fail "page $n: incomplete"
         # "New, TLSv1.0, Cipher is X": the version there is the cipher's oldest, not the protocol.
-        grep -q "^$([ "$n" = 2 ] && echo Reused || echo New), [^,]*, Cipher is $ossl\$" "$page" ||
-            fail "page $n: no '$([ "$n" = 2 ] && echo Reused || echo New), ..., Cipher is $ossl'"
+        grep -q "^$(reused_conn "$n" && echo Reused || echo New), [^,]*, Cipher is $ossl\$" "$page" ||
+            fail "page $n: no '$(reused_conn "$n" && echo Reused || echo New), ..., Cipher is $ossl'"
         grep -q "^    Protocol  : TLSv$nproto\$" "$page" || fail "page $n: protocol is not TLSv$nproto"
         if [ "$nproto" = 1.2 ]; then
             grep -q "^    Extended master secret: $(has "$flags" noems && echo no || echo yes)\$" "$page" ||
@@ -218,8 +246,8 @@ check_gnutls() { # check_gnutls OUTPREFIX NCONN LOG PAYLOAD
                 grep -q '^- Options: .*extended master secret' "$blk" || fail "server $n: no EMS"
             fi
         fi
-        # A resumed TLS 1.3 connection's description names no key exchange.
-        if [ -n "$ngroup" ] && [ "$ngroup" != - ] && [ "$n" = 1 ]; then
+        # A resumed TLS 1.3 connection's description names no key exchange, nor does a PSK's.
+        if [ -n "$ngroup" ] && [ "$ngroup" != - ] && [ "$n" = 1 ] && ! has "$flags" psk; then
             # OpenSSL's client (the stand-in) sends no FFDHE group in a TLS 1.2 ClientHello,
             # so gnutls falls back to its built-in prime, which it calls CUSTOM2048.
             if [ "${INTEROP_CLIENT:-}" = openssl ] && [ "$ngroup" = ffdhe2048 ] && [ "$nproto" = 1.2 ]; then
@@ -298,7 +326,7 @@ run_column() {
         if [ -n "${INTEROP_CASES:-}" ] && ! [[ $name =~ $INTEROP_CASES ]]; then
             continue
         fi
-        reason=$(not_applicable "$peer" "$suite" "$group")
+        reason=$(not_applicable "$peer" "$suite" "$group" "$flags")
         if [ -n "$reason" ]; then
             printf '%s n/a %s\n' "$name" "$reason" >>"$res"
             continue
@@ -314,6 +342,8 @@ run_column() {
         has "$flags" noticket && args+=(--no-ticket)
         has "$flags" noems && args+=(--no-ems)
         has "$flags" keyupdate && args+=(--key-update)
+        has "$flags" psk && args+=(--psk "$PSK_ID:$PSK_HEX")
+        has "$flags" pskke && args+=(--psk-modes ke)
         [ "$peer" = gnutls ] && args+=(--idle "$ECHO_IDLE_MS")
         nconn=1
         has "$flags" resume && nconn=2
@@ -378,10 +408,18 @@ pki_nssdb
 make_payloads
 mkdir -p "$PEER_TMP/run"
 declare -A PORTS
+# The main configurations also know the PSK (and take psk_ke from a client that offers only it).
+printf '%s:%s\n' "$PSK_ID" "$PSK_HEX" >"$PEER_TMP/psk.passwd"
+GNUTLS_PRIORITY+=:+PSK:+ECDHE-PSK:+DHE-PSK:+SHA256
 for conf in main hrr; do
-    server_openssl "openssl.$conf" "$conf"
+    extra_openssl=() extra_gnutls=()
+    if [ "$conf" = main ]; then
+        extra_openssl=(-psk_identity "$PSK_ID" -psk "$PSK_HEX" -allow_no_dhe_kex -cipher 'DEFAULT:PSK:@SECLEVEL=1')
+        extra_gnutls=(--pskpasswd "$PEER_TMP/psk.passwd")
+    fi
+    server_openssl "openssl.$conf" "$conf" "${extra_openssl[@]}"
     PORTS[openssl.$conf]=$PORT
-    server_gnutls "gnutls.$conf" "$conf"
+    server_gnutls "gnutls.$conf" "$conf" "${extra_gnutls[@]}"
     PORTS[gnutls.$conf]=$PORT
     server_nss "nss.$conf" "$conf"
     PORTS[nss.$conf]=$PORT

@@ -261,15 +261,16 @@ GNUTLS_PRIORITY='NORMAL:+AES-128-CCM:+AES-128-CCM-8:+SHA384:+RSA:+DHE-RSA:+GROUP
 # version, key exchange, group, cipher, MAC, EMS, resumption. No --dhparams: without them it
 # takes TLS 1.2 DHE's group from the client's supported_groups (RFC 7919), with them it would
 # use the file's prime as a "custom" group even when the client offers ffdhe2048.
-server_gnutls() { # server_gnutls NAME CONF
+server_gnutls() { # server_gnutls NAME CONF [extra gnutls-serv options]
     local name=$1 conf=$2 d=$PEER_TMP/pki prio=$GNUTLS_PRIORITY
+    shift 2
     if [ "$conf" = hrr ]; then
         prio='NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP384R1'
     fi
     port_pick
     server_start "$name" gnutls-serv --port "$PORT" --echo --crlf --disable-client-cert \
         --x509certfile "$d/rsa.pem" --x509keyfile "$d/rsa.key" \
-        --x509certfile "$d/ec.pem" --x509keyfile "$d/ec.key" --priority "$prio"
+        --x509certfile "$d/ec.pem" --x509keyfile "$d/ec.key" --priority "$prio" "$@"
 }
 
 # The suites NSS enables by default lack ECDHE CBC-SHA384, so selfserv gets the list (-c, hex
@@ -452,6 +453,9 @@ standin_connect() { # standin_connect OUTPREFIX connect HOST:PORT [options] < pa
         --key-update) keyupdate=1 ;;
         --idle) idle=$2; shift ;;
         --timeout) shift ;;
+        --psk) o+=(-psk_identity "${2%:*}" -psk "${2##*:}"); shift ;;
+        # (s_client offers psk_dhe_ke too: the nearest it comes to psk_ke alone)
+        --psk-modes) [ "$2" = dhe ] || o+=(-allow_no_dhe_kex); shift ;;
         *) note "stand-in: unsupported option $1"; return 2 ;;
         esac
         shift

@@ -158,10 +158,6 @@ not_applicable() { # not_applicable CLIENT SUITE GROUP FLAGS
         has "$f" psk && { echo "curl has no PSK option"; return; }
         has "$f" echo && { echo "curl speaks HTTP, not echo"; return; }
         ;;
-    sslprov)
-        has "$f" psk && { echo "sslprov connect has no PSK option"; return; }
-        has "$f" pskke && { echo "sslprov connect offers psk_dhe_ke only"; return; }
-        ;;
     esac
     return 0
 }
@@ -624,6 +620,8 @@ run_sslprov() {
     has "$flags" noticket && o+=(--no-ticket)
     has "$flags" noems && o+=(--no-ems)
     has "$flags" keyupdate && o+=(--key-update)
+    has "$flags" psk && o+=(--psk "$PSK_ID:$PSK_HEX")
+    has "$flags" pskke && o+=(--psk-modes ke)
     has "$flags" certrsa && o+=(--cert "$PEER_TMP/pki/client-rsa.pem" --key "$PEER_TMP/pki/client-rsa.key")
     has "$flags" certec && o+=(--cert "$PEER_TMP/pki/client-ec.pem" --key "$PEER_TMP/pki/client-ec.key")
     NCONN=1 PAGES=no
@@ -635,11 +633,11 @@ run_sslprov() {
     CLIENT_RC=0
     timeout -k 2 "$CLIENT_TIMEOUT" "$SSLPROV" "${o[@]}" <"$payload" >"$out.data" 2>"$out.err" || CLIENT_RC=$?
     # connect's report: "key value" lines per connection, "keyupdate sent S received R" once
-    # the data is done; dh2048 names a 2048-bit prime.
-    awk '$1 == "protocol" { n++ }
+    # the data is done; dh2048 names a 2048-bit prime; a TLS 1.3 group "-" is psk_ke.
+    awk '$1 == "protocol" { n++; p = $2 }
          $1 ~ /^(protocol|suite|group|hrr|resumed|ems)$/ && n {
              v = $2; if ($1 == "group" && v ~ /^dh[0-9]+$/) v = "ffdhe" substr(v, 3)
-             if (!($1 == "group" && v == "-")) print n, $1, v }
+             if (!($1 == "group" && v == "-" && p != "TLSv1.3")) print n, $1, v }
          $1 == "keyupdate" && n { $1 = ""; sub(/^ +/, ""); print n, "keyupdate", $0 }' "$out.err" >"$out.rep"
 }
 

@@ -34,6 +34,10 @@ int cli_api_error(const char *what, SECURITY_STATUS st);
 /* "sslprov <command>: <message>" on stderr (the one-line failure of connect and serve);
  * returns CLI_FAIL. */
 int cli_fail(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* --psk ID:HEX (as openssl's -psk_identity ID -psk HEX): the identity (1..id_cap - 1 bytes,
+ * NUL-terminated) and the key (1..key_cap bytes); CLI_OK, or CLI_USAGE after saying why. */
+int cli_parse_psk(const char *command, const char *arg, char *identity, size_t id_cap,
+                  unsigned char *key, size_t key_cap, size_t *key_len);
 /* An engine trace line on stderr (--msg). */
 void cli_trace_line(void *arg, const char *line);
 

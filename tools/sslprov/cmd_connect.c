@@ -25,8 +25,9 @@
 struct options {
     const char *host, *port;
     uint16_t min_version, max_version;
-    const char *suites, *groups, *sni, *alpn, *cafile, *keylog, *cert, *key;
+    const char *suites, *groups, *sni, *alpn, *cafile, *keylog, *cert, *key, *psk;
     bool insecure, resume, no_ticket, no_ems, key_update, msg, quiet;
+    enum tls_psk_modes psk_modes;
     int timeout_ms, idle_ms;
 };
 
@@ -143,6 +144,18 @@ static int parse(int argc, char **argv, struct options *o)
             o->cert = v;
         else if (strcmp(a, "--key") == 0)
             o->key = v;
+        else if (strcmp(a, "--psk") == 0)
+            o->psk = v;
+        else if (strcmp(a, "--psk-modes") == 0) {
+            if (strcmp(v, "dhe") == 0)
+                o->psk_modes = TLS_PSK_MODES_DHE;
+            else if (strcmp(v, "both") == 0)
+                o->psk_modes = TLS_PSK_MODES_BOTH;
+            else if (strcmp(v, "ke") == 0)
+                o->psk_modes = TLS_PSK_MODES_KE;
+            else
+                return cli_usage_error("connect", "--psk-modes dhe|both|ke"), -1;
+        }
         else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--idle") == 0) {
             char *end;
             long n = strtol(v, &end, 10);
@@ -176,6 +189,7 @@ static int parse(int argc, char **argv, struct options *o)
         return cli_usage_error("connect", "HOST:PORT expected"), -1;
     if ((o->cert == NULL) != (o->key == NULL))
         return cli_usage_error("connect", "--cert and --key go together"), -1;
+
     return 0;
 }
 
@@ -326,6 +340,9 @@ int cmd_connect(int argc, char **argv)
     struct lists l = {0};
     struct take_ctx t = {.l = &l};
     struct tls_client_config cfg = {0};
+    struct tls_psk psk = {0};
+    char psk_id[TLS_MAX_PSK_IDENTITY + 1];
+    uint8_t psk_key[64];
     struct tls_client_ctx *ctx = NULL;
     struct tls_session *session = NULL;
     PCCERT_CONTEXT client_cert = NULL;
@@ -357,6 +374,13 @@ int cmd_connect(int argc, char **argv)
     if (o.alpn != NULL && (snprintf(l.alpn_buf, sizeof(l.alpn_buf), "%s", o.alpn),
                            split(l.alpn_buf, take_alpn, &t) != 0))
         goto out;
+    if (o.psk != NULL) {
+        if (cli_parse_psk("connect", o.psk, psk_id, sizeof(psk_id), psk_key, sizeof(psk_key),
+                          &psk.key_len) != CLI_OK)
+            goto out;
+        psk.identity = psk_id;
+        psk.key = psk_key;
+    }
     rc = CLI_FAIL;
     if (!o.insecure) {
         store = X509_STORE_new();
@@ -399,6 +423,7 @@ int cmd_connect(int argc, char **argv)
         .alpn = l.alpn, .n_alpn = l.n_alpn, .trust = store, .insecure = o.insecure,
         .no_ems = o.no_ems, .no_ticket = o.no_ticket,
         .trace = o.msg ? cli_trace_line : NULL, .cert = client_cert, .chain = chain,
+        .psk = o.psk != NULL ? &psk : NULL, .psk_modes = o.psk_modes,
     };
     ctx = tls_client_ctx_new(&cfg, err, sizeof(err));
     if (ctx == NULL) {
@@ -427,6 +452,7 @@ out:
     sk_X509_pop_free(chain, X509_free);
     free(data);
     X509_STORE_free(store);
+    OPENSSL_cleanse(psk_key, sizeof(psk_key));
     SslFreeObject(prov, 0);
     return rc;
 }

@@ -367,6 +367,7 @@ int cmd_serve(int argc, char **argv)
     NCRYPT_PROV_HANDLE prov = 0;
     X509_STORE *client_ca = NULL;
     struct tls_psk psks[8] = {0};
+    char psk_ids[8][TLS_MAX_PSK_IDENTITY + 1];
     uint8_t psk_keys[8][64];
     size_t n_psks = 0;
     struct sigaction sa = {.sa_handler = on_signal};
@@ -413,27 +414,10 @@ int cmd_serve(int argc, char **argv)
             alpn[n_alpn++] = t;
     }
     for (size_t i = 0; i < o.n_psk; i++) {
-        /* ID:HEX, as openssl s_server -psk_identity ID -psk HEX */
-        const char *colon = strrchr(o.psk[i], ':');
-        size_t hex_len = colon != NULL ? strlen(colon + 1) : 0;
-
-        if (colon == NULL || colon == o.psk[i] || hex_len == 0 || hex_len % 2 != 0 ||
-            hex_len / 2 > sizeof(psk_keys[i])) {
-            cli_usage_error("serve", "--psk ID:HEX (1..64 bytes of hex)");
+        if (cli_parse_psk("serve", o.psk[i], psk_ids[i], sizeof(psk_ids[i]), psk_keys[i],
+                          sizeof(psk_keys[i]), &psks[i].key_len) != CLI_OK)
             goto out;
-        }
-        psks[i].identity = strndup(o.psk[i], (size_t)(colon - o.psk[i]));
-        for (size_t k = 0; k < hex_len / 2; k++) {
-            unsigned v;
-
-            if (sscanf(colon + 1 + 2 * k, "%2x", &v) != 1) {
-                cli_usage_error("serve", "--psk: not hex");
-                goto out;
-            }
-            psk_keys[i][k] = (uint8_t)v;
-        }
-        psks[i].key = psk_keys[i];
-        psks[i].key_len = hex_len / 2;
+        psks[i] = (struct tls_psk){psk_ids[i], psk_keys[i], psks[i].key_len};
         n_psks++;
     }
     rc = CLI_FAIL;
@@ -484,8 +468,6 @@ out:
         sk_X509_pop_free(creds[i].chain, X509_free);
     }
     X509_STORE_free(client_ca);
-    for (size_t i = 0; i < 8; i++)
-        free((char *)psks[i].identity);
     OPENSSL_cleanse(psk_keys, sizeof(psk_keys));
     SslFreeObject(prov, 0);
     return rc;

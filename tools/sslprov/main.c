@@ -1,5 +1,6 @@
 /* sslprov — command-line front end of the library. A command is one row of `commands` plus
  * one cmd_<name>.c file. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static const struct command commands[] = {
     {"connect",
      "HOST:PORT [--tls1.2|--tls1.3] [--suite LIST] [--group LIST] [--sni NAME]\n"
      "           [--alpn LIST] [--cafile FILE | --insecure] [--cert FILE --key FILE|URI]\n"
-     "           [--keylog FILE] [--resume]\n"
+     "           [--keylog FILE] [--resume] [--psk ID:HEX] [--psk-modes dhe|both|ke]\n"
      "           [--no-ticket] [--no-ems] [--key-update] [--msg|-v] [--timeout SEC]\n"
      "           [--idle MS] [--quiet]",
      "a TLS 1.3/1.2 client on the reference engine: every secret behind the provider's\n"
@@ -100,6 +101,31 @@ int cli_fail(const char *command, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return CLI_FAIL;
+}
+
+int cli_parse_psk(const char *command, const char *arg, char *identity, size_t id_cap,
+                  unsigned char *key, size_t key_cap, size_t *key_len)
+{
+    /* the last colon: an identity may hold colons, hex does not */
+    const char *colon = strrchr(arg, ':');
+    size_t id_len = colon != NULL ? (size_t)(colon - arg) : 0;
+    size_t hex_len = colon != NULL ? strlen(colon + 1) : 0;
+
+    if (id_len == 0 || id_len >= id_cap || hex_len == 0 || hex_len % 2 != 0 || hex_len / 2 > key_cap)
+        return cli_usage_error(command, "--psk ID:HEX (an identity of 1 to %zu bytes, 1 to %zu "
+                               "bytes of hex)", id_cap - 1, key_cap);
+    for (size_t k = 0; k < hex_len / 2; k++) {
+        unsigned v;
+
+        if (!isxdigit((unsigned char)colon[1 + 2 * k]) || !isxdigit((unsigned char)colon[2 + 2 * k]) ||
+            sscanf(colon + 1 + 2 * k, "%2x", &v) != 1)
+            return cli_usage_error(command, "--psk: not hex");
+        key[k] = (unsigned char)v;
+    }
+    memcpy(identity, arg, id_len);
+    identity[id_len] = '\0';
+    *key_len = hex_len / 2;
+    return CLI_OK;
 }
 
 void cli_trace_line(void *arg, const char *line)
