@@ -1043,6 +1043,15 @@ int tls12_receive_finished(struct tls_conn *c)
     return hs_hash(c, msg.p, msg.n);
 }
 
+/* The message that must be the (empty) ServerHelloDone, hashed. */
+static int server_hello_done(struct tls_conn *c, uint8_t type, struct tls_rd body, struct tls_rd msg)
+{
+    if (type != HS_SERVER_HELLO_DONE || hs_parse_empty(body) != HS_OK)
+        return tls_fail(c, type != HS_SERVER_HELLO_DONE ? ALERT_UNEXPECTED_MESSAGE : ALERT_DECODE_ERROR,
+                        "handshake", "a %s where ServerHelloDone belongs", tls_hs_name(type));
+    return hs_hash(c, msg.p, msg.n);
+}
+
 /* Plain PSK (RFC 4279 §2): no certificates; a ServerKeyExchange carries only an identity
  * hint (read and ignored: we have one PSK); the ClientKeyExchange is our identity and the
  * master key SslGenerateMasterKey's from the PSK handle. */
@@ -1060,10 +1069,7 @@ static int handshake12_psk(struct tls_conn *c)
         if (hs_hash(c, msg.p, msg.n) != 0 || hs_read(c, &type, &body, &msg) != 0)
             return -1;
     }
-    if (type != HS_SERVER_HELLO_DONE || hs_parse_empty(body) != HS_OK)
-        return tls_fail(c, type != HS_SERVER_HELLO_DONE ? ALERT_UNEXPECTED_MESSAGE : ALERT_DECODE_ERROR,
-                        "handshake", "a %s where ServerHelloDone belongs", tls_hs_name(type));
-    if (hs_hash(c, msg.p, msg.n) != 0)
+    if (server_hello_done(c, type, body, msg) != 0)
         return -1;
     if ((c->sess = tls_session_new()) == NULL)
         return tls_fail(c, ALERT_INTERNAL_ERROR, "handshake", "out of memory");
@@ -1121,10 +1127,7 @@ static int handshake12_full(struct tls_conn *c)
         if (hs_hash(c, msg.p, msg.n) != 0 || hs_read(c, &type, &body, &msg) != 0)
             return -1;
     }
-    if (type != HS_SERVER_HELLO_DONE || hs_parse_empty(body) != HS_OK)
-        return tls_fail(c, type != HS_SERVER_HELLO_DONE ? ALERT_UNEXPECTED_MESSAGE : ALERT_DECODE_ERROR,
-                        "handshake", "a %s where ServerHelloDone belongs", tls_hs_name(type));
-    if (hs_hash(c, msg.p, msg.n) != 0)
+    if (server_hello_done(c, type, body, msg) != 0)
         return -1;
 
     /* our flight: [an empty Certificate], ClientKeyExchange, ChangeCipherSpec, Finished */

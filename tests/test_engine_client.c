@@ -41,49 +41,6 @@ static X509 *certs[N_CERTS], *ca, *other_ca;
 static X509_STORE *trust, *self_trust, *other_trust;
 static NCRYPT_PROV_HANDLE prov;
 
-static bool add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509_EXTENSION *e;
-    bool ok;
-
-    X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-    e = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    ok = e != NULL && X509_add_ext(x, e, -1) == 1;
-    X509_EXTENSION_free(e);
-    return ok;
-}
-
-/* A certificate for key: a CA's own when issuer is NULL, else a leaf for cn signed by it. */
-static X509 *issue(EVP_PKEY *key, const char *cn, EVP_PKEY *issuer_key, X509 *issuer)
-{
-    static long serial = 1;
-    X509 *x = X509_new();
-    X509_NAME *name;
-    bool ok;
-    char san[64];
-
-    snprintf(san, sizeof(san), "DNS:%s", cn);
-    ok = x != NULL && X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), serial++) &&
-         X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL &&
-         X509_gmtime_adj(X509_getm_notAfter(x), 30L * 24 * 3600) != NULL &&
-         (name = X509_get_subject_name(x)) != NULL &&
-         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) &&
-         X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name) &&
-         X509_set_pubkey(x, key);
-    if (ok && issuer == NULL)
-        ok = add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE") &&
-             add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
-    else if (ok)
-        ok = add_ext(x, issuer, NID_subject_alt_name, san);
-    ok = ok && X509_sign(x, issuer_key != NULL ? issuer_key : key, EVP_sha256()) > 0;
-    if (!ok) {
-        X509_free(x);
-        x = NULL;
-    }
-    return x;
-}
-
 static X509_STORE *store_of(X509 *anchor)
 {
     X509_STORE *s = X509_STORE_new();
@@ -102,12 +59,12 @@ static bool credentials(void)
     keys[CERT_RSA] = cert_rsa_key(0);
     keys[CERT_ECDSA] = cert_keygen("P-256");
     keys[CERT_ECDSA_SELF] = cert_keygen("P-256");
-    ca = issue(ca_key, "sslprov test CA", NULL, NULL);
-    other_ca = issue(other_ca_key, "sslprov other CA", NULL, NULL);
+    ca = cert_issue(ca_key, "sslprov test CA", NULL, NULL);
+    other_ca = cert_issue(other_ca_key, "sslprov other CA", NULL, NULL);
     if (ca == NULL || other_ca == NULL || keys[CERT_RSA] == NULL)
         return false;
-    certs[CERT_RSA] = issue(keys[CERT_RSA], NAME, ca_key, ca);
-    certs[CERT_ECDSA] = issue(keys[CERT_ECDSA], NAME, ca_key, ca);
+    certs[CERT_RSA] = cert_issue(keys[CERT_RSA], NAME, ca_key, ca);
+    certs[CERT_ECDSA] = cert_issue(keys[CERT_ECDSA], NAME, ca_key, ca);
     certs[CERT_ECDSA_SELF] = cert_self_signed(keys[CERT_ECDSA_SELF], NAME);
     trust = store_of(ca);
     other_trust = store_of(other_ca);

@@ -71,49 +71,6 @@ static STACK_OF(X509) *ca_chain;   /* sent after the P-384 leaf: the chain path 
 static X509_STORE *trust;
 static NCRYPT_PROV_HANDLE prov;
 
-static bool add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509_EXTENSION *e;
-    bool ok;
-
-    X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-    e = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    ok = e != NULL && X509_add_ext(x, e, -1) == 1;
-    X509_EXTENSION_free(e);
-    return ok;
-}
-
-/* A certificate for key: a CA's own when issuer is NULL, else a leaf for cn signed by it. */
-static X509 *issue(EVP_PKEY *key, const char *cn, EVP_PKEY *issuer_key, X509 *issuer)
-{
-    static long serial = 1;
-    X509 *x = X509_new();
-    X509_NAME *name;
-    bool ok;
-    char san[64];
-
-    snprintf(san, sizeof(san), "DNS:%s", cn);
-    ok = x != NULL && X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), serial++) &&
-         X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL &&
-         X509_gmtime_adj(X509_getm_notAfter(x), 30L * 24 * 3600) != NULL &&
-         (name = X509_get_subject_name(x)) != NULL &&
-         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) &&
-         X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name) &&
-         X509_set_pubkey(x, key);
-    if (ok && issuer == NULL)
-        ok = add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE") &&
-             add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
-    else if (ok)
-        ok = add_ext(x, issuer, NID_subject_alt_name, san);
-    ok = ok && X509_sign(x, issuer_key != NULL ? issuer_key : key, EVP_sha256()) > 0;
-    if (!ok) {
-        X509_free(x);
-        x = NULL;
-    }
-    return x;
-}
-
 /* The leaf as the server takes it: a CERT_CONTEXT, its key associated by value (PKCS#8). */
 static bool server_credential(int i)
 {
@@ -141,10 +98,10 @@ static bool credentials(void)
     keys[CERT_RSA] = cert_rsa_key(0);
     keys[CERT_EC256] = cert_keygen("P-256");
     keys[CERT_EC384] = cert_keygen("P-384");
-    if (ca_key == NULL || (ca = issue(ca_key, "sslprov test CA", NULL, NULL)) == NULL)
+    if (ca_key == NULL || (ca = cert_issue(ca_key, "sslprov test CA", NULL, NULL)) == NULL)
         return false;
     for (int i = 0; i < N_CERTS; i++)
-        if (keys[i] == NULL || (certs[i] = issue(keys[i], NAME, ca_key, ca)) == NULL ||
+        if (keys[i] == NULL || (certs[i] = cert_issue(keys[i], NAME, ca_key, ca)) == NULL ||
             !server_credential(i))
             return false;
     trust = X509_STORE_new();

@@ -1,8 +1,11 @@
 /* cert.h's makers. */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -146,4 +149,46 @@ uint8_t *cert_der(X509 *x, size_t *len)
 
     *len = n > 0 ? (size_t)n : 0;
     return n > 0 ? der : NULL;
+}
+
+static bool add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX v3;
+    X509_EXTENSION *e;
+    bool ok;
+
+    X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
+    e = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+    ok = e != NULL && X509_add_ext(x, e, -1) == 1;
+    X509_EXTENSION_free(e);
+    return ok;
+}
+
+X509 *cert_issue(EVP_PKEY *key, const char *cn, EVP_PKEY *issuer_key, X509 *issuer)
+{
+    static long serial = 1;
+    X509 *x = X509_new();
+    X509_NAME *name;
+    bool ok;
+    char san[300];
+
+    snprintf(san, sizeof(san), "DNS:%s", cn);
+    ok = x != NULL && X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), serial++) &&
+         X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL &&
+         X509_gmtime_adj(X509_getm_notAfter(x), 30L * 24 * 3600) != NULL &&
+         (name = X509_get_subject_name(x)) != NULL &&
+         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) &&
+         X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name) &&
+         X509_set_pubkey(x, key);
+    if (ok && issuer == NULL)
+        ok = add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE") &&
+             add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+    else if (ok)
+        ok = add_ext(x, issuer, NID_subject_alt_name, san);
+    ok = ok && X509_sign(x, issuer_key != NULL ? issuer_key : key, EVP_sha256()) > 0;
+    if (!ok) {
+        X509_free(x);
+        x = NULL;
+    }
+    return x;
 }

@@ -23,6 +23,11 @@ EVP_PKEY *cert_rsa_key(int which);
 /* A self-signed certificate for key, subject and issuer CN=cn. NULL on failure. */
 X509 *cert_self_signed(EVP_PKEY *key, const char *cn);
 
+/* A CA's own certificate for key when issuer is NULL (basicConstraints CA, keyCertSign);
+ * else a leaf for cn (subjectAltName DNS:cn) signed by issuer_key. Serials count up. NULL on
+ * failure. */
+X509 *cert_issue(EVP_PKEY *key, const char *cn, EVP_PKEY *issuer_key, X509 *issuer);
+
 /* x's DER (OPENSSL_free it), its length in *len; NULL (and *len 0) on failure. */
 uint8_t *cert_der(X509 *x, size_t *len);
 
