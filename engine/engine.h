@@ -172,7 +172,6 @@ struct tls_server_cred {
     STACK_OF(X509) *chain;     /* or NULL */
 };
 
-
 /* When a TLS 1.3 server resumes (or uses an external PSK) without a key exchange: psk_ke
  * gives up forward secrecy for the connection, so by default only a client that offers nothing
  * else gets it (RFC 8446 §4.2.9); PREFER also picks it over psk_dhe_ke (as OpenSSL 3.3's

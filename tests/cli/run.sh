@@ -258,5 +258,23 @@ run 1 derive --protocol ssl3 --suite 0x0005 --pre-master $go_pms --session-hash 
 has err "SslImportMasterKey failed: 0x80090029 (NTE_NOT_SUPPORTED)" "derive SSL 3.0 EMS refused by the API"
 lacks out "master_secret" "derive API failure prints no result"
 
+# connect --psk / --psk-modes: usage errors (2) before any network, the key not echoed
+run 2 connect 127.0.0.1:1 --psk nocolon
+has err "--psk ID:HEX" "connect --psk without a colon"
+run 2 connect 127.0.0.1:1 --psk id:abc
+has err "--psk ID:HEX" "connect --psk odd hex"
+run 2 connect 127.0.0.1:1 --psk id:zz0011
+has err "--psk: not hex" "connect --psk not hex"
+run 2 connect 127.0.0.1:1 --psk ":0011"
+has err "--psk ID:HEX" "connect --psk empty identity"
+run 2 connect 127.0.0.1:1 --psk "id:$(printf '%0130d' 0)"
+has err "1 to 64 bytes" "connect --psk key over 64 bytes"
+run 2 connect 127.0.0.1:1 --psk "$(printf '%0257d' 0):0011"
+has err "an identity of 1 to 256 bytes" "connect --psk identity over 256 bytes"
+run 2 connect 127.0.0.1:1 --psk-modes sometimes
+has err "--psk-modes dhe|both|ke" "connect --psk-modes"
+run 2 serve --psk "id:0g"
+has err "--psk: not hex" "serve --psk not hex"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

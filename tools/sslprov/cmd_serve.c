@@ -414,10 +414,12 @@ int cmd_serve(int argc, char **argv)
             alpn[n_alpn++] = t;
     }
     for (size_t i = 0; i < o.n_psk; i++) {
+        size_t key_len = 0;
+
         if (cli_parse_psk("serve", o.psk[i], psk_ids[i], sizeof(psk_ids[i]), psk_keys[i],
-                          sizeof(psk_keys[i]), &psks[i].key_len) != CLI_OK)
+                          sizeof(psk_keys[i]), &key_len) != CLI_OK)
             goto out;
-        psks[i] = (struct tls_psk){psk_ids[i], psk_keys[i], psks[i].key_len};
+        psks[i] = (struct tls_psk){psk_ids[i], psk_keys[i], key_len};
         n_psks++;
     }
     rc = CLI_FAIL;
