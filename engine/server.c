@@ -119,8 +119,8 @@ struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_config *cfg, c
         if (FAILED(st) || (x->psk_ids[i] = strdup(cfg->psks[i].identity)) == NULL) {
             if (SUCCEEDED(st))
                 SslFreeObject(x->psk_keys[i], 0);
-            snprintf(err, err_len, "configuration: PSK %s refused (0x%08X)", cfg->psks[i].identity,
-                     (unsigned)st);
+            snprintf(err, err_len, "configuration: PSK %s refused (0x%08X)",
+                     id_len != 0 ? cfg->psks[i].identity : "(no identity)", (unsigned)st);
             goto fail;
         }
         x->n_psks++;

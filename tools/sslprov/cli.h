@@ -38,6 +38,8 @@ int cli_fail(const char *command, const char *fmt, ...) __attribute__((format(pr
  * NUL-terminated) and the key (1..key_cap bytes); CLI_OK, or CLI_USAGE after saying why. */
 int cli_parse_psk(const char *command, const char *arg, char *identity, size_t id_cap,
                   unsigned char *key, size_t key_cap, size_t *key_len);
+/* The index of v in the NULL-terminated list names, or -1 (an option's value by name). */
+int cli_choice(const char *v, const char *const *names);
 /* An engine trace line on stderr (--msg). */
 void cli_trace_line(void *arg, const char *line);
 

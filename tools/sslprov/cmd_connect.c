@@ -147,14 +147,13 @@ static int parse(int argc, char **argv, struct options *o)
         else if (strcmp(a, "--psk") == 0)
             o->psk = v;
         else if (strcmp(a, "--psk-modes") == 0) {
-            if (strcmp(v, "dhe") == 0)
-                o->psk_modes = TLS_PSK_MODES_DHE;
-            else if (strcmp(v, "both") == 0)
-                o->psk_modes = TLS_PSK_MODES_BOTH;
-            else if (strcmp(v, "ke") == 0)
-                o->psk_modes = TLS_PSK_MODES_KE;
-            else
+            /* in enum tls_psk_modes' order */
+            static const char *const modes[] = {"dhe", "both", "ke", NULL};
+            int m = cli_choice(v, modes);
+
+            if (m < 0)
                 return cli_usage_error("connect", "--psk-modes dhe|both|ke"), -1;
+            o->psk_modes = (enum tls_psk_modes)m;
         }
         else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--idle") == 0) {
             char *end;

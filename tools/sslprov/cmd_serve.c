@@ -100,14 +100,13 @@ static int parse(int argc, char **argv, struct options *o)
             o->psk[o->n_psk++] = v;
         }
         else if (strcmp(a, "--psk-ke") == 0) {
-            if (strcmp(v, "allow") == 0)
-                o->psk_ke = TLS_PSK_KE_ALLOW;
-            else if (strcmp(v, "prefer") == 0)
-                o->psk_ke = TLS_PSK_KE_PREFER;
-            else if (strcmp(v, "never") == 0)
-                o->psk_ke = TLS_PSK_KE_NEVER;
-            else
+            /* in enum tls_psk_ke's order */
+            static const char *const policies[] = {"allow", "prefer", "never", NULL};
+            int m = cli_choice(v, policies);
+
+            if (m < 0)
                 return cli_usage_error("serve", "--psk-ke allow|prefer|never"), -1;
+            o->psk_ke = (enum tls_psk_ke)m;
         } else if (strcmp(a, "--max-connections") == 0 || strcmp(a, "--timeout") == 0) {
             char *end;
             long n = strtol(v, &end, 10);

@@ -103,6 +103,14 @@ int cli_fail(const char *command, const char *fmt, ...)
     return CLI_FAIL;
 }
 
+int cli_choice(const char *v, const char *const *names)
+{
+    for (int i = 0; names[i] != NULL; i++)
+        if (strcmp(v, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 int cli_parse_psk(const char *command, const char *arg, char *identity, size_t id_cap,
                   unsigned char *key, size_t key_cap, size_t *key_len)
 {
